@@ -1,0 +1,106 @@
+"""Read one thread folder, ``content/comments/<post-slug>/``, into checked comments.
+
+Each file is read in its own try: a broken file is a problem, never a crash,
+and never hides the other files. Files are taken in path order, so that of two
+comments with one id the later file is the one in error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+
+from sitekit.problems import Problem
+from sitekit.yamlfile import YamlError, YamlList, YamlMap, read_path
+
+from .check import check_comment
+from .model import Broken, Comment
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadedThread:
+    """What a folder held: good comments, broken ones (by id) and the problems."""
+
+    comments: list[Comment] = field(default_factory=list)
+    broken: list[Broken] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def thread_files(folder: Path) -> list[Path]:
+    """The comment files of a thread folder in path order (hidden files skipped)."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Problem]]:
+    """The comment mappings of one file, each with its default id, or its problem."""
+    where = str(path)
+    try:
+        root = read_path(path)
+    except YamlError as exc:
+        return [], [Problem(where, exc.line, "file", exc.message, exc.hint)]
+    if isinstance(root, YamlMap):
+        return [(root, path.stem)], []
+    if isinstance(root, YamlList):
+        records: list[tuple[YamlMap, str | None]] = []
+        problems: list[Problem] = []
+        for item, line in zip(root, root.item_lines, strict=True):
+            if isinstance(item, YamlMap):
+                records.append((item, None))
+            else:
+                problems.append(
+                    Problem(where, line, "file", "each list item must be a comment mapping",
+                            "start each comment with '- id: ...'")
+                )
+        return records, problems
+    return [], [
+        Problem(where, 1, "file", "the file must hold a comment mapping or a list of them",
+                "see CONTENT-FORMATS.md, section Comments")
+    ]
+
+
+def load_file(path: Path, timezone: tzinfo, *, allow_role: bool = True) -> LoadedThread:
+    """Check every comment of one file (no cross-file rules)."""
+    out = LoadedThread()
+    records, out.problems = records_of(path)
+    for record, default_id in records:
+        item, problems = check_comment(
+            record, path=str(path), timezone=timezone, default_id=default_id,
+            allow_role=allow_role,
+        )
+        out.problems.extend(problems)
+        if isinstance(item, Comment):
+            out.comments.append(item)
+        elif isinstance(item, Broken):
+            out.broken.append(item)
+    return out
+
+
+def load_thread(folder: Path, timezone: tzinfo, files: list[Path] | None = None) -> LoadedThread:
+    """Check every file of a thread folder and the rule that ids are unique."""
+    out = LoadedThread()
+    first_seen: dict[str, str] = {}
+    for path in files if files is not None else thread_files(folder):
+        loaded = load_file(path, timezone)
+        out.problems.extend(loaded.problems)
+        for item in [*loaded.comments, *loaded.broken]:
+            where = first_seen.get(item.id)
+            if where is not None:
+                line = item.line if isinstance(item, Comment) else None
+                out.problems.append(
+                    Problem(str(path), line, "id", f"duplicate id '{item.id}' (first in {where})",
+                            "give this comment another id")
+                )
+                continue
+            first_seen[item.id] = f"{Path(item.path).name}"
+            if isinstance(item, Comment):
+                out.comments.append(item)
+            else:
+                out.broken.append(item)
+    return out

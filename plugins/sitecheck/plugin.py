@@ -1,0 +1,7 @@
+"""Pelican glue for sitecheck."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Connect nothing yet."""

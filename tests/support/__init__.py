@@ -1,0 +1,1 @@
+"""Helpers shared by the test levels: building sites and reading their output."""
