@@ -103,3 +103,16 @@ def relative(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
         return str(Path(path).resolve().relative_to(Path(root).resolve()))
     except ValueError:
         return str(path)
+
+
+def problem_log(settings: dict[str, object]) -> ProblemLog:
+    """The build's problem log, kept in its settings (created on first use)."""
+    log = settings.get(SETTINGS_KEY)
+    if not isinstance(log, ProblemLog):
+        path = settings.get("PATH")
+        log = ProblemLog(
+            strict=bool(settings.get(STRICT_KEY)),
+            root=str(Path(str(path)).parent) if path else None,
+        )
+        settings[SETTINGS_KEY] = log
+    return log
