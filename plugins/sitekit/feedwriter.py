@@ -1,0 +1,303 @@
+"""Every feed of the site goes through here: one description, an Atom and an RSS file.
+
+feedgen is configured in this module only, so that every feed agrees on what
+matters: timezone-aware dates (feedgen fills a missing date with the build
+time, which would make feeds change on every build), newest entries first,
+stable ``tag:`` ids, text that is valid XML, and the comment extensions that
+feedgen lacks: RFC 4685 threading (``thr:``), ``wfw:commentRss``,
+``slash:comments`` and ``dc:creator``/``dc:language`` for RSS, as WordPress
+writes them. The extensions are small classes with feedgen's extension hooks
+(``extend_ns``, ``extend_atom``, ``extend_rss``), registered on every entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+import re
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+THR_NS = "http://purl.org/syndication/thread/1.0"
+WFW_NS = "http://wellformedweb.org/CommentAPI/"
+SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+GENERATOR = "Diskurs (Pelican + feedgen)"
+
+# Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/return,
+# surrogates, U+FFFE/U+FFFF); lxml refuses them, so they are dropped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Also drop DEL and the C1 controls: valid XML, but feed validators reject them.
+_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def xml_text(text: str) -> str:
+    """Text that any XML 1.0 document can carry: controls and non-characters removed."""
+    return _CONTROLS.sub("", _NOT_XML.sub("", text))
+
+
+def tag_uri(domain: str, date: datetime, specific: str) -> str:
+    """A stable ``tag:`` URI (RFC 4151) from a domain, a year and a path-like name.
+
+    The year comes from the item (never the build time), so the id of an entry
+    is the same in every build; ``specific`` is percent-encoded where RFC 4151
+    does not allow a character.
+    """
+    return "tag:%s,%04d:%s" % (
+        domain.lower(),
+        date.year,
+        quote(specific, safe="/:;,._-~!$&'()*+=@?"),
+    )
+
+
+def domain_of(url: str) -> str:
+    """The host part of an absolute URL, for tag URIs."""
+    host = urlsplit(url).hostname
+    if not host:
+        raise ValueError(f"feed base URL {url!r} has no host; give an absolute URL")
+    return host
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """What a feed pair is about; both files share it, only the self URL differs."""
+
+    id: str  # stable tag: URI of the feed
+    title: str
+    link: str  # absolute URL of the HTML page the feed follows
+    atom_url: str  # absolute URL where the Atom file is served
+    rss_url: str  # absolute URL where the RSS file is served
+    language: str  # BCP 47, e.g. "de"
+    subtitle: str = ""
+    updated: datetime | None = None  # default: newest item, then 1970 (never "now")
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """RFC 4685 ``thr:in-reply-to``: the entry id answered and its web page."""
+
+    ref: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry (Atom) or item (RSS). HTML fields must already be safe and absolute."""
+
+    id: str  # stable tag: URI
+    title: str
+    link: str  # absolute permalink
+    published: datetime  # timezone-aware
+    updated: datetime | None = None  # default: published
+    author: str | None = None
+    author_uri: str | None = None  # Atom author <uri> (an http/https URL)
+    content_html: str = ""
+    summary_html: str = ""
+    categories: tuple[str, ...] = ()
+    language: str | None = None  # xml:lang of the entry, dc:language of the item
+    in_reply_to: ReplyTo | None = None
+    comments_url: str | None = None  # RSS <comments>: the page's comment section
+    comment_feed_url: str | None = None  # wfw:commentRss (the RSS comment feed)
+    replies_url: str | None = None  # Atom link rel="replies" (the Atom comment feed)
+    comment_count: int | None = None  # slash:comments and thr:count
+
+
+def _aware(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} {value!r} has no time zone; feeds need aware datetimes")
+    return value
+
+
+def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
+    elem = etree.SubElement(parent, tag, attrib)
+    if text is not None:
+        elem.text = text
+    return elem
+
+
+class _NoFeedExtension:
+    """Feed-level half of our extension: only declares the namespaces."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"thr": THR_NS, "wfw": WFW_NS, "slash": SLASH_NS, "dc": DC_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        return feed
+
+
+class _CommentsEntryExtension:
+    """Entry-level half: threading, comment links and counts, language, creator.
+
+    feedgen instantiates it per entry; ``item`` is set right after.
+    """
+
+    item: FeedItem | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return _NoFeedExtension().extend_ns()
+
+    def extend_atom(self, entry: Any) -> Any:
+        item = self.item
+        if item is None:
+            return entry
+        # feedgen 1.0 drops rel/type/hreflang of entry links (its loop variable
+        # shadows the link data), so the alternate link is completed here. Child
+        # elements stay unqualified, like feedgen's, under the default Atom xmlns.
+        for link in entry.findall("link"):
+            if link.get("href") == item.link:
+                link.set("rel", "alternate")
+                link.set("type", "text/html")
+                if item.language:
+                    link.set("hreflang", item.language)
+        if item.language:
+            entry.set(XML_LANG, item.language)
+        if item.in_reply_to is not None:
+            _sub(entry, f"{{{THR_NS}}}in-reply-to", ref=item.in_reply_to.ref,
+                 href=item.in_reply_to.href, type="text/html")
+        count = {} if item.comment_count is None else {
+            f"{{{THR_NS}}}count": str(item.comment_count)}
+        if item.replies_url is not None:
+            _sub(entry, "link", rel="replies", type=ATOM_TYPE, href=item.replies_url,
+                 **count)
+        if item.comments_url is not None:
+            _sub(entry, "link", rel="replies", type="text/html", href=item.comments_url,
+                 **count)
+        if item.comment_count is not None:
+            _sub(entry, f"{{{THR_NS}}}total", str(item.comment_count))
+        return entry
+
+    def extend_rss(self, entry: Any) -> Any:
+        item = self.item
+        if item is None:
+            return entry
+        if item.author:
+            _sub(entry, f"{{{DC_NS}}}creator", item.author)
+        if item.language:
+            _sub(entry, f"{{{DC_NS}}}language", item.language)
+        if item.in_reply_to is not None:
+            _sub(entry, f"{{{THR_NS}}}in-reply-to", ref=item.in_reply_to.ref,
+                 href=item.in_reply_to.href, type="text/html")
+        if item.comment_feed_url is not None:
+            _sub(entry, f"{{{WFW_NS}}}commentRss", item.comment_feed_url)
+        if item.comment_count is not None:
+            _sub(entry, f"{{{SLASH_NS}}}comments", str(item.comment_count))
+        return entry
+
+
+def _clean_item(item: FeedItem) -> FeedItem:
+    """The same item with every text made XML-safe and every date checked."""
+    _aware(item.published, "published")
+    if item.updated is not None:
+        _aware(item.updated, "updated")
+    return FeedItem(
+        id=xml_text(item.id),
+        title=xml_text(item.title) or item.link,
+        link=xml_text(item.link),
+        published=item.published,
+        updated=item.updated,
+        author=xml_text(item.author) if item.author else None,
+        author_uri=xml_text(item.author_uri) if item.author_uri else None,
+        content_html=xml_text(item.content_html),
+        summary_html=xml_text(item.summary_html),
+        categories=tuple(xml_text(c) for c in item.categories if xml_text(c)),
+        language=item.language,
+        in_reply_to=(
+            ReplyTo(xml_text(item.in_reply_to.ref), xml_text(item.in_reply_to.href))
+            if item.in_reply_to else None
+        ),
+        comments_url=item.comments_url,
+        comment_feed_url=item.comment_feed_url,
+        replies_url=item.replies_url,
+        comment_count=item.comment_count,
+    )
+
+
+def order_items(items: Iterable[FeedItem], max_items: int | None = None) -> list[FeedItem]:
+    """Newest first (by published date, then id, so ties are stable), cut to max_items."""
+    ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
+    return ordered if max_items is None else ordered[: max(0, max_items)]
+
+
+def _updated(spec: FeedSpec, items: Sequence[FeedItem]) -> datetime:
+    if spec.updated is not None:
+        return _aware(spec.updated, "feed updated")
+    dates = [i.updated or i.published for i in items]
+    return max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def build_feed(spec: FeedSpec, items: Iterable[FeedItem],
+               max_items: int | None = None) -> FeedGenerator:
+    """A configured feedgen FeedGenerator; entries newest first, extensions registered."""
+    chosen = [_clean_item(i) for i in order_items(items, max_items)]
+    updated = _updated(spec, chosen)
+    fg = FeedGenerator()
+    fg.register_extension("diskurs", _NoFeedExtension, _CommentsEntryExtension)
+    fg.id(xml_text(spec.id))
+    fg.title(xml_text(spec.title))
+    fg.language(spec.language)
+    fg.subtitle(xml_text(spec.subtitle or spec.title))  # RSS needs a description
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.generator(GENERATOR)
+    if spec.author:
+        fg.author(name=xml_text(spec.author))
+    for item in chosen:
+        fe = fg.add_entry(order="append")
+        fe.diskurs.item = item
+        fe.id(item.id)
+        fe.guid(item.id, permalink=False)
+        fe.title(item.title)
+        fe.link(href=item.link, rel="alternate")
+        fe.published(item.published)
+        fe.updated(item.updated or item.published)
+        if item.author:
+            author = {"name": item.author}
+            if item.author_uri:
+                author["uri"] = item.author_uri
+            # feedgen writes an RSS <author> only with an e-mail; dc:creator is ours.
+            fe.author(author)
+        if item.content_html:
+            fe.content(item.content_html, type="html")
+        if item.summary_html and item.summary_html != item.content_html:
+            fe.summary(item.summary_html, type="html")
+        for term in item.categories:
+            fe.category(term=term)
+        if item.comments_url:
+            fe.comments(item.comments_url)
+    return fg
+
+
+def feed_bytes(spec: FeedSpec, items: Iterable[FeedItem],
+               max_items: int | None = None) -> tuple[bytes, bytes]:
+    """(Atom, RSS) documents of one description, as UTF-8 bytes."""
+    items = list(items)
+    # feedgen's RSS <link> is the last link added: self first, then the page.
+    atom = build_feed(spec, items, max_items)
+    atom.link(href=spec.atom_url, rel="self", type=ATOM_TYPE)
+    atom.link(href=spec.link, rel="alternate", type="text/html", hreflang=spec.language)
+    rss = build_feed(spec, items, max_items)
+    rss.link(href=spec.rss_url, rel="self", type=RSS_TYPE)
+    rss.link(href=spec.link, rel="alternate", type="text/html", hreflang=spec.language)
+    return atom.atom_str(pretty=True), rss.rss_str(pretty=True)
+
+
+def write_feed_pair(spec: FeedSpec, items: Iterable[FeedItem], atom_path: Path,
+                    rss_path: Path, max_items: int | None = None) -> None:
+    """Write the Atom and the RSS file of one feed (folders are created)."""
+    atom, rss = feed_bytes(spec, items, max_items)
+    for path, data in ((atom_path, atom), (rss_path, rss)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
