@@ -94,6 +94,15 @@ FEEDS_ALL_RSS = "feeds/all.rss.xml"
 FEEDS_CATEGORY_ATOM = "feeds/{slug}.atom.xml"
 FEEDS_CATEGORY_RSS = "feeds/{slug}.rss.xml"
 FEEDS_MAX_ITEMS = 50
+# Feeds need absolute URLs: FEED_DOMAIN, else SITEURL, else this local server.
+FEEDS_LOCAL_URL = "http://127.0.0.1:8000"
+# Comment feeds ({slug}, {lang}); a post with `Comments: off` gets none.
+COMMENTS_FEED_ATOM = "feeds/comments/{slug}.atom.xml"
+COMMENTS_FEED_RSS = "feeds/comments/{slug}.rss.xml"
+COMMENTS_FEED_MAX_ITEMS = None  # per discussion: every comment
+COMMENTS_FEED_ALL_ATOM = "feeds/comments.atom.xml"
+COMMENTS_FEED_ALL_RSS = "feeds/comments.rss.xml"
+COMMENTS_FEED_ALL_MAX_ITEMS = 50
 
 # Comments (plugins/comments).
 COMMENTS_PATH = "comments"

@@ -1,7 +1,120 @@
-"""Pelican glue for feeds."""
+"""Pelican glue for feeds: every feed of the site, written after all content is known.
+
+Pelican writes its own feeds (feedgenerator) before any page and before plugins
+can add comments to them, so they are switched off (``FEED_* = None``) and this
+plugin writes all feeds with feedgen, through sitekit.feedwriter. A generator
+of ours, returned from ``get_generators``, writes them in ``generate_output``:
+by then every generator's context is final, comment threads included.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
+
+from .comments import attach_comment_feed_urls, discussion_feeds, latest_comments_feed
+from .posts import all_posts_feed, category_feeds, post_item
+from .site import ContentLike, FeedJob, FeedSite, write_job
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAMES = ("feeds.plugin", "feeds")
+
+
+def _enabled(settings: dict[str, Any]) -> bool:
+    """Signals are process-global: act only for builds that list this plugin."""
+    return any(str(name) in PLUGIN_NAMES for name in settings.get("PLUGINS") or ())
+
+
+def _unique(*groups: Sequence[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for group in groups:
+        for item in group:
+            if id(item) not in seen:
+                seen.add(id(item))
+                out.append(item)
+    return out
+
+
+class FeedsGenerator:
+    """Writes every feed; Pelican calls it like its own generators."""
+
+    def __init__(self, context: dict[str, Any], settings: dict[str, Any], path: str,
+                 theme: str, output_path: str, **_: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.output_path = Path(output_path)
+        self.posts: list[ContentLike] = []
+        self.pages: list[ContentLike] = []
+
+    def generate_context(self) -> None:
+        """Nothing to read: the content comes from the other generators."""
+
+    def collect(self, articles: ArticlesGenerator | None, pages: PagesGenerator | None) -> None:
+        """Take the published posts and pages (translations included), link their feeds."""
+        if articles is not None:
+            self.posts = _unique(articles.articles, articles.translations)
+        if pages is not None:
+            self.pages = _unique(pages.pages, pages.translations)
+        attach_comment_feed_urls(self.posts, self.settings, default_mode="open")
+        attach_comment_feed_urls(self.pages, self.settings, default_mode="off")
+
+    def jobs(self, site: FeedSite) -> list[FeedJob]:
+        """Every feed, site-wide ones first: they win a path clash with a category."""
+        posts = [(post, post_item(site, post)) for post in self.posts]
+        discussions = list(discussion_feeds(site, [*self.posts, *self.pages], self.settings))
+        site_wide = [
+            all_posts_feed(site, [item for _, item in posts], self.settings),
+            latest_comments_feed(site, discussions, self.settings),
+        ]
+        return [
+            *(job for job in site_wide if job is not None),
+            *discussions,
+            *category_feeds(site, posts, self.settings),
+        ]
+
+    def generate_output(self, writer: Any) -> None:
+        site = FeedSite.from_settings(
+            self.settings, self.output_path, (p.date for p in self.posts)
+        )
+        written: set[str] = set()
+        count = 0
+        for job in self.jobs(site):
+            clash = written.intersection(job.paths)
+            if clash:
+                logger.warning(
+                    "Skipping feed %s: its path is already used by another feed; "
+                    "change FEEDS_CATEGORY_*/COMMENTS_FEED_* or the slug",
+                    ", ".join(sorted(clash)),
+                )
+                continue
+            written.update(job.paths)
+            count += len(write_job(site, job))
+        logger.info("Feeds: wrote %d files for %s", count, site.base_url)
+
+
+def get_generators(pelican: Any) -> type[FeedsGenerator] | None:
+    # A generator of our own: its generate_output runs after every context is final.
+    return FeedsGenerator if _enabled(pelican.settings) else None
+
+
+def all_generators_finalized(generators: Sequence[Any]) -> None:
+    # Before any page is written: the theme links the comment feeds.
+    feeds = next((g for g in generators if isinstance(g, FeedsGenerator)), None)
+    if feeds is None or not _enabled(feeds.settings):
+        return
+    feeds.collect(
+        next((g for g in generators if isinstance(g, ArticlesGenerator)), None),
+        next((g for g in generators if isinstance(g, PagesGenerator)), None),
+    )
+
 
 def register() -> None:
-    """Connect nothing yet."""
+    signals.get_generators.connect(get_generators)
+    signals.all_generators_finalized.connect(all_generators_finalized)

@@ -1,0 +1,84 @@
+"""HTML as a feed entry carries it: absolute links, no decorative excerpts, valid XML text.
+
+A feed reader shows an entry far from the site, so every relative ``href`` or
+``src`` must become absolute; it ignores CSS and ARIA, so a pull-quote excerpt
+(a phrase repeated for the eye) is removed. Comment HTML is sanitized again
+here: the comments plugin already did it, and the feed must not depend on that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import html as htmllib
+from urllib.parse import urljoin
+
+import lxml.html
+from sitekit.feedwriter import xml_text
+from sitekit.markup import sanitize_html
+
+
+def _drop_excerpts(html: str) -> str:
+    """Fallback when the pull-quote plugin is absent: remove excerpt figures only."""
+    if "excerpt" not in html:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for el in root.xpath(
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' pullquote ')"
+        " and contains(concat(' ', normalize-space(@class), ' '), ' excerpt ')]"
+    ):
+        el.drop_tree()
+    return _inner(root)
+
+
+def _feed_text() -> Callable[[str], str]:
+    try:
+        from pullquotes.feedtext import for_feed
+    except ImportError:  # the pull-quote plugin is optional
+        return _drop_excerpts
+    return for_feed
+
+
+def _inner(root: lxml.html.HtmlElement) -> str:
+    head = htmllib.escape(root.text or "", quote=False)
+    return head + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+
+
+def absolute_html(html: str, base_url: str) -> str:
+    """Every link and source in ``html`` resolved against ``base_url``.
+
+    URLs that cannot be parsed (``http://[``) are dropped rather than kept.
+    """
+    html = xml_text(html)
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
+        el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
+    return _inner(root)
+
+
+def _absolute_srcset(srcset: str, base_url: str) -> str:
+    candidates = []
+    for candidate in srcset.split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        try:
+            parts[0] = urljoin(base_url, parts[0])
+        except ValueError:
+            continue
+        candidates.append(" ".join(parts))
+    return ", ".join(candidates)
+
+
+def post_html(html: str, base_url: str) -> str:
+    """An author's post HTML for a feed (trusted: not sanitized, only made portable)."""
+    return absolute_html(_feed_text()(xml_text(html)), base_url)
+
+
+def comment_html(html: str, base_url: str) -> str:
+    """A reader's comment HTML for a feed: sanitized, then made absolute."""
+    return absolute_html(sanitize_html(html), base_url)

@@ -1,0 +1,196 @@
+"""What every feed of one build shares: the absolute base URL, the id domain, the paths.
+
+Feed readers need absolute URLs, but the local configuration has an empty
+``SITEURL``; then feeds point at the local server (``FEEDS_LOCAL_URL``), so they
+stay valid while previewing. Entry ids are ``tag:`` URIs made from the domain,
+a year of the item and its path, so they never change from build to build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from sitekit.feedwriter import FeedItem, FeedSpec, domain_of, feed_bytes, tag_uri
+
+DEFAULT_LOCAL_URL = "http://127.0.0.1:8000"
+
+
+class Named(Protocol):
+    name: str
+    slug: str
+    url: str
+
+
+class ContentLike(Protocol):
+    """The part of a Pelican Article or Page the feeds read."""
+
+    slug: str
+    url: str
+    title: str
+    date: datetime
+    lang: str
+    metadata: dict[str, Any]
+
+    def get_content(self, siteurl: str) -> str: ...
+    def get_summary(self, siteurl: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSite:
+    """Settings every feed module needs, read once per build."""
+
+    base_url: str  # absolute, without trailing slash
+    domain: str  # authority of tag: ids
+    since: datetime  # date of the oldest post: the year in site-level feed ids
+    name: str
+    subtitle: str
+    language: str
+    author: str | None
+    output: Path
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], output: Path,
+                      dates: Iterable[datetime] = ()) -> FeedSite:
+        base = (
+            settings.get("FEED_DOMAIN") or settings.get("SITEURL")
+            or settings.get("FEEDS_LOCAL_URL") or DEFAULT_LOCAL_URL
+        ).rstrip("/")
+        domain = settings.get("FEEDS_ID_DOMAIN") or domain_of(base)
+        since = min(dates, default=datetime(1970, 1, 1, tzinfo=UTC))
+        return cls(
+            base_url=base,
+            domain=domain,
+            since=since,
+            name=str(settings.get("SITENAME", "")),
+            subtitle=str(settings.get("SITESUBTITLE") or ""),
+            language=str(settings.get("DEFAULT_LANG", "en")),
+            author=settings.get("AUTHOR") or None,
+            output=output,
+        )
+
+    def url(self, rel: str) -> str:
+        """Absolute URL of a site-relative URL or output path."""
+        return f"{self.base_url}/{rel.lstrip('/')}"
+
+    def feed_id(self, rel_path: str, date: datetime | None = None) -> str:
+        """Stable id of a feed, from its output path."""
+        return tag_uri(self.domain, date or self.since, "feed/" + rel_path.lstrip("/"))
+
+    def date_of(self, content: ContentLike) -> datetime:
+        """The content's date, or the site's first date where it is only the mtime."""
+        return self.since if is_file_time(content, content.date) else content.date
+
+    def post_id(self, content: ContentLike) -> str:
+        """Stable entry id of a post or page: its path on the site."""
+        return tag_uri(self.domain, self.date_of(content), "/" + content.url.lstrip("/"))
+
+    def comment_id(self, thread_slug: str, comment_id: str, date: datetime) -> str:
+        """Stable entry id of a comment: thread and comment id."""
+        return tag_uri(self.domain, date, f"comment/{thread_slug}/{comment_id}")
+
+
+def is_file_time(content: ContentLike, value: datetime) -> bool:
+    """Whether a date is only the source file's mtime (``DEFAULT_DATE = "fs"``).
+
+    Such dates change with every checkout; ids and feed dates must not. Pelican
+    reads the mtime as local wall-clock time and then puts it in TIMEZONE.
+    """
+    source = getattr(content, "source_path", None)
+    try:
+        mtime = os.stat(source).st_mtime if source else None
+    except OSError:
+        return False
+    if mtime is None:
+        return False
+    wall = value.replace(tzinfo=None) - datetime.fromtimestamp(mtime)  # noqa: DTZ006
+    return abs(wall.total_seconds()) < 1
+
+
+def feed_path(pattern: str | None, **values: str) -> str | None:
+    """A feed's output path from its setting; None when the setting turns it off."""
+    if not pattern:
+        return None
+    return pattern.format(**values).lstrip("/")
+
+
+def language_of(content: ContentLike, site: FeedSite) -> str:
+    return getattr(content, "lang", None) or site.language
+
+
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """One feed to write: its description, its items, its output paths (None = off)."""
+
+    spec: FeedSpec
+    items: tuple[FeedItem, ...]
+    atom_path: str | None
+    rss_path: str | None
+    max_items: int | None = None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.atom_path, self.rss_path) if p)
+
+
+def spec_for(site: FeedSite, *, title: str, link: str, atom_path: str | None,
+             rss_path: str | None, language: str, subtitle: str = "",
+             id_date: datetime | None = None,
+             updated: datetime | None = None) -> FeedSpec:
+    """A FeedSpec whose URLs and id come from the feed's own output paths."""
+    first = atom_path or rss_path or ""
+    return FeedSpec(
+        id=site.feed_id(first, id_date),
+        title=title,
+        link=link,
+        atom_url=site.url(atom_path or first),
+        rss_url=site.url(rss_path or first),
+        language=language,
+        subtitle=subtitle,
+        updated=updated,
+        author=site.author,
+    )
+
+
+def write_job(site: FeedSite, job: FeedJob) -> list[Path]:
+    """Write the enabled files of one feed; the paths written."""
+    atom, rss = feed_bytes(job.spec, job.items, job.max_items)
+    written = []
+    for rel, data in ((job.atom_path, atom), (job.rss_path, rss)):
+        if rel:
+            path = site.output / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+MODES = ("open", "closed", "off")
+
+
+def comments_mode(content: ContentLike, default: str = "open") -> str:
+    """The comments plugin's mode, else the ``Comments:`` header, else the default."""
+    mode = getattr(content, "comments_mode", None)
+    if mode in MODES:
+        return str(mode)
+    raw = str(content.metadata.get("comments", default)).strip().lower()
+    return raw if raw in MODES else default
+
+
+def thread_comments(content: ContentLike) -> tuple[Any, ...]:
+    """Every shown comment of the content's thread, oldest first (empty without one)."""
+    thread = getattr(content, "thread", None)
+    return tuple(getattr(thread, "comments", ()) or ())
+
+
+def comment_count(content: ContentLike) -> int:
+    """The count the page shows: the plugin's, else the thread's."""
+    count = getattr(content, "comment_count", None)
+    if isinstance(count, int):
+        return count
+    thread = getattr(content, "thread", None)
+    return int(getattr(thread, "count", 0) or 0)
