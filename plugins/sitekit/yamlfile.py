@@ -117,6 +117,16 @@ def read_text(text: str) -> YamlValue:
         return _build(events)
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:  # a control character: no mark
+        # libyaml gives a byte offset, the pure parser a character offset; the
+        # reader stops at the first such character, so find that one instead.
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line = text[: max(text.find(chr(code)), 0)].count("\n") + 1
+        raise YamlError(
+            line,
+            f"the file contains the control character #x{code:04x}",
+            "remove it; write special characters in a quoted string with an escape",
+        ) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
