@@ -281,3 +281,7 @@ def _add_intake(namespace: Collection) -> None:
 
 
 _add_intake(ns)
+
+from importers.tasks import import_wordpress  # noqa: E402 - plugins/importers
+
+ns.add_task(import_wordpress)
