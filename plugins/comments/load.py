@@ -38,13 +38,26 @@ def thread_files(folder: Path) -> list[Path]:
     )
 
 
+def _clamp(line: int | None, path: Path) -> int:
+    """A line inside the file: 1 for file-wide problems (empty, binary), and the
+    last line where the parser only noticed at the end (an unclosed bracket)."""
+    if not line or line <= 1:
+        return 1
+    try:
+        with path.open("rb") as handle:
+            last = sum(1 for _ in handle)
+    except OSError:
+        return line
+    return min(line, max(last, 1))
+
+
 def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Problem]]:
     """The comment mappings of one file, each with its default id, or its problem."""
     where = str(path)
     try:
         root = read_path(path)
     except YamlError as exc:
-        return [], [Problem(where, exc.line, "file", exc.message, exc.hint)]
+        return [], [Problem(where, _clamp(exc.line, path), "file", exc.message, exc.hint)]
     if isinstance(root, YamlMap):
         return [(root, path.stem)], []
     if isinstance(root, YamlList):
@@ -55,9 +68,16 @@ def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Probl
                 records.append((item, None))
             else:
                 problems.append(
-                    Problem(where, line, "file", "each list item must be a comment mapping",
-                            "start each comment with '- id: ...'")
+                    Problem(
+                        where, line, "file", "each list item must be a comment mapping",
+                        "start each comment with '- id: ...'",
+                    )
                 )
+        if not root:
+            problems.append(
+                Problem(where, root.line, "file", "the list holds no comments",
+                        "add comments to it or delete the file")
+            )
         return records, problems
     return [], [
         Problem(where, 1, "file", "the file must hold a comment mapping or a list of them",
@@ -89,16 +109,22 @@ def load_thread(folder: Path, timezone: tzinfo, files: list[Path] | None = None)
     for path in files if files is not None else thread_files(folder):
         loaded = load_file(path, timezone)
         out.problems.extend(loaded.problems)
-        for item in [*loaded.comments, *loaded.broken]:
+        # In file order, so that of two comments with one id the later is the error.
+        items = sorted([*loaded.comments, *loaded.broken], key=lambda i: i.line or 0)
+        for item in items:
             where = first_seen.get(item.id)
             if where is not None:
-                line = item.line if isinstance(item, Comment) else None
                 out.problems.append(
-                    Problem(str(path), line, "id", f"duplicate id '{item.id}' (first in {where})",
-                            "give this comment another id")
+                    Problem(
+                        str(path), item.line, "id",
+                        f"duplicate id '{item.id}' (first in {where})",
+                        "give this comment another id",
+                    )
                 )
                 continue
-            first_seen[item.id] = f"{Path(item.path).name}"
+            first_seen[item.id] = (
+                f"{Path(item.path).name}:{item.line}" if item.line else Path(item.path).name
+            )
             if isinstance(item, Comment):
                 out.comments.append(item)
             else:

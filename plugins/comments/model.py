@@ -8,7 +8,8 @@ from datetime import datetime
 #: Values of ``role`` that show a badge.
 ROLES = ("author", "moderator")
 #: Values of ``status``, our extension to the contract: a removed comment keeps
-#: its place (and its replies) and shows "comment removed".
+#: its place (and its replies) and shows "comment removed"; author and body
+#: may then be left out.
 STATUSES = ("removed",)
 
 
@@ -17,7 +18,7 @@ class Comment:
     """One approved comment of one thread, as read from a YAML file."""
 
     id: str
-    author: str
+    author: str  # plain text, controls removed, whitespace folded; "" when removed
     date: datetime  # always timezone-aware
     body: str  # Markdown source as written; render with sitekit.markup
     path: str
@@ -26,6 +27,8 @@ class Comment:
     website: str | None = None
     role: str | None = None
     status: str | None = None
+    #: Line of the ``parent:`` key, for thread-level problems (missing, cycle).
+    parent_line: int | None = None
 
     @property
     def removed(self) -> bool:
@@ -40,3 +43,4 @@ class Broken:
     id: str
     parent: str | None
     path: str
+    line: int | None = None

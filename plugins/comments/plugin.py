@@ -1,7 +1,71 @@
-"""Pelican glue for comments."""
+"""Pelican glue for comments: attach each post's thread, check every thread folder.
+
+Threads are attached in ``*_generator_finalized``: after Pelican's content
+cache was saved (so nothing stale is pickled) and before any feed or page is
+written. Signals are process-global, so every receiver first checks that this
+plugin is on for the build that sent it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pelican import signals
+
+from .build import build_state, decorate_all
+
+NAME = "comments.plugin"
+
+
+def _enabled(settings: dict[str, Any]) -> bool:
+    plugins = settings.get("PLUGINS") or ()
+    return any(str(p) in (NAME, "comments") for p in plugins)
+
+
+def _contents(generator: Any, *names: str) -> list[Any]:
+    return [c for name in names for c in getattr(generator, name, None) or ()]
+
+
+def attach_to_articles(generator: Any) -> None:
+    """Every article, translation, draft and hidden post gets its thread."""
+    if not _enabled(generator.settings):
+        return
+    decorate_all(
+        build_state(generator.settings),
+        _contents(
+            generator, "articles", "translations", "hidden_articles",
+            "hidden_translations", "drafts", "drafts_translations",
+        ),
+        page=False,
+    )
+
+
+def attach_to_pages(generator: Any) -> None:
+    """Pages carry threads too; their default is ``Comments: off``."""
+    if not _enabled(generator.settings):
+        return
+    decorate_all(
+        build_state(generator.settings),
+        _contents(
+            generator, "pages", "translations", "hidden_pages",
+            "hidden_translations", "draft_pages", "draft_translations",
+        ),
+        page=True,
+    )
+
+
+def report_orphans(generators: list[Any]) -> None:
+    """Once every post and page is known: thread folders that belong to none."""
+    settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
+    if settings is None or not _enabled(settings):
+        return
+    build_state(settings).report_orphans()
+
 
 def register() -> None:
-    """Connect nothing yet."""
+    """Connect the receivers (module level: blinker keeps weak references)."""
+    # Posts and pages are complete here, feeds and pages not yet written.
+    signals.article_generator_finalized.connect(attach_to_articles)
+    signals.page_generator_finalized.connect(attach_to_pages)
+    # Only after both generators do we know every slug.
+    signals.all_generators_finalized.connect(report_orphans)

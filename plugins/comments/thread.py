@@ -1,8 +1,10 @@
 """Parent links to an ordered tree: cycles, missing parents, display depth.
 
-Runs in time linear in the number of comments (plus sorting siblings). A
-comment in error is left out and its replies take its place; replies below the
-display depth are shown at the deepest level and name the comment they answer.
+Runs in time linear in the number of comments (plus sorting siblings), with no
+recursion deeper than the display depth, so a 5,000-long reply chain is fine.
+A comment in error is left out and its replies take its place; replies below
+the display depth are shown at the deepest level and name the comment they
+answer, as WordPress does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from sitekit.problems import Problem
 
 from .model import Broken, Comment
 
+#: WordPress's default display depth.
 DEFAULT_DEPTH = 5
+#: Deeper nesting is unreadable on any screen; recursion stays shallow.
+MAX_DEPTH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +29,9 @@ class ThreadNode:
     comment: Comment
     replies: tuple[ThreadNode, ...]
     depth: int  # 1 for top level, at most the display depth
-    reply_to: Comment | None = None  # set where the node is not nested under its parent
+    #: The comment this one answers, set only where the node is not shown
+    #: inside its parent's element (flattened below the display depth).
+    reply_to: Comment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +39,26 @@ class Thread:
     """A post's discussion, ready to render."""
 
     roots: tuple[ThreadNode, ...]
-    comments: tuple[Comment, ...]  # every shown comment, oldest first
-    count: int  # comments shown, placeholders of removed comments not counted
+    #: Every shown comment, oldest first, placeholders of removed ones included.
+    comments: tuple[Comment, ...]
+    #: Comments shown, placeholders of removed comments not counted.
+    count: int
+
+    @property
+    def published(self) -> tuple[Comment, ...]:
+        """The shown comments that have text (no removed placeholders), oldest first."""
+        return tuple(c for c in self.comments if not c.removed)
 
     @property
     def newest(self) -> Comment | None:
-        return self.comments[-1] if self.comments else None
+        """The newest comment with text, for "last comment" displays and feeds."""
+        for c in reversed(self.comments):
+            if not c.removed:
+                return c
+        return None
+
+    def __len__(self) -> int:
+        return len(self.comments)
 
 
 EMPTY = Thread((), (), 0)
@@ -53,90 +74,102 @@ def build_thread(
     *,
     depth: int = DEFAULT_DEPTH,
 ) -> tuple[Thread, list[Problem]]:
-    """Thread the comments; problems for missing parents and for cycles."""
-    depth = max(1, depth)
-    by_id = {c.id: c for c in comments}
-    broken_parent = {b.id: b.parent for b in broken if b.id not in by_id}
+    """Thread the comments; problems for missing parents and for cycles.
+
+    ``comments`` must have unique ids (``load_thread`` sees to that);
+    ``broken`` are the comments left out for their own errors, known by id so
+    that their replies move up into their place.
+    """
+    depth = min(max(1, depth), MAX_DEPTH)
+    shown_by_id = {c.id: c for c in comments}
+    # The parent link of every comment known by id, shown or broken.
+    parent_of: dict[str, str | None] = {b.id: b.parent for b in broken}
+    parent_of.update({cid: c.parent for cid, c in shown_by_id.items()})
     problems: list[Problem] = []
 
-    # Missing parents: a parent that neither exists nor was left out for errors.
-    for c in list(by_id.values()):
-        if c.parent is not None and c.parent not in by_id and c.parent not in broken_parent:
-            problems.append(
-                Problem(c.path, c.line, "parent", f"no comment with id '{c.parent}' in this thread",
-                        "name the id of an existing comment, or remove 'parent'")
-            )
-            broken_parent[c.id] = None
-            del by_id[c.id]
+    def leave_out(c: Comment, message: str, hint: str) -> None:
+        problems.append(Problem(c.path, c.parent_line or c.line, "parent", message, hint))
+        del shown_by_id[c.id]
 
-    # Cycles: walk each chain once, colouring nodes (0 new, 1 on the path, 2 done).
+    for c in list(shown_by_id.values()):
+        if c.parent is not None and c.parent not in parent_of:
+            leave_out(
+                c,
+                f"no comment with id '{c.parent}' in this thread",
+                "name the id of an existing comment, or remove 'parent'",
+            )
+            parent_of[c.id] = None  # its replies move to the top level
+
+    # Cycles over all known comments, broken ones included (a cycle through a
+    # broken comment would otherwise make a shown comment its own ancestor).
+    # Each chain is walked once: 1 = on the current path, 2 = done.
     state: dict[str, int] = {}
-    in_cycle: set[str] = set()
-    for start in by_id:
+    in_cycle: list[str] = []
+    for start in parent_of:
         path: list[str] = []
         node: str | None = start
-        while node is not None and node in by_id and state.get(node, 0) == 0:
+        while node is not None and node in parent_of and node not in state:
             state[node] = 1
             path.append(node)
-            node = by_id[node].parent
+            node = parent_of[node]
         if node is not None and state.get(node) == 1:
-            in_cycle.update(path[path.index(node):])
+            in_cycle.extend(path[path.index(node) :])
         for n in path:
             state[n] = 2
     for cid in sorted(in_cycle):
-        c = by_id.pop(cid)
-        problems.append(
-            Problem(c.path, c.line, "parent", f"comment '{cid}' is part of a reply cycle",
-                    "one comment of the cycle must answer another comment or none")
-        )
-        broken_parent[cid] = None  # no ancestor is left for replies of a cycle
+        parent_of[cid] = None  # no ancestor is left for replies of a cycle
+        c = shown_by_id.get(cid)
+        if c is not None:
+            leave_out(
+                c,
+                f"comment '{cid}' is part of a reply cycle",
+                "one comment of the cycle must answer another comment or none",
+            )
 
-    def shown_parent(c: Comment) -> str | None:
-        """The nearest ancestor still shown; broken ancestors give way."""
-        parent = c.parent
-        seen: set[str] = set()
-        while parent is not None and parent not in by_id:
-            if parent in seen:
-                return None
-            seen.add(parent)
-            parent = broken_parent.get(parent)
+    # The nearest shown ancestor: broken ancestors give way. Memoized, so
+    # long chains of broken comments stay linear.
+    resolved: dict[str, str | None] = {}
+
+    def shown_parent(parent: str | None) -> str | None:
+        chain: list[str] = []
+        while parent is not None and parent not in shown_by_id:
+            if parent in resolved:
+                parent = resolved[parent]
+                break
+            chain.append(parent)
+            parent = parent_of.get(parent)
+        for p in chain:
+            resolved[p] = parent
         return parent
 
     children: dict[str | None, list[Comment]] = {}
-    placed_parent: dict[str, str | None] = {}
-    for c in by_id.values():
-        p = shown_parent(c)
-        placed_parent[c.id] = p
-        children.setdefault(p, []).append(c)
+    for c in shown_by_id.values():
+        children.setdefault(shown_parent(c.parent), []).append(c)
     for siblings in children.values():
         siblings.sort(key=_order)
+    placed_under = {c.id: p for p, kids in children.items() for c in kids}
 
-    def flattened(c: Comment) -> list[Comment]:
-        """All descendants of c, oldest first, for display at the deepest level."""
-        out: list[Comment] = []
+    def flattened(c: Comment) -> list[ThreadNode]:
+        """Every descendant of c, oldest first, at the deepest level."""
+        found: list[Comment] = []
         stack = list(children.get(c.id, ()))
         while stack:
             d = stack.pop()
-            out.append(d)
+            found.append(d)
             stack.extend(children.get(d.id, ()))
-        out.sort(key=_order)
-        return out
-
-    def build(c: Comment, level: int, reply_to: Comment | None) -> list[ThreadNode]:
-        if level < depth:
-            kids = tuple(
-                n for k in children.get(c.id, ()) for n in build(k, level + 1, None)
-            )
-            return [ThreadNode(c, kids, level, reply_to)]
-        deeper = [
-            ThreadNode(d, (), level, by_id[placed_parent[d.id]])  # type: ignore[index]
-            for d in flattened(c)
+        found.sort(key=_order)
+        return [
+            ThreadNode(d, (), depth, shown_by_id[placed_under[d.id]])  # type: ignore[index]
+            for d in found
         ]
-        return [ThreadNode(c, (), level, reply_to), *deeper]
 
-    # Build iteratively for the top levels would be possible; recursion depth is
-    # bounded by the display depth, since deeper levels are flattened.
-    roots = tuple(n for c in children.get(None, ()) for n in build(c, 1, None))
-    shown = tuple(sorted(by_id.values(), key=_order))
+    def build(c: Comment, level: int) -> list[ThreadNode]:
+        if level < depth:
+            kids = tuple(n for k in children.get(c.id, ()) for n in build(k, level + 1))
+            return [ThreadNode(c, kids, level)]
+        return [ThreadNode(c, (), level), *flattened(c)]
+
+    roots = tuple(n for c in children.get(None, ()) for n in build(c, 1))
+    shown = tuple(sorted(shown_by_id.values(), key=_order))
     count = sum(1 for c in shown if not c.removed)
     return Thread(roots, shown, count), problems

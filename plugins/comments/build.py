@@ -1,0 +1,242 @@
+"""One build's comments: settings, each thread loaded once, attributes per post.
+
+Kept apart from ``plugin.py`` so that it can be tested without Pelican's
+process-global signals: a post or page is anything with the few attributes
+described by ``ContentLike``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitekit.problems import Problem, ProblemLog, problem_log
+
+from .check import parse_date
+from .jsonld import JsonObject, comment_tree
+from .load import SUFFIXES, load_thread, thread_files
+from .render import CommentView, render_bodies, views
+from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH, Thread, build_thread
+
+logger = logging.getLogger(__name__)
+
+#: Values of the ``Comments:`` header.
+MODES = ("open", "closed", "off")
+#: Where the build keeps its ``CommentsBuild`` (one per Pelican run).
+STATE_KEY = "_COMMENTS_BUILD"
+
+
+class SettingsError(ValueError):
+    """A ``COMMENTS_*`` setting has a value the plugin cannot use."""
+
+
+class ContentLike(Protocol):
+    """What we read from a Pelican article or page."""
+
+    slug: str
+    lang: str
+    url: str
+    metadata: dict[str, Any]
+    source_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentSettings:
+    """The ``COMMENTS_*`` settings, checked once per build."""
+
+    path: Path  # the folder that holds one folder per thread
+    depth: int = DEFAULT_DEPTH
+    close_after_days: int | None = None
+    now: datetime | None = None  # None: the build's own clock
+    timezone: tzinfo = ZoneInfo("UTC")
+    siteurl: str = ""
+    default_lang: str = "en"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> CommentSettings:
+        """Read and check the settings; a bad value stops the build with its name."""
+
+        def bad(key: str, message: str) -> None:
+            raise SettingsError(f"{key} {message} (fix the settings file)")
+
+        try:
+            timezone: tzinfo = ZoneInfo(str(settings.get("TIMEZONE") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone = ZoneInfo("UTC")  # Pelican itself complains about TIMEZONE
+        depth = settings.get("COMMENTS_DISPLAY_DEPTH", DEFAULT_DEPTH)
+        if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= MAX_DEPTH:
+            bad("COMMENTS_DISPLAY_DEPTH", f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}")
+        days = settings.get("COMMENTS_CLOSE_AFTER_DAYS")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
+            bad("COMMENTS_CLOSE_AFTER_DAYS", f"must be None or a whole number of days >= 0, not {days!r}")
+        now_raw = settings.get("COMMENTS_NOW")
+        now: datetime | None = None
+        if isinstance(now_raw, datetime):
+            now = now_raw if now_raw.tzinfo else now_raw.replace(tzinfo=timezone)
+        elif isinstance(now_raw, str) and now_raw:
+            try:
+                now = parse_date(now_raw, timezone)
+            except ValueError:
+                bad("COMMENTS_NOW", f"'{now_raw}' is not an ISO 8601 date")
+        elif now_raw is not None:
+            bad("COMMENTS_NOW", f"must be an ISO 8601 date or None, not {now_raw!r}")
+        content = Path(str(settings.get("PATH") or "content"))
+        return cls(
+            path=content / str(settings.get("COMMENTS_PATH") or "comments"),
+            depth=depth,
+            close_after_days=days,
+            now=now,
+            timezone=timezone,
+            siteurl=str(settings.get("SITEURL") or "").rstrip("/"),
+            default_lang=str(settings.get("DEFAULT_LANG") or "en"),
+        )
+
+
+@dataclass
+class ThreadData:
+    """A thread folder after loading, checking and threading; shared by translations."""
+
+    thread: Thread
+    html: dict[str, str]
+    views: dict[str, dict[str, CommentView]] = field(default_factory=dict)
+
+    def views_for(self, lang: str, timezone: tzinfo) -> dict[str, CommentView]:
+        if lang not in self.views:
+            self.views[lang] = views(self.thread.comments, lang, timezone)
+        return self.views[lang]
+
+
+@dataclass
+class CommentsBuild:
+    """Per-build state: settings, the threads loaded so far, the slugs seen."""
+
+    settings: CommentSettings
+    log: ProblemLog
+    threads: dict[str, ThreadData] = field(default_factory=dict)
+    slugs: set[str] = field(default_factory=set)
+    started: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+    @property
+    def now(self) -> datetime:
+        return self.settings.now or self.started
+
+    def thread_of(self, slug: str) -> ThreadData:
+        """The thread of a slug, loaded, checked and threaded on first use."""
+        data = self.threads.get(slug)
+        if data is None:
+            data = self._load(slug)
+            self.threads[slug] = data
+        return data
+
+    def _load(self, slug: str) -> ThreadData:
+        folder = self.settings.path / slug
+        if not slug or not folder.is_dir():
+            return ThreadData(EMPTY, {})
+        loaded = load_thread(folder, self.settings.timezone)
+        thread, problems = build_thread(
+            loaded.comments, loaded.broken, depth=self.settings.depth
+        )
+        self.log.extend(loaded.problems)
+        self.log.extend(problems)
+        return ThreadData(thread, render_bodies(thread.comments))
+
+    def mode_of(self, content: ContentLike, *, page: bool) -> str:
+        """open, closed or off: the header (pages default to off), then the age rule."""
+        raw = content.metadata.get("comments")
+        mode = str(raw).strip().lower() if raw is not None else ("off" if page else "open")
+        if mode not in MODES:
+            # The header rules are checked (and reported) by the sitecheck
+            # plugin; here an unknown value neither hides a thread nor invites
+            # new comments.
+            mode = "closed"
+        if mode == "open" and self.settings.close_after_days is not None:
+            date = getattr(content, "date", None)
+            if isinstance(date, datetime):
+                if date.tzinfo is None:
+                    date = date.replace(tzinfo=self.settings.timezone)
+                if self.now >= date + timedelta(days=self.settings.close_after_days):
+                    mode = "closed"
+        return mode
+
+    def decorate(self, content: ContentLike, *, page: bool = False) -> None:
+        """Set the attributes the theme and the feeds read (see the README)."""
+        self.slugs.add(content.slug)
+        data = self.thread_of(content.slug)
+        mode = self.mode_of(content, page=page)
+        if mode == "off":
+            data = ThreadData(EMPTY, {})
+        lang = getattr(content, "lang", None) or self.settings.default_lang
+        page_url = f"{self.settings.siteurl}/{content.url}" if self.settings.siteurl else content.url
+        attrs: dict[str, Any] = {
+            "thread": data.thread,
+            "comment_count": data.thread.count,
+            "comments_mode": mode,
+            "comments_open": mode == "open",
+            "comment_html": data.html,
+            "comment_jsonld": comment_tree(
+                data.thread, lambda cid: f"{page_url}#comment-{cid}", data.html
+            ),
+            "comment_views": data.views_for(lang, self.settings.timezone),
+        }
+        for name, value in attrs.items():
+            setattr(content, name, value)
+
+    def report_orphans(self) -> None:
+        """A thread folder whose slug no post or page has is an error naming it."""
+        root = self.settings.path
+        if not root.is_dir():
+            return
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir() and entry.name not in self.slugs:
+                if not thread_files(entry):
+                    continue  # an empty folder holds no comments to lose
+                self.log.add(
+                    Problem(
+                        str(entry), None, "folder",
+                        f"no post or page has the slug '{entry.name}'",
+                        "rename the folder to the slug of its post, or move its files",
+                    )
+                )
+            elif entry.is_file() and entry.suffix in SUFFIXES:
+                self.log.add(
+                    Problem(
+                        str(entry), None, "folder",
+                        "a comment file must lie in its post's folder",
+                        f"move it to {root.name}/<post-slug>/",
+                    )
+                )
+
+
+def build_state(settings: dict[str, Any]) -> CommentsBuild:
+    """The build's ``CommentsBuild``, kept in its settings (created on first use)."""
+    state = settings.get(STATE_KEY)
+    if not isinstance(state, CommentsBuild):
+        state = CommentsBuild(CommentSettings.from_settings(settings), problem_log(settings))
+        settings[STATE_KEY] = state
+    return state
+
+
+def decorate_all(state: CommentsBuild, contents: Iterable[ContentLike], *, page: bool) -> None:
+    """Decorate every post or page of one generator."""
+    for content in contents:
+        state.decorate(content, page=page)
+
+
+__all__ = [
+    "MODES",
+    "CommentSettings",
+    "CommentsBuild",
+    "ContentLike",
+    "SettingsError",
+    "JsonObject",
+    "ThreadData",
+    "build_state",
+    "decorate_all",
+]

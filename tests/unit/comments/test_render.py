@@ -1,0 +1,95 @@
+"""Bodies, plain text, dates and avatars: what the templates print."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+import re
+import time
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup
+import pytest
+
+from comments import Comment
+from comments.avatar import TONES, avatar_svg, initials, tone
+from comments.render import format_when, plain_text, render_bodies, views
+
+BERLIN = ZoneInfo("Europe/Berlin")
+T = datetime(2017, 5, 3, 7, 12, tzinfo=timezone.utc)
+
+
+def c(cid: str, body: str = "x", **kw: object) -> Comment:
+    return Comment(cid, str(kw.pop("author", "Ada Nowak")), T, body, "p", **kw)  # type: ignore[arg-type]
+
+
+def test_bodies_are_rendered_and_sanitized() -> None:
+    html = render_bodies([
+        c("a", "Hallo *Welt*\n\n[Link](https://example.org/)"),
+        c("b", "[x](javascript:alert(1)) <script>alert(1)</script>"),
+        c("r", "geheim", status="removed"),
+    ])
+    assert "<em>Welt</em>" in html["a"]
+    assert 'rel="nofollow ugc noopener"' in html["a"]
+    assert "javascript:" not in html["b"].replace("[x](javascript:", "")
+    assert "<script" not in html["b"]
+    assert html["r"] == ""
+
+
+def test_rendering_is_linear_in_length() -> None:
+    # Unclosed brackets made Python-Markdown quadratic; 20,000 of them must be quick.
+    start = time.perf_counter()
+    render_bodies([c("a", "[" * 20_000), c("b", "> " * 5_000 + "x"), c("c", "*a " * 6000)])
+    assert time.perf_counter() - start < 5
+
+
+def test_plain_text_keeps_paragraphs() -> None:
+    html = "<p>Erster   Absatz mit <a href='x'>Link</a>.</p><ul><li>eins</li><li>zwei &amp; drei</li></ul><p>Ende</p>"
+    assert plain_text(html) == "Erster Absatz mit Link.\neins\nzwei & drei\nEnde"
+    assert plain_text("") == ""
+
+
+def test_dates_in_the_site_zone_and_language() -> None:
+    assert format_when(T, "de", BERLIN) == ("2017-05-03T09:12:00+02:00", "3. Mai 2017 um 09:12 Uhr")
+    iso, text = format_when(T, "en", BERLIN)
+    assert iso == "2017-05-03T09:12:00+02:00"
+    assert text.startswith("May 3, 2017") and "9:12" in text
+
+
+def test_views_share_one_avatar_per_author() -> None:
+    out = views([c("a"), c("b"), c("k", author="Katrin Albers")], "de", BERLIN)
+    assert out["a"].avatar is out["b"].avatar
+    assert out["a"].avatar != out["k"].avatar
+    assert out["k"].when == "3. Mai 2017 um 09:12 Uhr"
+
+
+@pytest.mark.parametrize(
+    ("name", "letters"),
+    [
+        ("Katrin Albers", "KA"), ("Jonas Brehm", "JB"), ("Ada", "A"), ("jonas von der brehm", "JB"),
+        ("Ölaf Überall", "ÖÜ"), ("ßabine", "S"), ("42 Sami", "S"), ("🙂", ""), ("", ""),
+        ("Ana-María O'Neil", "AO"), ("李 小龍", "李小"),
+    ],
+)
+def test_initials(name: str, letters: str) -> None:
+    assert initials(name) == letters
+
+
+def test_avatars_are_deterministic_decorative_and_style_free() -> None:
+    for name in ("Katrin Albers", "🙂", "<script>alert(1)</script>", "Ada & Co"):
+        svg = avatar_svg(name)
+        assert svg == avatar_svg(name)
+        soup = BeautifulSoup(str(svg), "html.parser")
+        root = soup.find("svg")
+        assert root is not None and root["aria-hidden"] == "true"
+        assert not soup.find(attrs={"style": True}) and not soup.find("style")
+        assert not soup.find("script")
+        assert not any(a.startswith("on") for tag in soup.find_all(True) for a in tag.attrs)
+        assert re.fullmatch(r"comment-avatar avatar-tone-\d", " ".join(root["class"]))
+    assert ">AC</text>" in str(avatar_svg("Ada & Co"))
+    identicon = BeautifulSoup(str(avatar_svg("🙂")), "html.parser")
+    assert identicon.find_all("rect") and not identicon.find("text")
+
+
+def test_tones_spread() -> None:
+    names = [f"Leserin {i}" for i in range(200)]
+    assert len({tone(n) for n in names}) == TONES
