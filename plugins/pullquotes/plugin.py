@@ -1,7 +1,173 @@
-"""Pelican glue for pullquotes."""
+"""Pelican glue for pull-quotes: the Markdown extension, the excerpt check, clean summaries.
+
+Feeds are not touched here: the feeds plugin passes every post's content through
+``pullquotes.feedtext.for_feed``. Summaries are memoized truncations of the
+content, so we change what they are made from (the summary metadata) before
+anything reads them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from itertools import chain
+import logging
+from pathlib import Path
+import re
+from typing import Any, Protocol
+
+from pelican import signals
+from pelican.utils import (
+    strip_toc_elements_from_html,
+    truncate_html_paragraphs,
+    truncate_html_words,
+)
+
+from sitekit.problems import Problem, problem_log
+
+from .extension import MARKER_RE, PullQuoteExtension
+from .feedtext import excerpt_phrases, for_feed, own_text, phrase_in_text
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "pullquotes.plugin"
+#: A fenced code block opens or closes (the marker inside one is not a marker).
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+
+
+class ContentLike(Protocol):
+    """What we use of Pelican's Article and Page."""
+
+    source_path: str
+    metadata: dict[str, Any]
+    settings: dict[str, Any]
+    _content: str
+
+
+def _enabled(settings: dict[str, Any]) -> bool:
+    # Signals are process-global: only act for builds that list this plugin.
+    return PLUGIN_NAME in [str(p) for p in settings.get("PLUGINS") or []]
+
+
+def add_extension(pelican: Any) -> None:
+    """Append one extension instance to MARKDOWN (Pelican copies it into every reader)."""
+    settings = pelican.settings
+    if not _enabled(settings) or not settings.get("PULLQUOTES_ENABLED", True):
+        return
+    markdown = settings.setdefault("MARKDOWN", {})
+    extensions = markdown.setdefault("extensions", [])
+    if not any(isinstance(ext, PullQuoteExtension) for ext in extensions):
+        extensions.append(PullQuoteExtension())
+
+
+def excerpt_lines(source_path: str) -> list[int]:
+    """Line numbers of the excerpt markers in a Markdown file, outside code fences."""
+    try:
+        text = Path(source_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    lines: list[int] = []
+    fenced = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        match = MARKER_RE.match(line)
+        if match and match.group("excerpt"):
+            lines.append(number)
+    return lines
+
+
+def check_excerpts(content: ContentLike) -> list[Problem]:
+    """Every excerpt whose phrase is not in the post's own text, as a problem."""
+    html = content._content or ""
+    phrases = excerpt_phrases(html)
+    if not phrases:
+        return []
+    text = own_text(html)
+    lines = excerpt_lines(content.source_path)
+    problems = []
+    for index, phrase in enumerate(phrases):
+        if phrase_in_text(phrase, text):
+            continue
+        line = lines[index] if len(lines) == len(phrases) else None
+        shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
+        problems.append(
+            Problem(
+                content.source_path, line, "PULLQUOTE excerpt",
+                f"the excerpt '{shown}' is not in the post's text",
+                "an excerpt repeats a phrase of the post; copy it from the text, "
+                "or use [!PULLQUOTE] for a quotation of its own",
+            )
+        )
+    return problems
+
+
+def clean_summary(content: ContentLike) -> None:
+    """Make the automatic summary from the content without excerpts.
+
+    Runs before anything reads ``summary`` (which Pelican memoizes). An author's
+    own ``Summary:`` is left alone. Setting the metadata is what an author's
+    summary does too, so Pelican resolves its links the same way.
+    """
+    html = content._content or ""
+    if "pullquote" not in html:
+        return
+    if "summary" in content.metadata and not getattr(content, "_pullquotes_summary", False):
+        return
+    settings = content.settings
+    source = for_feed(html)
+    max_paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
+    if max_paragraphs is not None:
+        source = truncate_html_paragraphs(source, max_paragraphs)
+    if settings.get("SUMMARY_MAX_LENGTH") is not None:
+        source = truncate_html_words(
+            source, settings["SUMMARY_MAX_LENGTH"], settings.get("SUMMARY_END_SUFFIX", "…")
+        )
+    summary = strip_toc_elements_from_html(source)
+    content.metadata["summary"] = summary
+    content._summary = summary  # type: ignore[attr-defined]
+    content._pullquotes_summary = True  # type: ignore[attr-defined]
+
+
+def _contents(generator: Any, names: Iterable[str]) -> Iterator[ContentLike]:
+    yield from chain.from_iterable(getattr(generator, name, None) or [] for name in names)
+
+
+def _process(generator: Any, names: Iterable[str]) -> None:
+    if not _enabled(generator.settings):
+        return
+    log = problem_log(generator.settings)
+    for content in _contents(generator, names):
+        if not str(content.source_path).endswith((".md", ".markdown", ".mkd", ".mdown")):
+            continue
+        log.extend(check_excerpts(content))
+        clean_summary(content)
+
+
+def articles_finalized(generator: Any) -> None:
+    """Check and clean every article (cache-safe: runs on each build)."""
+    _process(
+        generator,
+        ("articles", "translations", "drafts", "drafts_translations",
+         "hidden_articles", "hidden_translations"),
+    )
+
+
+def pages_finalized(generator: Any) -> None:
+    """Check and clean every page."""
+    _process(
+        generator,
+        ("pages", "translations", "hidden_pages", "hidden_translations",
+         "draft_pages", "draft_translations"),
+    )
+
 
 def register() -> None:
-    """Connect nothing yet."""
+    """Connect the receivers (module level: blinker holds them weakly)."""
+    # initialized: the one moment to change MARKDOWN before any reader exists.
+    signals.initialized.connect(add_extension)
+    # *_generator_finalized: after reading, before feeds and pages read summaries.
+    signals.article_generator_finalized.connect(articles_finalized)
+    signals.page_generator_finalized.connect(pages_finalized)
