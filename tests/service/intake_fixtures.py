@@ -1,0 +1,127 @@
+"""Helpers shared by the service, browser and load tests: a small site in git
+(bare remote + working clone) and a valid form post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+import subprocess
+import textwrap
+
+SITE_ORIGIN = "https://blog.example.org"
+
+POSTS = {
+    "offen.md": """\
+        Title: Ein offener Beitrag
+        Date: 2017-05-01 10:00
+        Slug: offener-beitrag
+        Lang: de
+
+        Text.
+        """,
+    "offen-en.md": """\
+        Title: An open post
+        Date: 2017-05-01 10:00
+        Slug: offener-beitrag
+        Lang: en
+
+        Text.
+        """,
+    "zu.md": """\
+        Title: Geschlossen
+        Date: 2017-05-02 10:00
+        Slug: geschlossener-beitrag
+        Comments: closed
+
+        Text.
+        """,
+    "aus.md": """\
+        Title: Ohne Kommentare
+        Date: 2017-05-03 10:00
+        Slug: ohne-kommentare
+        Comments: off
+
+        Text.
+        """,
+    "entwurf.md": """\
+        Title: Entwurf
+        Date: 2017-05-04 10:00
+        Slug: entwurf
+        Status: draft
+
+        Text.
+        """,
+}
+
+THREAD = """\
+- id: brehm-1
+  author: Jonas Brehm
+  date: 2017-05-01T12:00:00+02:00
+  body: Erster Kommentar.
+- id: nowak-1
+  parent: brehm-1
+  author: Ada Nowak
+  date: 2017-05-01T13:00:00+02:00
+  body: Eine Antwort.
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@dataclass
+class SiteRepo:
+    """A bare remote and a working clone of a small site."""
+
+    remote: Path
+    work: Path
+
+    def remote_branches(self) -> dict[str, str]:
+        out = git(self.remote, "for-each-ref", "--format=%(refname:strip=2) %(objectname)",
+                  "refs/heads/comments/")
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def show(self, rev: str, path: str) -> str:
+        return git(self.remote, "show", f"{rev}:{path}")
+
+    def files_in(self, branch: str) -> list[str]:
+        out = git(self.remote, "diff", "--name-only", f"main...{branch}")
+        return out.splitlines()
+
+
+def make_site_repo(root: Path) -> SiteRepo:
+    remote = root / "remote.git"
+    work = root / "site"
+    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(["git", "init", "--quiet", "-b", "main", str(work)], check=True)
+    git(work, "config", "user.name", "Katrin Albers")
+    git(work, "config", "user.email", "katrin@example.org")
+    posts = work / "content" / "posts"
+    posts.mkdir(parents=True)
+    for name, text in POSTS.items():
+        (posts / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    thread = work / "content" / "comments" / "offener-beitrag"
+    thread.mkdir(parents=True)
+    (thread / "thread.yaml").write_text(THREAD, encoding="utf-8")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "Sample site")
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "push", "--quiet", "origin", "main")
+    return SiteRepo(remote, work)
+
+
+
+def form(**fields: str) -> dict[str, str]:
+    """A valid form post with ``fields`` changed (an empty value drops the field)."""
+    data = {
+        "post": "offener-beitrag",
+        "author": "Jonas Brehm",
+        "body": "Ein *guter* Punkt.\n\nZweiter Absatz.",
+        "consent": "yes",
+        "lang": "de",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v != ""}
