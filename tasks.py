@@ -195,7 +195,6 @@ def _site_settings() -> dict[str, Any]:
 @task(help={"dry_run": "build, then only print the deploy commands"})
 def publish(c, dry_run=False):
     """Production build with publishconf.py, then rsync over ssh or push to gh-pages (see CONFIG)."""
-    _pelican(c, CONFIG["settings_publish"], CONFIG["output"], "--log-handler", "plain")
     out = shlex.quote(str(ROOT / CONFIG["output"]))
     if CONFIG["deploy"] == "rsync":
         if not CONFIG["ssh_target"]:
@@ -206,6 +205,7 @@ def publish(c, dry_run=False):
         cmds = _gh_pages_commands(c, out)
     else:
         raise Exit(f"unknown DISKURS_DEPLOY {CONFIG['deploy']!r}: use rsync or gh-pages", code=2)
+    _pelican(c, CONFIG["settings_publish"], CONFIG["output"], "--log-handler", "plain")
     for cmd in cmds:
         if dry_run:
             print(cmd)
@@ -215,16 +215,18 @@ def publish(c, dry_run=False):
 
 def _gh_pages_commands(c: Context, out: str) -> list[str]:
     """Commit the output as the only content of a fresh branch and force-push it."""
-    remote = c.run(f"git -C {shlex.quote(str(ROOT))} remote get-url "
-                   f"{shlex.quote(CONFIG['gh_pages_remote'])}", hide=True, warn=True)
-    if not remote.ok:
-        raise Exit(f"no git remote {CONFIG['gh_pages_remote']!r} to push gh-pages to", code=2)
+    name = CONFIG["gh_pages_remote"]  # a remote of this repository, or a URL or path
+    found = c.run(f"git -C {shlex.quote(str(ROOT))} remote get-url {shlex.quote(name)}",
+                  hide=True, warn=True)
+    url = found.stdout.strip() if found.ok else name
+    if not found.ok and ":" not in name and "/" not in name:
+        raise Exit(f"no git remote {name!r} to push gh-pages to", code=2)
     git = f"git -C {out}"
     return [
         f"rm -rf {out}/.git", f"{git} init -q", f"touch {out}/.nojekyll",
-        f"{git} add -A", f"{git} -c user.name=diskurs -c user.email=publish@localhost "
+        f"{git} add -A", f"{git} -c user.name=diskurs -c user.email=publish@localhost -c commit.gpgsign=false "
         f"commit -q -m 'Publish site'",
-        f"{git} push --force {shlex.quote(remote.stdout.strip())} "
+        f"{git} push -q --force {shlex.quote(url)} "
         f"HEAD:refs/heads/{shlex.quote(CONFIG['gh_pages_branch'])}",
         f"rm -rf {out}/.git",
     ]

@@ -45,6 +45,8 @@ class ProblemCapture(logging.Handler):
                 self.explained.add(os.path.normpath(os.path.abspath(problem.path)))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "pelican" and record.levelno >= logging.CRITICAL:
+            return  # Pelican's own report of a crashed build: not about content
         try:
             path = self._source_of(record) or self._source_on_stack()
             if path is not None and path in self.explained:

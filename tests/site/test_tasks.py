@@ -1,0 +1,178 @@
+"""The invoke tasks as a user runs them: listed, writing posts, serving, reloading, publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from sitecheck.header import check_file
+from support.site import ROOT, copy_content
+
+TASKS = ("build", "check", "clean", "lighthouse", "livereload", "new-post", "publish", "serve", "test")
+
+
+def invoke(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUTF8": "1", **(env or {})},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+@contextmanager
+def running(args: list[str], port: int, env: dict[str, str], wait: float = 240) -> Iterator[str]:
+    """Start an invoke task that serves on 127.0.0.1:port; stop it (by its id) afterwards."""
+    log = Path(env["DISKURS_OUTPUT"]).parent / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "invoke", *args, "--port", str(port)], cwd=ROOT,
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, "PYTHONUTF8": "1", **env},
+        )
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server stopped with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"nothing listens on {port} after {wait} s:\n{log.read_text()}")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+def test_invoke_list_explains_every_task() -> None:
+    result = invoke("--list")
+    assert result.returncode == 0, result.stderr
+    listed = dict(re.findall(r"^  (\S+)\s+(\S.*)$", result.stdout, re.MULTILINE))
+    for name in TASKS:
+        assert name in listed, f"{name} missing from:\n{result.stdout}"
+        assert len(listed[name]) > 10, f"{name} has no explanation"
+
+
+def test_new_post_writes_a_checked_header_with_a_german_slug(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    result = invoke("new-post", "Grüße aus Köln: Straße & Fluss", "--content", str(content),
+                    "--tags", "Reise, Köln")
+    assert result.returncode == 0, result.stderr
+    path = content / "posts" / "gruesse-aus-koeln-strasse-fluss.md"
+    text = path.read_text(encoding="utf-8")
+    header = dict(line.split(": ", 1) for line in text.split("\n\n")[0].splitlines())
+    assert header["Title"] == "Grüße aus Köln: Straße & Fluss"
+    assert header["Slug"] == "gruesse-aus-koeln-strasse-fluss"
+    assert header["Lang"] == "de"
+    assert header["Author"] == "Katrin Albers"
+    assert header["Tags"] == "Reise, Köln"
+    assert {"Date", "Category", "Summary"} <= header.keys()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", header["Date"])
+    assert check_file(path) == []
+
+
+def test_new_post_never_overwrites(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    assert invoke("new-post", "Zweimal", "--content", str(content)).returncode == 0
+    path = content / "posts" / "zweimal.md"
+    path.write_text("Title: Zweimal\n\nMein Text.\n", encoding="utf-8")
+    again = invoke("new-post", "Zweimal", "--content", str(content))
+    assert again.returncode != 0
+    assert "exists already" in again.stdout + again.stderr
+    assert path.read_text(encoding="utf-8") == "Title: Zweimal\n\nMein Text.\n"
+
+
+def test_serve_builds_and_serves_on_loopback(tmp_path: Path) -> None:
+    env = {"DISKURS_OUTPUT": str(tmp_path / "out")}
+    with running(["serve"], free_port(), env) as base:
+        status, home = fetch(base)
+        assert status == 200
+        assert "<html" in home and 'lang="de"' in home
+        status, missing = fetch(base + "gibt-es-nicht/")
+        assert status == 404
+        assert missing == (tmp_path / "out" / "404.html").read_text(encoding="utf-8")
+
+
+def test_livereload_injects_its_script_only_into_served_pages_and_rebuilds(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    port = free_port()
+    env = {"DISKURS_OUTPUT": str(tmp_path / "out"), "DISKURS_CONTENT": str(content)}
+    with running(["livereload"], port, env) as base:
+        status, home = fetch(base)
+        assert status == 200
+        tag = f'<script src="/livereload.js?port={port}"></script>'
+        assert tag in home
+        assert "<script>" not in home.replace(tag, "")  # no inline script: the CSP forbids it
+        on_disk = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+        assert "livereload" not in on_disk
+        status, script = fetch(base + "livereload.js")
+        assert status == 200 and "LiveReload" in script
+
+        page = content / "pages" / "ueber.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\nNeu: Hallo Livereload.\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while "Hallo Livereload" not in fetch(base + "ueber/")[1]:
+            assert time.monotonic() < deadline, "the page was not rebuilt within 120 s"
+            time.sleep(1)
+
+
+def test_publish_dry_run_builds_for_production_and_prints_rsync(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {"DISKURS_OUTPUT": str(out), "DISKURS_DEPLOY": "rsync",
+           "DISKURS_SSH_TARGET": "www@example.org:/var/www/diskurs/"}
+    result = invoke("publish", "--dry-run", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^rsync -avz --delete .* www@example\.org:/var/www/diskurs/$", result.stdout, re.M)
+    assert "https://diskurs.example.org/" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_publish_refuses_without_a_target(tmp_path: Path) -> None:
+    env = {"DISKURS_OUTPUT": str(tmp_path / "out"), "DISKURS_DEPLOY": "rsync", "DISKURS_SSH_TARGET": ""}
+    result = invoke("publish", env=env)
+    assert result.returncode != 0
+    assert "DISKURS_SSH_TARGET" in result.stdout + result.stderr
+
+
+def test_publish_pushes_the_output_to_a_gh_pages_branch(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    env = {"DISKURS_OUTPUT": str(tmp_path / "out"), "DISKURS_DEPLOY": "gh-pages",
+           "DISKURS_GH_PAGES_REMOTE": str(remote)}
+    result = invoke("publish", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = subprocess.run(["git", "-C", str(remote), "ls-tree", "-r", "--name-only", "gh-pages"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert "index.html" in files and ".nojekyll" in files
+    assert not (tmp_path / "out" / ".git").exists()
