@@ -150,12 +150,12 @@ class ReadingGenerator(Generator):
         for view in self.views:
             writer.write_file(
                 view.save_as, template, self.context, relative_urls=relative, url=view.url,
-                reading_list=view, lang=view.lang, page_name="reading_list",
+                reading_list=view, ui_lang=view.lang, page_name="reading_list",
             )
         default_lang = str(self.settings.get("DEFAULT_LANG", "en"))
         writer.write_file(
             self.scheme.index_save_as, self.get_template("reading_index"), self.context,
-            relative_urls=relative, url=self.scheme.index_url, lang=default_lang,
+            relative_urls=relative, url=self.scheme.index_url, ui_lang=default_lang,
             page_name="reading_index",
             reading_index_jsonld=index_view_jsonld(
                 self.views, self.scheme, str(self.settings.get("READING_TITLE") or "")
