@@ -31,10 +31,16 @@ from .site import (
 
 #: Titles per language: an entry, a discussion's feed, the site-wide feed.
 TITLES = {
-    "de": ("Kommentar von {author} zu „{title}“", "Kommentare zu „{title}“",
-           "{site}: neue Kommentare"),
-    "en": ("Comment by {author} on “{title}”", "Comments on “{title}”",
-           "{site}: latest comments"),
+    "de": (
+        "Kommentar von {author} zu „{title}“",
+        "Kommentare zu „{title}“",
+        "{site}: neue Kommentare",
+    ),
+    "en": (
+        "Comment by {author} on “{title}”",
+        "Comments on “{title}”",
+        "{site}: latest comments",
+    ),
 }
 
 
@@ -97,24 +103,29 @@ def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:
             continue
         parent = answered(c)
         reply = (
-            ReplyTo(post_id, page) if parent is None else ReplyTo(
+            ReplyTo(post_id, page)
+            if parent is None
+            else ReplyTo(
                 site.comment_id(content.slug, parent.id, parent.date),
-                f"{page}#comment-{parent.id}")
+                f"{page}#comment-{parent.id}",
+            )
         )
         html = rendered.get(c.id)
         body = comment_html(html if html is not None else render_markdown(c.body), page)
         author = plain_text(c.author)
-        items.append(FeedItem(
-            id=site.comment_id(content.slug, c.id, c.date),
-            title=entry_title.format(author=author, title=title),
-            link=f"{page}#comment-{c.id}",
-            published=c.date,
-            author=author or None,
-            author_uri=_web_uri(getattr(c, "website", None)),
-            content_html=body,
-            language=lang,
-            in_reply_to=reply,
-        ))
+        items.append(
+            FeedItem(
+                id=site.comment_id(content.slug, c.id, c.date),
+                title=entry_title.format(author=author, title=title),
+                link=f"{page}#comment-{c.id}",
+                published=c.date,
+                author=author or None,
+                author_uri=_web_uri(getattr(c, "website", None)),
+                content_html=body,
+                language=lang,
+                in_reply_to=reply,
+            )
+        )
     return items
 
 
@@ -128,34 +139,46 @@ def discussions(contents: Iterable[ContentLike]) -> Iterator[ContentLike]:
             yield content
 
 
-def discussion_feeds(site: FeedSite, contents: Sequence[ContentLike],
-                     settings: Mapping[str, Any]) -> Iterator[FeedJob]:
+def discussion_feeds(
+    site: FeedSite, contents: Sequence[ContentLike], settings: Mapping[str, Any]
+) -> Iterator[FeedJob]:
     """A pair per discussion that is shown, carrying every comment of it."""
     # Translations share a slug, so a thread and a feed: the member showing the
     # most comments (the original on a tie) describes it.
     groups: dict[tuple[str | None, str | None], list[ContentLike]] = {}
     for content in discussions(contents):
-        key = (getattr(content, "comment_feed_atom_url", None),
-               getattr(content, "comment_feed_rss_url", None))
+        key = (
+            getattr(content, "comment_feed_atom_url", None),
+            getattr(content, "comment_feed_rss_url", None),
+        )
         groups.setdefault(key, []).append(content)
     for (atom, rss), members in groups.items():
         content = max(members, key=lambda m: len(thread_comments(m)))
         lang = language_of(content, site)
         items = comment_items(site, content)
         yield FeedJob(
-            spec_for(site, title=_titles(lang)[1].format(title=plain_text(content.title)),
-                     link=site.url(content.url) + "#comments", atom_path=atom,
-                     rss_path=rss, language=lang, subtitle=site.name,
-                     id_date=site.date_of(content),
-                     updated=None if items else site.date_of(content)),
-            tuple(items), atom, rss,
+            spec_for(
+                site,
+                title=_titles(lang)[1].format(title=plain_text(content.title)),
+                link=site.url(content.url) + "#comments",
+                atom_path=atom,
+                rss_path=rss,
+                language=lang,
+                subtitle=site.name,
+                id_date=site.date_of(content),
+                updated=None if items else site.date_of(content),
+            ),
+            tuple(items),
+            atom,
+            rss,
             settings.get("COMMENTS_FEED_MAX_ITEMS"),
         )
 
 
-def latest_comments_feed(site: FeedSite, jobs: Iterable[FeedJob],
-                         settings: Mapping[str, Any]) -> FeedJob | None:
-    """The site's newest comments across all discussions (COMMENTS_FEED_ALL_MAX_ITEMS)."""
+def latest_comments_feed(
+    site: FeedSite, jobs: Iterable[FeedJob], settings: Mapping[str, Any]
+) -> FeedJob | None:
+    """The newest comments of all discussions (at most COMMENTS_FEED_ALL_MAX_ITEMS)."""
     atom = feed_path(settings.get("COMMENTS_FEED_ALL_ATOM"))
     rss = feed_path(settings.get("COMMENTS_FEED_ALL_RSS"))
     if not (atom or rss):
@@ -165,16 +188,26 @@ def latest_comments_feed(site: FeedSite, jobs: Iterable[FeedJob],
         for item in job.items:
             items.setdefault(item.id, item)
     return FeedJob(
-        spec_for(site, title=_titles(site.language)[2].format(site=site.name),
-                 link=site.url(""), atom_path=atom, rss_path=rss,
-                 language=site.language, subtitle=site.subtitle,
-                 updated=None if items else site.since),
-        tuple(items.values()), atom, rss, settings.get("COMMENTS_FEED_ALL_MAX_ITEMS"),
+        spec_for(
+            site,
+            title=_titles(site.language)[2].format(site=site.name),
+            link=site.url(""),
+            atom_path=atom,
+            rss_path=rss,
+            language=site.language,
+            subtitle=site.subtitle,
+            updated=None if items else site.since,
+        ),
+        tuple(items.values()),
+        atom,
+        rss,
+        settings.get("COMMENTS_FEED_ALL_MAX_ITEMS"),
     )
 
 
-def attach_comment_feed_urls(contents: Iterable[ContentLike],
-                             settings: Mapping[str, Any], default_mode: str) -> None:
+def attach_comment_feed_urls(
+    contents: Iterable[ContentLike], settings: Mapping[str, Any], default_mode: str
+) -> None:
     """Set ``comment_feed_atom_url``/``comment_feed_rss_url`` (site-relative, or None).
 
     Called before any page is written, so the theme can link the feeds.
@@ -182,7 +215,9 @@ def attach_comment_feed_urls(contents: Iterable[ContentLike],
     for content in contents:
         shown = comments_mode(content, default_mode) != "off"
         values = {"slug": content.slug, "lang": getattr(content, "lang", "")}
-        atom = feed_path(settings.get("COMMENTS_FEED_ATOM"), **values) if shown else None
+        atom = (
+            feed_path(settings.get("COMMENTS_FEED_ATOM"), **values) if shown else None
+        )
         rss = feed_path(settings.get("COMMENTS_FEED_RSS"), **values) if shown else None
         content.comment_feed_atom_url = atom  # type: ignore[attr-defined]
         content.comment_feed_rss_url = rss  # type: ignore[attr-defined]

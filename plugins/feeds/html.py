@@ -1,4 +1,4 @@
-"""HTML as a feed entry carries it: absolute links, no decorative excerpts, valid XML text.
+"""HTML as a feed entry carries it: absolute links, no decorative excerpts, XML-safe.
 
 A feed reader shows an entry far from the site, so every relative ``href`` or
 ``src`` must become absolute; it ignores CSS and ARIA, so a pull-quote excerpt
@@ -8,11 +8,12 @@ here: the comments plugin already did it, and the feed must not depend on that.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import html as htmllib
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import lxml.html
+from lxml import etree
 from sitekit.feedwriter import xml_text
 from sitekit.markup import sanitize_html
 
@@ -21,7 +22,7 @@ def _drop_excerpts(html: str) -> str:
     """Fallback when the pull-quote plugin is absent: remove excerpt figures only."""
     if "excerpt" not in html:
         return html
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = _fragment(html)
     for el in root.xpath(
         "//*[contains(concat(' ', normalize-space(@class), ' '), ' pullquote ')"
         " and contains(concat(' ', normalize-space(@class), ' '), ' excerpt ')]"
@@ -36,6 +37,14 @@ def _feed_text() -> Callable[[str], str]:
     except ImportError:  # the pull-quote plugin is optional
         return _drop_excerpts
     return for_feed
+
+
+def _fragment(html: str) -> lxml.html.HtmlElement:
+    """A parent element holding the parsed fragment, even when it has <html>/<body>."""
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on 2 <body>s
+        return lxml.html.document_fromstring(f"<html><body>{html}</body></html>").body
 
 
 def _inner(root: lxml.html.HtmlElement) -> str:
@@ -53,8 +62,10 @@ def absolute_html(html: str, base_url: str) -> str:
     html = xml_text(html)
     if not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    root = _fragment(html)
+    root.make_links_absolute(
+        base_url, resolve_base_href=False, handle_failures="discard"
+    )
     for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
         el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
     return _inner(root)

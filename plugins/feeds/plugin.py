@@ -9,8 +9,8 @@ by then every generator's context is final, comment threads included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,15 @@ def _unique(*groups: Sequence[Any]) -> list[Any]:
 class FeedsGenerator:
     """Writes every feed; Pelican calls it like its own generators."""
 
-    def __init__(self, context: dict[str, Any], settings: dict[str, Any], path: str,
-                 theme: str, output_path: str, **_: Any) -> None:
+    def __init__(
+        self,
+        context: dict[str, Any],
+        settings: dict[str, Any],
+        path: str,
+        theme: str,
+        output_path: str,
+        **_: Any,
+    ) -> None:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
@@ -56,8 +63,10 @@ class FeedsGenerator:
     def generate_context(self) -> None:
         """Nothing to read: the content comes from the other generators."""
 
-    def collect(self, articles: ArticlesGenerator | None, pages: PagesGenerator | None) -> None:
-        """Take the published posts and pages (translations included), link their feeds."""
+    def collect(
+        self, articles: ArticlesGenerator | None, pages: PagesGenerator | None
+    ) -> None:
+        """Take published posts and pages, translations included; link their feeds."""
         if articles is not None:
             self.posts = _unique(articles.articles, articles.translations)
         if pages is not None:
@@ -68,7 +77,9 @@ class FeedsGenerator:
     def jobs(self, site: FeedSite) -> list[FeedJob]:
         """Every feed, site-wide ones first: they win a path clash with a category."""
         posts = [(post, post_item(site, post)) for post in self.posts]
-        discussions = list(discussion_feeds(site, [*self.posts, *self.pages], self.settings))
+        discussions = list(
+            discussion_feeds(site, [*self.posts, *self.pages], self.settings)
+        )
         site_wide = [
             all_posts_feed(site, [item for _, item in posts], self.settings),
             latest_comments_feed(site, discussions, self.settings),

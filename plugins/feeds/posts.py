@@ -71,22 +71,36 @@ def post_item(site: FeedSite, post: ContentLike) -> FeedItem:
     )
 
 
-def all_posts_feed(site: FeedSite, items: Sequence[FeedItem],
-                   settings: Mapping[str, Any]) -> FeedJob | None:
+def all_posts_feed(
+    site: FeedSite, items: Sequence[FeedItem], settings: Mapping[str, Any]
+) -> FeedJob | None:
     """Every published post, both languages (newest first, at most FEEDS_MAX_ITEMS)."""
     atom = feed_path(settings.get("FEEDS_ALL_ATOM"))
     rss = feed_path(settings.get("FEEDS_ALL_RSS"))
     if not (atom or rss):
         return None
     return FeedJob(
-        spec_for(site, title=site.name, link=site.url(""), atom_path=atom,
-                 rss_path=rss, language=site.language, subtitle=site.subtitle),
-        tuple(items), atom, rss, settings.get("FEEDS_MAX_ITEMS"),
+        spec_for(
+            site,
+            title=site.name,
+            link=site.url(""),
+            atom_path=atom,
+            rss_path=rss,
+            language=site.language,
+            subtitle=site.subtitle,
+        ),
+        tuple(items),
+        atom,
+        rss,
+        settings.get("FEEDS_MAX_ITEMS"),
     )
 
 
-def category_feeds(site: FeedSite, posts: Sequence[tuple[ContentLike, FeedItem]],
-                   settings: Mapping[str, Any]) -> Iterator[FeedJob]:
+def category_feeds(
+    site: FeedSite,
+    posts: Sequence[tuple[ContentLike, FeedItem]],
+    settings: Mapping[str, Any],
+) -> Iterator[FeedJob]:
     """One pair per category, carrying exactly that category's posts."""
     by_category: dict[str, list[tuple[ContentLike, FeedItem]]] = {}
     for post, item in posts:
@@ -100,9 +114,17 @@ def category_feeds(site: FeedSite, posts: Sequence[tuple[ContentLike, FeedItem]]
         if not (atom or rss):
             continue
         yield FeedJob(
-            spec_for(site, title=f"{site.name}: {plain_text(category.name)}",
-                     link=site.url(category.url), atom_path=atom, rss_path=rss,
-                     language=site.language, subtitle=site.subtitle),
-            tuple(item for _, item in members), atom, rss,
+            spec_for(
+                site,
+                title=f"{site.name}: {plain_text(category.name)}",
+                link=site.url(category.url),
+                atom_path=atom,
+                rss_path=rss,
+                language=site.language,
+                subtitle=site.subtitle,
+            ),
+            tuple(item for _, item in members),
+            atom,
+            rss,
             settings.get("FEEDS_MAX_ITEMS"),
         )

@@ -8,10 +8,10 @@ a year of the item and its path, so they never change from build to build.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import os
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,11 +54,14 @@ class FeedSite:
     output: Path
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], output: Path,
-                      dates: Iterable[datetime] = ()) -> FeedSite:
+    def from_settings(
+        cls, settings: Mapping[str, Any], output: Path, dates: Iterable[datetime] = ()
+    ) -> FeedSite:
         base = (
-            settings.get("FEED_DOMAIN") or settings.get("SITEURL")
-            or settings.get("FEEDS_LOCAL_URL") or DEFAULT_LOCAL_URL
+            settings.get("FEED_DOMAIN")
+            or settings.get("SITEURL")
+            or settings.get("FEEDS_LOCAL_URL")
+            or DEFAULT_LOCAL_URL
         ).rstrip("/")
         domain = settings.get("FEEDS_ID_DOMAIN") or domain_of(base)
         since = min(dates, default=datetime(1970, 1, 1, tzinfo=UTC))
@@ -87,7 +90,9 @@ class FeedSite:
 
     def post_id(self, content: ContentLike) -> str:
         """Stable entry id of a post or page: its path on the site."""
-        return tag_uri(self.domain, self.date_of(content), "/" + content.url.lstrip("/"))
+        return tag_uri(
+            self.domain, self.date_of(content), "/" + content.url.lstrip("/")
+        )
 
     def comment_id(self, thread_slug: str, comment_id: str, date: datetime) -> str:
         """Stable entry id of a comment: thread and comment id."""
@@ -137,10 +142,18 @@ class FeedJob:
         return tuple(p for p in (self.atom_path, self.rss_path) if p)
 
 
-def spec_for(site: FeedSite, *, title: str, link: str, atom_path: str | None,
-             rss_path: str | None, language: str, subtitle: str = "",
-             id_date: datetime | None = None,
-             updated: datetime | None = None) -> FeedSpec:
+def spec_for(
+    site: FeedSite,
+    *,
+    title: str,
+    link: str,
+    atom_path: str | None,
+    rss_path: str | None,
+    language: str,
+    subtitle: str = "",
+    id_date: datetime | None = None,
+    updated: datetime | None = None,
+) -> FeedSpec:
     """A FeedSpec whose URLs and id come from the feed's own output paths."""
     first = atom_path or rss_path or ""
     return FeedSpec(

@@ -12,11 +12,11 @@ writes them. The extensions are small classes with feedgen's extension hooks
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -52,11 +52,8 @@ def tag_uri(domain: str, date: datetime, specific: str) -> str:
     is the same in every build; ``specific`` is percent-encoded where RFC 4151
     does not allow a character.
     """
-    return "tag:%s,%04d:%s" % (
-        domain.lower(),
-        date.year,
-        quote(specific, safe="/:;,._-~!$&'()*+=@?"),
-    )
+    name = quote(specific, safe="/:;,._-~!$&'()*+=@?")
+    return f"tag:{domain.lower()},{date.year:04d}:{name}"
 
 
 def domain_of(url: str) -> str:
@@ -114,7 +111,9 @@ class FeedItem:
 
 def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} {value!r} has no time zone; feeds need aware datetimes")
+        raise ValueError(
+            f"{what} {value!r} has no time zone; feeds need aware datetimes"
+        )
     return value
 
 
@@ -165,16 +164,36 @@ class _CommentsEntryExtension:
         if item.language:
             entry.set(XML_LANG, item.language)
         if item.in_reply_to is not None:
-            _sub(entry, f"{{{THR_NS}}}in-reply-to", ref=item.in_reply_to.ref,
-                 href=item.in_reply_to.href, type="text/html")
-        count = {} if item.comment_count is None else {
-            f"{{{THR_NS}}}count": str(item.comment_count)}
+            _sub(
+                entry,
+                f"{{{THR_NS}}}in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
+            )
+        count = (
+            {}
+            if item.comment_count is None
+            else {f"{{{THR_NS}}}count": str(item.comment_count)}
+        )
         if item.replies_url is not None:
-            _sub(entry, "link", rel="replies", type=ATOM_TYPE, href=item.replies_url,
-                 **count)
+            _sub(
+                entry,
+                "link",
+                rel="replies",
+                type=ATOM_TYPE,
+                href=item.replies_url,
+                **count,
+            )
         if item.comments_url is not None:
-            _sub(entry, "link", rel="replies", type="text/html", href=item.comments_url,
-                 **count)
+            _sub(
+                entry,
+                "link",
+                rel="replies",
+                type="text/html",
+                href=item.comments_url,
+                **count,
+            )
         if item.comment_count is not None:
             _sub(entry, f"{{{THR_NS}}}total", str(item.comment_count))
         return entry
@@ -188,8 +207,13 @@ class _CommentsEntryExtension:
         if item.language:
             _sub(entry, f"{{{DC_NS}}}language", item.language)
         if item.in_reply_to is not None:
-            _sub(entry, f"{{{THR_NS}}}in-reply-to", ref=item.in_reply_to.ref,
-                 href=item.in_reply_to.href, type="text/html")
+            _sub(
+                entry,
+                f"{{{THR_NS}}}in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
+            )
         if item.comment_feed_url is not None:
             _sub(entry, f"{{{WFW_NS}}}commentRss", item.comment_feed_url)
         if item.comment_count is not None:
@@ -216,7 +240,8 @@ def _clean_item(item: FeedItem) -> FeedItem:
         language=item.language,
         in_reply_to=(
             ReplyTo(xml_text(item.in_reply_to.ref), xml_text(item.in_reply_to.href))
-            if item.in_reply_to else None
+            if item.in_reply_to
+            else None
         ),
         comments_url=item.comments_url,
         comment_feed_url=item.comment_feed_url,
@@ -225,8 +250,10 @@ def _clean_item(item: FeedItem) -> FeedItem:
     )
 
 
-def order_items(items: Iterable[FeedItem], max_items: int | None = None) -> list[FeedItem]:
-    """Newest first (by published date, then id, so ties are stable), cut to max_items."""
+def order_items(
+    items: Iterable[FeedItem], max_items: int | None = None
+) -> list[FeedItem]:
+    """Newest first (by published date, then id: ties stay stable), cut to max_items."""
     ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
     return ordered if max_items is None else ordered[: max(0, max_items)]
 
@@ -238,9 +265,10 @@ def _updated(spec: FeedSpec, items: Sequence[FeedItem]) -> datetime:
     return max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def build_feed(spec: FeedSpec, items: Iterable[FeedItem],
-               max_items: int | None = None) -> FeedGenerator:
-    """A configured feedgen FeedGenerator; entries newest first, extensions registered."""
+def build_feed(
+    spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
+) -> FeedGenerator:
+    """A configured feedgen FeedGenerator: entries newest first, our extensions on."""
     chosen = [_clean_item(i) for i in order_items(items, max_items)]
     updated = _updated(spec, chosen)
     fg = FeedGenerator()
@@ -280,8 +308,9 @@ def build_feed(spec: FeedSpec, items: Iterable[FeedItem],
     return fg
 
 
-def feed_bytes(spec: FeedSpec, items: Iterable[FeedItem],
-               max_items: int | None = None) -> tuple[bytes, bytes]:
+def feed_bytes(
+    spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
+) -> tuple[bytes, bytes]:
     """(Atom, RSS) documents of one description, as UTF-8 bytes."""
     items = list(items)
     # feedgen's RSS <link> is the last link added: self first, then the page.
@@ -294,8 +323,13 @@ def feed_bytes(spec: FeedSpec, items: Iterable[FeedItem],
     return atom.atom_str(pretty=True), rss.rss_str(pretty=True)
 
 
-def write_feed_pair(spec: FeedSpec, items: Iterable[FeedItem], atom_path: Path,
-                    rss_path: Path, max_items: int | None = None) -> None:
+def write_feed_pair(
+    spec: FeedSpec,
+    items: Iterable[FeedItem],
+    atom_path: Path,
+    rss_path: Path,
+    max_items: int | None = None,
+) -> None:
     """Write the Atom and the RSS file of one feed (folders are created)."""
     atom, rss = feed_bytes(spec, items, max_items)
     for path, data in ((atom_path, atom), (rss_path, rss)):

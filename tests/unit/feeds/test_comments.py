@@ -1,0 +1,159 @@
+"""feeds.comments: every comment an entry, RFC 4685 threading, removed ones left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+from feeds.comments import (
+    attach_comment_feed_urls,
+    comment_items,
+    discussion_feeds,
+    latest_comments_feed,
+)
+from feeds.site import write_job
+from lxml import etree
+from unit.feeds.fakes import comment, post, site, with_thread
+
+SETTINGS = {
+    "COMMENTS_FEED_ATOM": "feeds/comments/{slug}.atom.xml",
+    "COMMENTS_FEED_RSS": "feeds/comments/{slug}.rss.xml",
+    "COMMENTS_FEED_ALL_ATOM": "feeds/comments.atom.xml",
+    "COMMENTS_FEED_ALL_RSS": "feeds/comments.rss.xml",
+    "COMMENTS_FEED_ALL_MAX_ITEMS": 3,
+}
+THR = "{http://purl.org/syndication/thread/1.0}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def chain(n: int) -> list:
+    """A reply chain n deep: c0 <- c1 <- c2 ..."""
+    return [comment(f"c{i}", i, parent=f"c{i - 1}" if i else None) for i in range(n)]
+
+
+def test_every_comment_is_an_entry_with_stable_id_and_permalink() -> None:
+    s = site()
+    content = with_thread(post(), [*chain(3), comment("other", 10)])
+    items = comment_items(s, content)
+    assert {i.id for i in items} == {
+        f"tag:diskurs.example.org,2017:comment/social-media-im-silo/{c}"
+        for c in ("c0", "c1", "c2", "other")
+    }
+    assert {i.link for i in items} == {
+        f"https://diskurs.example.org/2017/social-media-im-silo/#comment-{c}"
+        for c in ("c0", "c1", "c2", "other")
+    }
+    assert comment_items(s, content) == items  # same ids, same order: a second build
+
+
+def test_in_reply_to_names_the_parent_or_the_post() -> None:
+    s = site()
+    content = with_thread(post(), chain(8), depth=3)  # deeper replies are flattened
+    items = {i.id.rsplit("/", 1)[1]: i for i in comment_items(s, content)}
+    post_id = s.post_id(content)
+    assert items["c0"].in_reply_to.ref == post_id
+    assert (
+        items["c0"].in_reply_to.href
+        == "https://diskurs.example.org/2017/social-media-im-silo/"
+    )
+    for i in range(1, 8):
+        reply = items[f"c{i}"].in_reply_to
+        assert reply.ref == items[f"c{i - 1}"].id
+        assert reply.href.endswith(f"#comment-c{i - 1}")
+
+
+def test_removed_comments_are_not_entries_and_replies_climb_past_them() -> None:
+    s = site()
+    comments = [
+        comment("a", 0),
+        comment("gone", 1, parent="a", status="removed", author="", body=""),
+        comment("b", 2, parent="gone"),
+    ]
+    content = with_thread(post(), comments)
+    items = {i.id.rsplit("/", 1)[1]: i for i in comment_items(s, content)}
+    assert set(items) == {"a", "b"}
+    assert items["b"].in_reply_to.ref == items["a"].id
+
+
+def test_body_comes_from_comment_html_and_is_sanitized_again() -> None:
+    s = site()
+    content = with_thread(post(), [comment("a", 0)])
+    content.comment_html = {
+        "a": '<p onclick="x()">hi <a href="/rel">r</a><script>bad()</script></p>'
+    }
+    [item] = comment_items(s, content)
+    assert "onclick" not in item.content_html and "script" not in item.content_html
+    assert 'href="https://diskurs.example.org/rel"' in item.content_html
+
+
+def test_author_uri_only_for_web_urls() -> None:
+    s = site()
+    content = with_thread(
+        post(),
+        [
+            comment("a", 0, website="https://ada.example/"),
+            comment("b", 1, website="javascript:alert(1)"),
+            comment("c", 2, website="data:text/html,x"),
+        ],
+    )
+    uris = {i.id[-1]: i.author_uri for i in comment_items(s, content)}
+    assert uris == {"a": "https://ada.example/", "b": None, "c": None}
+
+
+def test_entry_titles_follow_the_post_language() -> None:
+    s = site()
+    de = comment_items(s, with_thread(post(), [comment("a", 0)]))[0]
+    en = comment_items(
+        s, with_thread(post(lang="en", title="Silo"), [comment("a", 0)])
+    )[0]
+    assert de.title == "Kommentar von Person a zu „Social Media im Silo“"
+    assert en.title == "Comment by Person a on “Silo”"
+    assert (de.language, en.language) == ("de", "en")
+
+
+def test_off_gets_no_feed_urls_and_pages_default_to_off() -> None:
+    on, off = post("on"), post("off", metadata={"comments": "off"})
+    page = post("ueber")
+    attach_comment_feed_urls([on, off], SETTINGS, default_mode="open")
+    attach_comment_feed_urls([page], SETTINGS, default_mode="off")
+    assert on.comment_feed_atom_url == "feeds/comments/on.atom.xml"
+    assert on.comment_feed_rss_url == "feeds/comments/on.rss.xml"
+    assert off.comment_feed_atom_url is None and off.comment_feed_rss_url is None
+    assert page.comment_feed_atom_url is None
+
+
+def test_feeds_written_parse_and_site_wide_is_newest_first(tmp_path: Path) -> None:
+    s = site(tmp_path)
+    first = with_thread(post("eins"), chain(3))
+    second = with_thread(
+        post("zwei", url="2018/zwei/"), [comment("z", 100), comment("y", 50)]
+    )
+    translation = with_thread(post("eins", lang="en", url="en/2017/eins/"), chain(3))
+    closed = with_thread(
+        post("drei", url="2018/drei/"), [comment("q", 5)], mode="closed"
+    )
+    off = with_thread(post("vier", url="2018/vier/"), [comment("r", 6)], mode="off")
+    contents = [first, second, translation, closed, off]
+    attach_comment_feed_urls(contents, SETTINGS, default_mode="open")
+    jobs = list(discussion_feeds(s, contents, SETTINGS))
+    assert sorted(j.atom_path for j in jobs) == [
+        "feeds/comments/drei.atom.xml",
+        "feeds/comments/eins.atom.xml",
+        "feeds/comments/zwei.atom.xml",
+    ]
+    latest = latest_comments_feed(s, jobs, SETTINGS)
+    for job in [*jobs, latest]:
+        write_job(s, job)
+    for rel in [*(j.atom_path for j in jobs), *(j.rss_path for j in jobs)]:
+        parsed = feedparser.parse((tmp_path / rel).read_bytes())
+        assert not parsed.bozo
+    eins = feedparser.parse((tmp_path / "feeds/comments/eins.atom.xml").read_bytes())
+    assert len(eins.entries) == 3
+    everything = etree.parse(str(tmp_path / "feeds/comments.atom.xml")).getroot()
+    dates = everything.xpath(
+        "//a:entry/a:published/text()", namespaces={"a": ATOM[1:-1]}
+    )
+    assert len(dates) == 3 and dates == sorted(dates, reverse=True)
+    ids = everything.xpath("//a:entry/a:id/text()", namespaces={"a": ATOM[1:-1]})
+    assert ids[0].endswith("comment/zwei/z") and len(set(ids)) == 3
+    assert not (tmp_path / "feeds/comments/vier.atom.xml").exists()

@@ -1,0 +1,75 @@
+"""feeds.posts: full absolute content, summary, and where the discussion lives."""
+
+from __future__ import annotations
+
+from feeds.posts import all_posts_feed, category_feeds, post_item
+from unit.feeds.fakes import Named, post, site, with_thread
+
+SETTINGS = {
+    "FEEDS_ALL_ATOM": "feeds/all.atom.xml",
+    "FEEDS_ALL_RSS": "feeds/all.rss.xml",
+    "FEEDS_CATEGORY_ATOM": "feeds/{slug}.atom.xml",
+    "FEEDS_CATEGORY_RSS": None,
+    "FEEDS_MAX_ITEMS": 2,
+}
+
+
+def test_content_is_full_and_absolute() -> None:
+    p = post(
+        content='<p><a href="{siteurl}/ueber/">Über</a> <img src="../bild.png"></p>'
+        '<figure class="pullquote excerpt" aria-hidden="true"><blockquote>'
+        "<p>Zitat</p></blockquote></figure>"
+    )
+    item = post_item(site(), p)
+    assert 'href="https://diskurs.example.org/ueber/"' in item.content_html
+    assert 'src="https://diskurs.example.org/2017/bild.png"' in item.content_html
+    assert "Zitat" not in item.content_html  # an excerpt would read twice
+    assert item.summary_html == "<p>Kurz</p>"
+    assert item.link == "https://diskurs.example.org/2017/social-media-im-silo/"
+    assert item.id == "tag:diskurs.example.org,2017:/2017/social-media-im-silo/"
+    assert item.categories == ("Strategie",)
+
+
+def test_discussion_fields_unless_comments_off() -> None:
+    p = with_thread(post(), [])
+    p.comment_count = 4
+    p.comment_feed_atom_url = "feeds/comments/x.atom.xml"
+    p.comment_feed_rss_url = "feeds/comments/x.rss.xml"
+    item = post_item(site(), p)
+    assert item.comments_url == item.link + "#comments"
+    assert item.comment_count == 4
+    assert item.replies_url == "https://diskurs.example.org/feeds/comments/x.atom.xml"
+    assert (
+        item.comment_feed_url == "https://diskurs.example.org/feeds/comments/x.rss.xml"
+    )
+    p.comments_mode = "off"
+    off = post_item(site(), p)
+    assert (
+        off.comments_url,
+        off.comment_count,
+        off.replies_url,
+        off.comment_feed_url,
+    ) == (None, None, None, None)
+
+
+def test_category_feeds_carry_exactly_their_category_and_the_limit() -> None:
+    s = site()
+    werkstatt = Named("Werkstatt", "werkstatt", "kategorie/werkstatt/")
+    posts = [
+        post(f"p{i}", url=f"2017/p{i}/", category=werkstatt if i % 2 else None)
+        for i in range(5)
+    ]
+    posts[0].category = Named("Strategie", "strategie", "kategorie/strategie/")
+    pairs = [(p, post_item(s, p)) for p in posts]
+    jobs = {j.atom_path: j for j in category_feeds(s, pairs, SETTINGS)}
+    assert set(jobs) == {"feeds/werkstatt.atom.xml", "feeds/strategie.atom.xml"}
+    assert {i.id for i in jobs["feeds/werkstatt.atom.xml"].items} == {
+        post_item(s, p).id for p in posts if p.category is werkstatt
+    }
+    assert jobs["feeds/werkstatt.atom.xml"].rss_path is None
+    assert jobs["feeds/werkstatt.atom.xml"].max_items == 2
+    everything = all_posts_feed(s, [i for _, i in pairs], SETTINGS)
+    assert everything is not None and len(everything.items) == 5
+    assert (
+        all_posts_feed(s, [], {"FEEDS_ALL_ATOM": None, "FEEDS_ALL_RSS": None}) is None
+    )
