@@ -112,8 +112,16 @@ COMMENTS_INTAKE_URL = ""  # e.g. "https://comments.example.org/comments"
 COMMENTS_FORGE_NEW_FILE_URL = ""  # e.g. "https://github.com/you/blog/new/main"
 COMMENTS_MAIL = "kommentare@example.org"
 
-# Reading lists (plugins/reading).
+# Reading lists (plugins/reading): content/reading/<slug>.yaml → reading/<slug>/.
 READING_PATH = "reading"
+READING_URL = "reading/{slug}/"
+READING_SAVE_AS = "reading/{slug}/index.html"
+READING_INDEX_URL = "reading/"
+READING_INDEX_SAVE_AS = "reading/index.html"
+READING_FEED_ATOM = "feeds/reading.atom.xml"  # newly added items; None turns it off
+READING_FEED_RSS = "feeds/reading.rss.xml"
+READING_FEED_TITLE = "Neue Leseempfehlungen"
+READING_TITLE = "Leselisten"
 
 # Strict mode (invoke check) turns every content problem into a failing exit.
 CONTENT_STRICT = False
