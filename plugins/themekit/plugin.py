@@ -1,7 +1,169 @@
-"""Pelican glue for themekit."""
+"""Pelican glue for the theme: translations, filters, the stylesheet and root files.
+
+Each build run gets one ``BuildState`` (catalogs, the bundled stylesheet, the
+sitemap being collected), created by the first generator of the run and kept
+in the run's shared context, so ``pelican --autoreload`` starts fresh each time.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from pelican import signals
+
+from sitekit import i18n
+from themekit import head
+from themekit.assets import Stylesheet, bundle_css, write_stylesheet
+from themekit.sitefiles import SiteMap, ico_from_png, robots_txt, sitemap_xml, write_text
+
+logger = logging.getLogger(__name__)
+
+#: Key of the run's BuildState in the shared context and in the settings.
+STATE_KEY = "THEMEKIT_STATE"
+FAVICON_PNG = "favicon-32.png"
+
+
+@dataclass
+class BuildState:
+    """What one build run of the theme needs across signals."""
+
+    translations: i18n.Translations
+    stylesheet: Stylesheet
+    theme: Path
+    sitemap: SiteMap = field(default_factory=SiteMap)
+
+
+def _state(generator: Any) -> BuildState:
+    state = generator.context.get(STATE_KEY)
+    if not isinstance(state, BuildState):
+        theme = Path(generator.theme)
+        default_lang = generator.settings.get("DEFAULT_LANG", "de")
+        state = BuildState(
+            translations=i18n.load_translations(theme / "translations", default_lang),
+            stylesheet=bundle_css(theme / "static" / "css", _static_dir(generator.settings) + "/css"),
+            theme=theme,
+        )
+        generator.context[STATE_KEY] = state
+        # finalized only sees the Pelican object: its settings are the same dict.
+        generator.settings[STATE_KEY] = state
+    return state
+
+
+def _static_dir(settings: dict[str, Any]) -> str:
+    return str(settings.get("THEME_STATIC_DIR", "theme")).strip("/")
+
+
+def page_lang(ctx: Context) -> str:
+    """The language of the page being rendered: ``ui_lang``, article, page, site."""
+    override = ctx.get("ui_lang")
+    if isinstance(override, str) and override:
+        return override
+    for key in ("article", "page"):
+        lang = getattr(ctx.get(key), "lang", None)
+        if isinstance(lang, str) and lang:
+            return lang
+    return str(ctx.get("DEFAULT_LANG") or "de")
+
+
+def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None:
+    """Give a Jinja environment our gettext, date filters and head helpers."""
+    translations = state.translations
+    siteurl = str(settings.get("SITEURL") or "")
+    sitename = str(settings.get("SITENAME") or "")
+    default_lang = str(settings.get("DEFAULT_LANG") or "de")
+
+    @pass_context
+    def gettext(ctx: Context, message: str) -> str:
+        return translations.gettext(message, page_lang(ctx))
+
+    @pass_context
+    def ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+        return translations.ngettext(singular, plural, n, page_lang(ctx))
+
+    @pass_context
+    def localdate(ctx: Context, value: Any, lang: str | None = None) -> str:
+        return i18n.localdate(value, lang or page_lang(ctx))
+
+    @pass_context
+    def localdatetime(ctx: Context, value: Any, lang: str | None = None) -> str:
+        return i18n.localdatetime(value, lang or page_lang(ctx))
+
+    @pass_context
+    def canonical_url(ctx: Context) -> str | None:
+        content = ctx.get("article") or ctx.get("page")
+        rel = getattr(content, "url", None)
+        if rel is None:
+            rel = head.url_of_output(str(ctx.get("output_file") or ""))
+        return head.absolute_url(siteurl, rel)
+
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
+    env.filters.update(
+        localdate=localdate,
+        localdatetime=localdatetime,
+        isodate=i18n.isodate,
+        langname=i18n.language_name,
+        tojsonld=head.tojsonld,
+        plain_text=head.plain_text,
+        og_locale=head.og_locale,
+    )
+    env.globals.update(
+        STYLESHEET_URL=state.stylesheet.path,
+        CONTENT_SECURITY_POLICY=head.content_security_policy(
+            settings.get("COMMENTS_INTAKE_URL")
+        ),
+        page_lang=pass_context(page_lang),
+        canonical_url=canonical_url,
+        absolute_url=lambda rel: head.absolute_url(siteurl, rel),
+        translation_links=lambda content: head.translation_links(content, default_lang),
+        blogposting=lambda article: head.blogposting(
+            article, siteurl=siteurl, sitename=sitename
+        ),
+    )
+
+
+def on_generator_init(generator: Any) -> None:
+    install_jinja(generator.env, _state(generator), generator.settings)
+
+
+def on_content_written(path: str, context: dict[str, Any]) -> None:
+    state = context.get(STATE_KEY)
+    if isinstance(state, BuildState):
+        output_file = context.get("output_file") or os.path.relpath(
+            path, context.get("OUTPUT_PATH", ".")
+        )
+        state.sitemap.record(str(output_file), context, str(context.get("DEFAULT_LANG", "de")))
+
+
+def on_finalized(pelican: Any) -> None:
+    state = pelican.settings.get(STATE_KEY)
+    if not isinstance(state, BuildState):
+        return
+    output = Path(pelican.output_path)
+    siteurl = pelican.settings.get("SITEURL") or ""
+    write_stylesheet(state.stylesheet, output)
+    write_text(output / "sitemap.xml", sitemap_xml(state.sitemap.sorted(), siteurl))
+    write_text(output / "robots.txt", robots_txt(siteurl))
+    png = state.theme / "static" / FAVICON_PNG
+    if png.is_file():
+        write_text(output / "favicon.ico", ico_from_png(png.read_bytes()))
+    else:
+        logger.warning("Theme has no %s: no /favicon.ico written", png)
+    logger.info("themekit: wrote %s, sitemap.xml (%d pages)", state.stylesheet.path, len(state.sitemap.entries))
+
 
 def register() -> None:
-    """Connect nothing yet."""
+    """Connect the theme's receivers (module level: blinker holds them weakly)."""
+    # generator_init: every generator (including other plugins') renders with an
+    # environment of its own; each must know _(), ngettext and our filters.
+    signals.generator_init.connect(on_generator_init)
+    # content_written: the sitemap lists what was really written, by any plugin.
+    signals.content_written.connect(on_content_written)
+    # finalized: all pages exist; write the files that describe or style them.
+    signals.finalized.connect(on_finalized)
