@@ -1,0 +1,46 @@
+"""Browser fixtures: one Chromium and one loopback server over the sample site per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from support.browser import launch_browser, serve_directory
+from support.site import BuiltSite
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (skips, or fails in CI, when it is missing)."""
+    with launch_browser() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def served_site(sample_site: BuiltSite) -> Iterator[str]:
+    """The sample site (local settings, relative URLs) on http://127.0.0.1:<free port>/."""
+    with serve_directory(sample_site.output) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def key_pages(sample_site: BuiltSite) -> dict[str, str]:
+    """Name → URL path of the pages every browser test loads, found in the build."""
+
+    def find(slug: str, lang: str) -> str:
+        for path in sample_site.html_files():
+            if path.parent.name == slug:
+                rel = path.relative_to(sample_site.output).as_posix()
+                html = sample_site.page(rel).html
+                if html is not None and html.get("lang") == lang:
+                    return rel.removesuffix("index.html")
+        pytest.fail(f"no page for {slug} ({lang}) in the build")
+
+    return {
+        "home": "",
+        "article": find("social-media-im-silo", "de"),
+        "article-en": find("social-media-im-silo", "en"),
+        "styleguide": find("styleguide", "de"),
+    }
