@@ -59,6 +59,7 @@ _CAPTION = re.compile(r"\[(?:wp_)?caption([^\]]*)\](.*?)\[/(?:wp_)?caption\]", r
 _CAPTION_MEDIA = re.compile(
     r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.DOTALL | re.IGNORECASE
 )
+_LONE_FIGURE = re.compile(r"<p>\s*(<figure>.*?</figure>)\s*</p>", re.DOTALL)
 _CAPTION_ATTR = re.compile(r'\bcaption="([^"]*)"')
 #: Shortcodes that need WordPress (or its plugins) to mean anything; we count
 #: the ones left in the text so that the report can name them.
@@ -99,8 +100,10 @@ class Body:
 def prepare(raw: str) -> str:
     """WordPress's stored body to the HTML it would show (captions, paragraphs)."""
     text = _BLOCK_COMMENT.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CAPTION.sub(_figure, text)
-    return autop(text)
+    # As in WordPress, shortcodes expand after wpautop; a figure alone in a
+    # paragraph then leaves the paragraph (WordPress's shortcode_unautop).
+    text = _CAPTION.sub(_figure, autop(text))
+    return _LONE_FIGURE.sub(r"\1", text)
 
 
 def _figure(match: re.Match[str]) -> str:
@@ -108,7 +111,7 @@ def _figure(match: re.Match[str]) -> str:
     media = _CAPTION_MEDIA.match(inner)
     if not media:
         return inner
-    caption = media.group(2).strip()
+    caption = re.sub(r"^(?:\s|<br />)+", "", media.group(2)).strip()
     if not caption:
         old = _CAPTION_ATTR.search(attrs)
         caption = html.unescape(old.group(1)) if old else ""

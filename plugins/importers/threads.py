@@ -17,7 +17,7 @@ import html
 from pathlib import Path
 import tempfile
 
-from comments.check import check_url
+from comments.check import MAX_AUTHOR, check_url
 from comments.load import load_thread
 from comments.model import Comment
 from comments.thread import build_thread
@@ -98,10 +98,10 @@ def plan_thread(
         else:
             wanted[wp.comment_id] = wp
 
-    fields = {cid: _fields(wp, options) for cid, wp in wanted.items()}
+    folder = f"comments/{slug}"
+    fields = {cid: _fields(wp, options, folder, result.notes) for cid, wp in wanted.items()}
     parents = {cid: _nearest_kept(wp, by_id, wanted, slug, result.notes)
                for cid, wp in wanted.items()}
-    folder = f"comments/{slug}"
     # Check each file alone, then the thread as a whole; anything in error is
     # dropped and its replies move up, so repeat until nothing changes (each
     # round drops at least one comment, so this ends).
@@ -144,9 +144,19 @@ def _numeric(cid: str) -> tuple[int, str]:
     return (int(cid), cid) if cid.isdigit() else (-1, cid)
 
 
-def _fields(wp: WpComment, options: ThreadOptions) -> dict[str, str]:
+def _fields(
+    wp: WpComment, options: ThreadOptions, folder: str, notes: list[str]
+) -> dict[str, str]:
     """Our fields from WordPress's; e-mail and IP address are never read."""
     author = plain_text(html.unescape(wp.author)) or options.anonymous
+    if wp.kind in PINGS and len(author) > MAX_AUTHOR:
+        # A ping's "author" is the title of the page that linked here, not a
+        # name; shortening it loses nothing the link does not still carry.
+        author = author[: MAX_AUTHOR - 1].rstrip() + "…"
+        notes.append(
+            f"{folder}: {comment_id(wp)}: the {wp.kind}'s title was shortened to "
+            f"{MAX_AUTHOR} characters"
+        )
     date = wp.date
     if date is not None and date.tzinfo is None:
         date = date.replace(tzinfo=options.timezone)

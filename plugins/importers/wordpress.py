@@ -33,6 +33,13 @@ _ZERO_DATE = "0000-00-00 00:00:00"
 _MAX_OFFSET = timedelta(hours=14)
 
 
+_DOCTYPE_REFUSED = (
+    "the file declares a DOCTYPE; WordPress exports never do, and entity "
+    "declarations are how XML bombs and file or network reads work, so it is "
+    "refused (export the site again, or remove the DOCTYPE)"
+)
+
+
 class WxrError(ValueError):
     """The file is not a WordPress export we can read safely."""
 
@@ -86,7 +93,7 @@ class WpSite:
     items: tuple[WpItem, ...]
 
 
-def _parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
     """An lxml parser that never expands entities, loads a DTD or opens a socket."""
     return etree.XMLParser(
         resolve_entities=False,
@@ -111,17 +118,16 @@ def read_wxr(path: str | Path) -> WpSite:
 
 def parse_wxr(data: bytes) -> WpSite:
     """Parse the bytes of an export (see ``read_wxr``)."""
+    root_at = data.find(b"<rss")
+    if b"<!DOCTYPE" in (data[:root_at] if root_at >= 0 else data):
+        raise WxrError(_DOCTYPE_REFUSED)
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise WxrError(f"not well-formed XML: {exc}") from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise WxrError(
-            "the file declares a DOCTYPE; WordPress exports never do, and entity "
-            "declarations are how XML bombs and file or network reads work, so it "
-            "is refused (export the site again, or remove the DOCTYPE line)"
-        )
+        raise WxrError(_DOCTYPE_REFUSED)
     namespace = _wp_namespace(root)
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:

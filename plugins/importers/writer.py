@@ -73,14 +73,15 @@ def source_text(source: Source) -> str:
 
 
 def _html_text(source: Source) -> str:
+    # The title goes into a <meta> too: Pelican keeps entities of a <title>
+    # element as written ("A &amp; B"), but unescapes attribute values, so a
+    # meta title reads back exactly like a Markdown "Title:" header.
     metas = "".join(
         f'    <meta name="{key.lower()}" content="{html.escape(value)}">\n'
         for key, value in source.metadata()
-        if key != "Title"
     )
     return (
         "<html>\n  <head>\n"
-        f"    <title>{html.escape(source.title, quote=False)}</title>\n"
         f"{metas}"
         "  </head>\n  <body>\n"
         f"{source.body.strip(chr(10))}\n"
