@@ -61,18 +61,15 @@ def _section(name: str, css: str) -> str:
 # disappears next to braces and semicolons, where it never means anything.
 _TOKENS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|/\*.*?\*/|(\s+)""", re.S)
 _AROUND = re.compile(r"\s*([{};])\s*")
+_STRINGS = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')""")
 
 
 def minify(css: str) -> str:
     """A conservative CSS minifier: no comments, no insignificant whitespace."""
     out: list[str] = []
     pos = 0
-
-    def code(chunk: str) -> None:
-        out.append(_AROUND.sub(r"\1", chunk).replace(";}", "}"))
-
     for match in _TOKENS.finditer(css):
-        code(css[pos : match.start()])
+        out.append(_AROUND.sub(r"\1", css[pos : match.start()]))
         if match.group(1):
             out.append(match.group(1))
         elif match.group(2):
@@ -81,8 +78,12 @@ def minify(css: str) -> str:
             if before and before not in "{};" and after not in "{};":
                 out.append(" ")
         pos = match.end()
-    code(css[pos:])
-    return "".join(out).strip() + "\n"
+    out.append(_AROUND.sub(r"\1", css[pos:]))
+    # The last declaration of a block needs no semicolon; strings keep theirs.
+    parts = _STRINGS.split("".join(out))
+    return "".join(
+        part if i % 2 else part.replace(";}", "}") for i, part in enumerate(parts)
+    ).strip() + "\n"
 
 
 def write_stylesheet(sheet: Stylesheet, output_path: str | Path) -> Path:

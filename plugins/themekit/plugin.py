@@ -19,6 +19,7 @@ from pelican import signals
 
 from sitekit import i18n
 from themekit import head
+from themekit.prose import focusable_code
 from themekit.assets import Stylesheet, bundle_css, write_stylesheet
 from themekit.sitefiles import SiteMap, ico_from_png, robots_txt, sitemap_xml, write_text
 
@@ -111,6 +112,7 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         langname=i18n.language_name,
         tojsonld=head.tojsonld,
         plain_text=head.plain_text,
+        focusable_code=focusable_code,
         og_locale=head.og_locale,
     )
     env.globals.update(
