@@ -112,6 +112,17 @@ COMMENTS_INTAKE_URL = ""  # e.g. "https://comments.example.org/comments"
 COMMENTS_FORGE_NEW_FILE_URL = ""  # e.g. "https://github.com/you/blog/new/main"
 COMMENTS_MAIL = "kommentare@example.org"
 
+# Comment intake service (plugins/intake; `comment-intake`, `invoke intake`).
+INTAKE_ALLOWED_ORIGINS: list[str] = []  # origins besides SITEURL's that may post
+INTAKE_RATE_PER_ADDRESS = (5, 600)  # submissions per seconds from one /24 or /48
+INTAKE_RATE_PER_POST = (30, 3600)  # accepted submissions per seconds on one post
+INTAKE_MAX_REQUEST_BYTES = 65_536  # request body; the model caps the text at 20,000 characters
+INTAKE_MAX_LINKS = 3  # links in one comment
+INTAKE_POW = False  # self-hosted proof of work (ALTCHA format) before sending
+INTAKE_PUSH_OPTIONS: list[str] = []  # GitLab: ["merge_request.create", "merge_request.target=main"]
+INTAKE_BASE_BRANCH = "main"
+INTAKE_STALE_DAYS = 30  # `invoke comments.stale` closes branches older than this
+
 # Reading lists (plugins/reading): content/reading/<slug>.yaml → reading/<slug>/.
 READING_PATH = "reading"
 READING_URL = "reading/{slug}/"
