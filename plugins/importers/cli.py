@@ -9,9 +9,9 @@ rest is written all the same), 2 when the export is unreadable or refused.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .importer import Options, Report, run_import
@@ -24,26 +24,57 @@ def parser() -> argparse.ArgumentParser:
         prog="import-wordpress",
         description="Import posts, pages and comments from a WordPress export (WXR).",
     )
-    p.add_argument("wxr", type=Path, help="the export file (Tools → Export in WordPress)")
-    p.add_argument("--output", type=Path, default=Path("content"),
-                   help="content folder to write into (default: content/)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="write nothing; list what would be written and the orphans")
-    p.add_argument("--lang", default=None,
-                   help="Lang: of every post (default: the export's <language>)")
-    p.add_argument("--timezone", default="UTC",
-                   help="zone for dates the export gives without one, e.g. drafts "
-                        "(default: UTC; the site uses its TIMEZONE)")
-    p.add_argument("--include-pingbacks", action="store_true",
-                   help="import approved pingbacks and trackbacks as comments")
-    p.add_argument("--include-private", action="store_true",
-                   help="import private and password-protected items, as drafts")
-    p.add_argument("--anonymous", default="Anonym",
-                   help="author name for comments without one (default: Anonym)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace files that were changed since an earlier import")
-    p.add_argument("--verbose", "-v", action="store_true",
-                   help="list every file, also the unchanged ones")
+    p.add_argument(
+        "wxr", type=Path, help="the export file (Tools → Export in WordPress)"
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=Path("content"),
+        help="content folder to write into (default: content/)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write nothing; list what would be written and the orphans",
+    )
+    p.add_argument(
+        "--lang",
+        default=None,
+        help="Lang: of every post (default: the export's <language>)",
+    )
+    p.add_argument(
+        "--timezone",
+        default="UTC",
+        help="zone for dates the export gives without one, e.g. drafts "
+        "(default: UTC; the site uses its TIMEZONE)",
+    )
+    p.add_argument(
+        "--include-pingbacks",
+        action="store_true",
+        help="import approved pingbacks and trackbacks as comments",
+    )
+    p.add_argument(
+        "--include-private",
+        action="store_true",
+        help="import private and password-protected items, as drafts",
+    )
+    p.add_argument(
+        "--anonymous",
+        default="Anonym",
+        help="author name for comments without one (default: Anonym)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files that were changed since an earlier import",
+    )
+    p.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list every file, also the unchanged ones",
+    )
     return p
 
 
@@ -52,8 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         tz = ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        print(f"unknown time zone {args.timezone!r}; use a name like Europe/Berlin",
-              file=sys.stderr)
+        print(
+            f"unknown time zone {args.timezone!r}; use a name like Europe/Berlin",
+            file=sys.stderr,
+        )
         return 2
     options = Options(
         output=args.output,

@@ -10,15 +10,16 @@ keep them private).
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
-from pathlib import Path
 import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 
 from sitekit.problems import Problem
 
-from .convert import convert_body, counts
+from .convert import convert_body
 from .threads import ThreadOptions, comment_id, plan_thread, skip_reason
 from .wordpress import WpItem, WpSite, plain, read_wxr, slug_of
 from .writer import (
@@ -45,7 +46,7 @@ class Options:
 
     output: Path = Path("content")
     lang: str | None = None  # None: the export's <language>
-    timezone: tzinfo = timezone.utc  # for dates the export gives without a zone
+    timezone: tzinfo = UTC  # for dates the export gives without a zone
     include_pingbacks: bool = False
     include_private: bool = False
     anonymous: str = "Anonym"
@@ -66,21 +67,37 @@ class Report:
         """The human summary, one fact a line."""
         c = self.counts
         out = [
-            f"posts: {c['post']} ({c['post published']} published, {c['post draft']} drafts)",
-            f"pages: {c['page']} ({c['page published']} published, {c['page draft']} drafts)",
+            *(
+                f"{kind}s: {c[kind]} ({c[kind + ' published']} published, "
+                f"{c[kind + ' draft']} drafts)"
+                for kind in ("post", "page")
+            ),
             f"  as Markdown: {c['markdown']}, kept as HTML: {c['html']}",
             f"comments: {c['comments']} imported on {c['threads']} posts and pages",
             "comments skipped: "
-            + (", ".join(f"{c['skip ' + k]} {k}" for k in _SKIP_ORDER if c["skip " + k])
-               or "none"),
+            + (
+                ", ".join(
+                    f"{c['skip ' + k]} {k}" for k in _SKIP_ORDER if c["skip " + k]
+                )
+                or "none"
+            ),
             f"comments on items not imported (orphans): {c['orphaned comments']}",
             "items skipped: "
-            + (", ".join(f"{n} {k[5:]}" for k, n in sorted(c.items()) if k.startswith("item ") and n)
-               or "none"),
+            + (
+                ", ".join(
+                    f"{n} {k[5:]}"
+                    for k, n in sorted(c.items())
+                    if k.startswith("item ") and n
+                )
+                or "none"
+            ),
         ]
         written = Counter(o for o, _ in self.outcomes)
         out.append(
-            "files: " + ", ".join(f"{written[k]} {k}" for k in (CREATED, OVERWRITTEN, "unchanged", KEPT))
+            "files: "
+            + ", ".join(
+                f"{written[k]} {k}" for k in (CREATED, OVERWRITTEN, "unchanged", KEPT)
+            )
         )
         return out
 
@@ -108,13 +125,19 @@ def plan_import(site: WpSite, options: Options) -> Plan:
         if status is None:
             _orphans(item, options, report)
             continue
-        slug = _unique(slug_of(item.name, plain(item.title)) or f"wp-{item.post_id}", taken)
+        slug = _unique(
+            slug_of(item.name, plain(item.title)) or f"wp-{item.post_id}", taken
+        )
         author_name, author_id = site.authors.get(item.creator, (item.creator, ""))
         thread = plan_thread(
             slug,
             item.comments,
-            ThreadOptions(options.timezone, options.include_pingbacks, options.anonymous,
-                          author_id),
+            ThreadOptions(
+                options.timezone,
+                options.include_pingbacks,
+                options.anonymous,
+                author_id,
+            ),
         )
         for reason, n in thread.skipped.items():
             report.counts["skip " + reason] += n
@@ -137,7 +160,9 @@ def plan_import(site: WpSite, options: Options) -> Plan:
         title = plain(item.title)
         if not title:
             title = slug.replace("-", " ").capitalize()
-            report.notes.append(f"{_KINDS[kind]}/{slug}: no title in the export; titled {title!r}")
+            report.notes.append(
+                f"{_KINDS[kind]}/{slug}: no title in the export; titled {title!r}"
+            )
         categories = [plain(c) for c in item.categories]
         source = Source(
             title=title,
@@ -157,14 +182,17 @@ def plan_import(site: WpSite, options: Options) -> Plan:
         report.counts[kind] += 1
         report.counts[f"{kind} {status}"] += 1
         files.append(
-            Planned(f"{_KINDS[kind]}/{slug}{source_suffix(body.markup)}",
-                    source_text(source), kind)
+            Planned(
+                f"{_KINDS[kind]}/{slug}{source_suffix(body.markup)}",
+                source_text(source),
+                kind,
+            )
         )
     return Plan(tuple(files), report)
 
 
 def _status(item: WpItem, options: Options, report: Report) -> str | None:
-    """"published", "draft", or None with the reason counted."""
+    """ "published", "draft", or None with the reason counted."""
     kind = item.post_type
     if kind not in _KINDS:
         report.counts[f"item {kind or 'untyped'}"] += 1
@@ -201,7 +229,7 @@ def _orphans(item: WpItem, options: Options, report: Report) -> None:
 
 
 def _unique(slug: str, taken: set[str]) -> str:
-    """The slug, or slug-2, slug-3 … when an earlier item has it (one thread folder each)."""
+    """The slug, or slug-2, slug-3 … when taken: one thread folder per item."""
     candidate, n = slug, 1
     while candidate in taken:
         n += 1
@@ -217,7 +245,7 @@ def _lang(value: str) -> str:
 
 
 def _date(item: WpItem, tz: tzinfo) -> datetime:
-    date = item.date or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    date = item.date or datetime(1970, 1, 1, tzinfo=UTC)
     return date if date.tzinfo is not None else date.replace(tzinfo=tz)
 
 
@@ -256,3 +284,10 @@ def run_import(wxr: Path, options: Options, *, dry_run: bool = False) -> Report:
             result = write(options.output, planned, overwrite=options.overwrite)
         plan.report.outcomes.append((result, planned.path))
     return plan.report
+
+
+def counts(names: Iterable[str]) -> str:
+    """``embed, gallery (2)`` from a list of names."""
+    return ", ".join(
+        f"{name} ({n})" if n > 1 else name for name, n in sorted(Counter(names).items())
+    )

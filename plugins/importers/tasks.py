@@ -41,12 +41,22 @@ def import_wordpress(
     include_private: bool = False,
     overwrite: bool = False,
 ) -> None:
-    """Import posts, pages and comments from a WordPress export (run twice: no change)."""
+    """Import posts, pages and comments from a WordPress export (twice: no change)."""
     from .cli import main
 
-    argv = [wxr, "--output", output, "--timezone", _site_timezone(ROOT / "pelicanconf.py")]
-    flags = {"--dry-run": dry_run, "--include-pingbacks": include_pingbacks,
-             "--include-private": include_private, "--overwrite": overwrite}
+    argv = [
+        wxr,
+        "--output",
+        output,
+        "--timezone",
+        _site_timezone(ROOT / "pelicanconf.py"),
+    ]
+    flags = {
+        "--dry-run": dry_run,
+        "--include-pingbacks": include_pingbacks,
+        "--include-private": include_private,
+        "--overwrite": overwrite,
+    }
     argv += [flag for flag, on in flags.items() if on]
     if lang:
         argv += ["--lang", lang]

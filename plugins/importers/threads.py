@@ -10,12 +10,12 @@ left out; its replies move up in its place, exactly as a build would show them.
 
 from __future__ import annotations
 
+import html
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timezone, tzinfo
-import html
+from datetime import UTC, tzinfo
 from pathlib import Path
-import tempfile
 
 from comments.check import MAX_AUTHOR, check_url
 from comments.load import load_thread
@@ -24,12 +24,18 @@ from comments.thread import build_thread
 from sitekit.markup import plain_text, render_markdown
 from sitekit.problems import Problem
 
-from .convert import differs, prepare, to_markdown
+from .convert import differs, to_markdown
 from .wordpress import WpComment
+from .wpautop import prepare
 from .writer import Planned, comment_yaml
 
 #: Why a WordPress comment stays behind, by ``comment_approved`` value.
-_NOT_APPROVED = {"0": "unapproved", "spam": "spam", "trash": "trash", "post-trashed": "trash"}
+_NOT_APPROVED = {
+    "0": "unapproved",
+    "spam": "spam",
+    "trash": "trash",
+    "post-trashed": "trash",
+}
 PINGS = ("pingback", "trackback")
 
 
@@ -37,7 +43,7 @@ PINGS = ("pingback", "trackback")
 class ThreadOptions:
     """The choices that change which comments come along and how they read."""
 
-    timezone: tzinfo = timezone.utc  # for the rare comment without a GMT date
+    timezone: tzinfo = UTC  # for the rare comment without a GMT date
     include_pingbacks: bool = False
     anonymous: str = "Anonym"
     author_user_id: str = ""  # the post author's WordPress user id, for role: author
@@ -99,15 +105,21 @@ def plan_thread(
             wanted[wp.comment_id] = wp
 
     folder = f"comments/{slug}"
-    fields = {cid: _fields(wp, options, folder, result.notes) for cid, wp in wanted.items()}
-    parents = {cid: _nearest_kept(wp, by_id, wanted, slug, result.notes)
-               for cid, wp in wanted.items()}
+    fields = {
+        cid: _fields(wp, options, folder, result.notes) for cid, wp in wanted.items()
+    }
+    parents = {
+        cid: _nearest_kept(wp, by_id, wanted, slug, result.notes)
+        for cid, wp in wanted.items()
+    }
     # Check each file alone, then the thread as a whole; anything in error is
     # dropped and its replies move up, so repeat until nothing changes (each
     # round drops at least one comment, so this ends).
     while True:
         texts = {
-            cid: comment_yaml({**fields[cid], "parent": comment_id(wanted[p]) if p else ""})
+            cid: comment_yaml(
+                {**fields[cid], "parent": comment_id(wanted[p]) if p else ""}
+            )
             for cid, p in parents.items()
         }
         bad, problems, comments = _validate(folder, texts, options.timezone)
@@ -129,9 +141,14 @@ def plan_thread(
             parent = None if parent in removed else parent
             parents[other] = parent
             result.notes.append(
-                f"{folder}: {comment_id(wanted[other])} answered {comment_id(wanted[first])}, "
+                f"{folder}: {comment_id(wanted[other])} answered "
+                f"{comment_id(wanted[first])}, "
                 "which is invalid; "
-                + (f"now answers {comment_id(wanted[parent])}" if parent else "moved to the top level")
+                + (
+                    f"now answers {comment_id(wanted[parent])}"
+                    if parent
+                    else "moved to the top level"
+                )
             )
     result.files = [
         Planned(f"{folder}/{comment_id(wanted[cid])}.yaml", texts[cid], "comment")
@@ -163,7 +180,7 @@ def _fields(
     out = {
         "id": comment_id(wp),
         "author": author,
-        "date": date.astimezone(timezone.utc).isoformat() if date else "",
+        "date": date.astimezone(UTC).isoformat() if date else "",
         "body": comment_body(wp.content).strip(),
     }
     if wp.url and check_url(wp.url) is None:
@@ -194,7 +211,9 @@ def _nearest_kept(
         skipped.append(f"wp-{parent}")
         parent = by_id[parent].parent_id
     if skipped:
-        where = f"now answers wp-{parent}" if parent != "0" else "moved to the top level"
+        where = (
+            f"now answers wp-{parent}" if parent != "0" else "moved to the top level"
+        )
         notes.append(
             f"comments/{slug}: {comment_id(wp)} answered {skipped[0]}, which is not "
             f"imported; {where}"
@@ -219,8 +238,11 @@ def _validate(
         bad = {paths[p.path] for p in problems if p.path in paths}
         # Name the file where it will be, not where it was checked.
         shown = [
-            Problem(f"{folder}/wp-{paths[p.path]}.yaml", p.line, p.field, p.message, p.hint)
-            if p.path in paths else p
+            Problem(
+                f"{folder}/wp-{paths[p.path]}.yaml", p.line, p.field, p.message, p.hint
+            )
+            if p.path in paths
+            else p
             for p in problems
         ]
         comments = [c for c in thread.comments if paths.get(c.path) not in bad]

@@ -9,13 +9,13 @@ is an entity attack (billion laughs, external entities).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 import html
-from pathlib import Path
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import unquote
 
 from lxml import etree
@@ -126,13 +126,22 @@ def parse_wxr(data: bytes) -> WpSite:
     except etree.XMLSyntaxError as exc:
         raise WxrError(f"not well-formed XML: {exc}") from exc
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if (
+        docinfo.doctype
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+    ):
         raise WxrError(_DOCTYPE_REFUSED)
     namespace = _wp_namespace(root)
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise WxrError("not a WordPress export: no <rss><channel>")
-    ns = {"wp": namespace, "dc": DC, "content": CONTENT, "excerpt": namespace + "excerpt/"}
+    ns = {
+        "wp": namespace,
+        "dc": DC,
+        "content": CONTENT,
+        "excerpt": namespace + "excerpt/",
+    }
 
     text = _Fields(ns).text
 
@@ -161,14 +170,18 @@ def _wp_namespace(root: etree._Element) -> str:
     for el in root.iter():
         if len(candidates) > 0:
             break
-        candidates.update(uri for uri in el.nsmap.values() if uri and WP_NAMESPACE.match(uri))
+        candidates.update(
+            uri for uri in el.nsmap.values() if uri and WP_NAMESPACE.match(uri)
+        )
     if not candidates:
         raise WxrError(
             "not a WordPress export: no namespace like http://wordpress.org/export/1.2/"
         )
     if len(candidates) > 1:
-        raise WxrError("the file mixes WXR namespaces: " + ", ".join(sorted(candidates)))
-    return candidates.pop()
+        raise WxrError(
+            "the file mixes WXR namespaces: " + ", ".join(sorted(candidates))
+        )
+    return str(candidates.pop())
 
 
 _Text = Callable[[etree._Element, str], str]
@@ -222,7 +235,7 @@ def _comment(el: etree._Element, get: _Text) -> WpComment:
 
     # Only the GMT date is unambiguous; without it, the local time (zone later).
     gmt = _naive(field("comment_date_gmt"))
-    date = gmt.replace(tzinfo=timezone.utc) if gmt else wp_date(field("comment_date"), "")
+    date = gmt.replace(tzinfo=UTC) if gmt else wp_date(field("comment_date"), "")
     return WpComment(
         comment_id=field("comment_id").strip(),
         parent_id=field("comment_parent").strip() or "0",
@@ -256,14 +269,14 @@ def wp_date(local: str, gmt: str) -> datetime | None:
     here = _naive(local)
     there = _naive(gmt)
     if here is None:
-        return there.replace(tzinfo=timezone.utc) if there else None
+        return there.replace(tzinfo=UTC) if there else None
     if there is None:
         return here  # naive: the caller decides the zone
     offset = here - there
     # Round to whole minutes: exports are per second, offsets are per minute.
     offset = timedelta(minutes=round(offset.total_seconds() / 60))
     if abs(offset) > _MAX_OFFSET:
-        return there.replace(tzinfo=timezone.utc)
+        return there.replace(tzinfo=UTC)
     return here.replace(tzinfo=timezone(offset))
 
 

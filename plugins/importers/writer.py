@@ -10,13 +10,13 @@ and a file someone edited after the import is kept unless asked otherwise.
 
 from __future__ import annotations
 
+import html
+import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-import html
-import os
 from pathlib import Path
-import tempfile
 
 import yaml
 
@@ -42,7 +42,7 @@ class Source:
     summary: str = ""
 
     def metadata(self) -> list[tuple[str, str]]:
-        """Header fields in the order an author would write them; empty ones left out."""
+        """Header fields in the order an author writes them; empty ones left out."""
         fields = [
             ("Title", self.title),
             ("Date", self.date.isoformat()),
@@ -161,7 +161,7 @@ def outcome(root: Path, planned: Planned, *, overwrite: bool) -> str:
 
 
 def write(root: Path, planned: Planned, *, overwrite: bool) -> str:
-    """Write one file if it is new (or changed and ``overwrite``); returns the outcome."""
+    """Write one file if new (or changed, with ``overwrite``); returns the outcome."""
     result = outcome(root, planned, overwrite=overwrite)
     if result in (CREATED, OVERWRITTEN):
         write_atomic(root / planned.path, planned.text)
@@ -169,7 +169,7 @@ def write(root: Path, planned: Planned, *, overwrite: bool) -> str:
 
 
 def write_atomic(target: Path, text: str) -> None:
-    """Write UTF-8 text through a temporary file, so a crash never leaves half a file."""
+    """Write UTF-8 text via a temporary file: a crash never leaves half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=target.parent)
     try:

@@ -1,4 +1,4 @@
-"""A site built from the imported WordPress corpus: threads render nested on their pages.
+"""A site built from the imported WordPress corpus: nested threads on their pages.
 
 The corpus is imported into a temporary content folder and built with the
 project's own pelicanconf.py, theme and plugins, in a subprocess like a user's
@@ -8,16 +8,16 @@ build. Once with the default display depth (5, as in WordPress) and once with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 import re
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, Tag
-from lxml import etree
 import pytest
-
+from bs4 import BeautifulSoup, Tag
 from importers import Options, run_import
+from lxml import etree
 from support.site import SHARED, BuiltSite, build_site
 
 CORPUS = SHARED / "corpora" / "wordpress" / "themeunittestdata.wordpress.xml"
@@ -47,7 +47,9 @@ def _read_parents(content: Path) -> dict[str, dict[str, str | None]]:
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     content = tmp_path_factory.mktemp("wp-import") / "content"
-    report = run_import(CORPUS, Options(output=content, timezone=ZoneInfo("Europe/Berlin")))
+    report = run_import(
+        CORPUS, Options(output=content, timezone=ZoneInfo("Europe/Berlin"))
+    )
     assert report.problems == []
     return Imported(content, _read_parents(content))
 
@@ -60,17 +62,25 @@ def site(imported: Imported, tmp_path_factory: pytest.TempPathFactory) -> BuiltS
 
 
 @pytest.fixture(scope="module")
-def deep_site(imported: Imported, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    built = build_site(tmp_path_factory.mktemp("wp-site-deep"), content=imported.content,
-                       settings={"COMMENTS_DISPLAY_DEPTH": 10})
+def deep_site(
+    imported: Imported, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltSite:
+    built = build_site(
+        tmp_path_factory.mktemp("wp-site-deep"),
+        content=imported.content,
+        settings={"COMMENTS_DISPLAY_DEPTH": 10},
+    )
     assert built.returncode == 0, built.log
     return built
 
 
 def page_of(site: BuiltSite, slug: str) -> BeautifulSoup:
     """The one built page of a post or page, wherever the URL settings put it."""
-    found = [p for p in site.output.rglob(f"{slug}/index.html")
-             if "feeds" not in p.parts and "entwurf" not in p.parts]
+    found = [
+        p
+        for p in site.output.rglob(f"{slug}/index.html")
+        if "feeds" not in p.parts and "entwurf" not in p.parts
+    ]
     assert len(found) == 1, found
     return site.page(str(found[0].relative_to(site.output)))
 
@@ -81,7 +91,9 @@ def comment_element(page: BeautifulSoup, cid: str) -> Tag:
     return found[0]
 
 
-def test_every_imported_comment_renders_once_on_its_page(site: BuiltSite, imported: Imported) -> None:
+def test_every_imported_comment_renders_once_on_its_page(
+    site: BuiltSite, imported: Imported
+) -> None:
     total = 0
     for slug, comments in imported.parents.items():
         page = page_of(site, slug)
@@ -108,12 +120,23 @@ def test_replies_nest_inside_their_parent_down_to_the_display_depth(
         assert comment_element(page, "907") in element.parents
 
 
-def test_the_nine_deep_chain_nests_completely_at_depth_ten(deep_site: BuiltSite) -> None:
+def test_the_nine_deep_chain_nests_completely_at_depth_ten(
+    deep_site: BuiltSite,
+) -> None:
     page = page_of(deep_site, "template-comments")
-    for parent_id, cid in zip(CHAIN, CHAIN[1:], strict=False):
+    for parent_id, cid in pairwise(CHAIN):
         assert comment_element(page, parent_id) in comment_element(page, cid).parents
     innermost = comment_element(page, CHAIN[-1])
-    assert len([p for p in innermost.parents if str(p.get("id", "")).startswith("comment-wp-")]) == 9
+    assert (
+        len(
+            [
+                p
+                for p in innermost.parents
+                if str(p.get("id", "")).startswith("comment-wp-")
+            ]
+        )
+        == 9
+    )
 
 
 def test_skipped_comments_appear_nowhere(site: BuiltSite) -> None:
@@ -121,11 +144,13 @@ def test_skipped_comments_appear_nowhere(site: BuiltSite) -> None:
         if path.suffix in {".html", ".xml", ".json"}:
             text = path.read_text(encoding="utf-8")
             for cid in LEFT_OUT:
-                assert f"comment-wp-{cid}\"" not in text, (cid, path)
+                assert f'comment-wp-{cid}"' not in text, (cid, path)
 
 
 def test_no_email_or_ip_address_in_the_built_site(site: BuiltSite) -> None:
-    tree = etree.parse(str(CORPUS), etree.XMLParser(resolve_entities=False, no_network=True))
+    tree = etree.parse(
+        str(CORPUS), etree.XMLParser(resolve_entities=False, no_network=True)
+    )
     secrets = {
         "".join(el.itertext()).strip()
         for el in tree.iter()
@@ -142,7 +167,11 @@ def test_no_email_or_ip_address_in_the_built_site(site: BuiltSite) -> None:
 def test_greek_commenters_and_pages_render(site: BuiltSite) -> None:
     page = page_of(site, "template-comments")
     names = {a.get_text(" ", strip=True) for a in page.select(".comment-author")}
-    assert {"John Γιάννης Doe Κάποιος", "John Μαρία Doe Ντουε", "John Κώστας Doe Τάδε"} <= names
+    assert {
+        "John Γιάννης Doe Κάποιος",
+        "John Μαρία Doe Ντουε",
+        "John Κώστας Doe Τάδε",
+    } <= names
     greek = page_of(site, "greek")
     assert greek.find("h1").get_text(strip=True) == "Ελληνικά-Greek"  # type: ignore[union-attr]
 
@@ -156,7 +185,10 @@ def test_comment_markup_is_sanitized_not_executed(site: BuiltSite) -> None:
 def test_titles_with_special_characters_read_back_exactly(site: BuiltSite) -> None:
     page = page_of(site, "title-with-special-characters")
     title = page.find("h1").get_text(strip=True)  # type: ignore[union-attr]
-    assert title == "Markup: Title With Special Characters ~`!@#$%^&*()-_=+{}[]/\\;:'\"?,.>"
+    assert (
+        title
+        == "Markup: Title With Special Characters ~`!@#$%^&*()-_=+{}[]/\\;:'\"?,.>"
+    )
 
 
 def test_comment_status_closed_keeps_the_thread_and_closes_it(site: BuiltSite) -> None:
@@ -173,4 +205,3 @@ def test_the_build_reports_nothing_about_the_imported_threads(site: BuiltSite) -
     # Pelican itself warns about decorative images (alt="") in the posts; the
     # comment threads must not add a single problem.
     assert not re.search(r"content/comments/", site.log), site.log
-

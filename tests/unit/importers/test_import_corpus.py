@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 import re
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from lxml import etree
 import pytest
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).parent))
-from wxr_samples import CORPUS, comment, export, item  # noqa: E402
-
-from comments.load import load_thread  # noqa: E402
-from comments.thread import build_thread  # noqa: E402
-from importers import Options, Report, run_import  # noqa: E402
-from importers.cli import main  # noqa: E402
+from comments.load import load_thread
+from comments.thread import build_thread
+from importers import Options, Report, run_import
+from importers.cli import main
+from wxr_samples import CORPUS, comment, export, item
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -36,7 +35,11 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
 
 
 def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_counts(imported: Imported) -> None:
@@ -52,14 +55,27 @@ def test_counts(imported: Imported) -> None:
     assert c["comments"] == 24
     assert (c["skip unapproved"], c["skip pingback"], c["skip trackback"]) == (3, 2, 2)
     assert c["orphaned comments"] == 1
-    assert c["comments"] + c["skip unapproved"] + c["skip pingback"] + c["skip trackback"] \
-        + c["orphaned comments"] == 32
+    assert (
+        c["comments"]
+        + c["skip unapproved"]
+        + c["skip pingback"]
+        + c["skip trackback"]
+        + c["orphaned comments"]
+        == 32
+    )
     assert imported.report.problems == []
     posts = list((imported.content / "posts").iterdir())
     pages = list((imported.content / "pages").iterdir())
     assert (len(posts), len(pages)) == (50, 21)
-    drafts = [p.name for p in posts if re.search(r'^Status: draft$|name="status" content="draft"',
-                                                  p.read_text(encoding="utf-8"), re.M)]
+    drafts = [
+        p.name
+        for p in posts
+        if re.search(
+            r'^Status: draft$|name="status" content="draft"',
+            p.read_text(encoding="utf-8"),
+            re.M,
+        )
+    ]
     assert sorted(drafts) == ["draft.md", "scheduled.md"]
     yaml_files = list((imported.content / "comments").rglob("*.yaml"))
     assert len(yaml_files) == 24
@@ -72,8 +88,18 @@ def test_the_nine_deep_chain_threads_with_the_comment_model(imported: Imported) 
     thread, problems = build_thread(loaded.comments, depth=20)
     assert problems == []
     assert thread.count == 19
-    chain = ["wp-904", "wp-905", "wp-906", "wp-907", "wp-910", "wp-911", "wp-912", "wp-913",
-             "wp-914", "wp-915"]
+    chain = [
+        "wp-904",
+        "wp-905",
+        "wp-906",
+        "wp-907",
+        "wp-910",
+        "wp-911",
+        "wp-912",
+        "wp-913",
+        "wp-914",
+        "wp-915",
+    ]
     node = next(n for n in thread.roots if n.comment.id == chain[0])
     for depth, cid in enumerate(chain, start=1):
         assert node.comment.id == cid and node.depth == depth
@@ -86,7 +112,9 @@ def test_the_nine_deep_chain_threads_with_the_comment_model(imported: Imported) 
 def test_every_thread_loads_without_a_problem(imported: Imported) -> None:
     folders = sorted((imported.content / "comments").iterdir())
     assert [f.name for f in folders] == [
-        "edge-case-no-content", "page-with-comments", "template-comments",
+        "edge-case-no-content",
+        "page-with-comments",
+        "template-comments",
         "template-pingbacks-an-trackbacks",
     ]
     for folder in folders:
@@ -97,7 +125,9 @@ def test_every_thread_loads_without_a_problem(imported: Imported) -> None:
 
 def _private_values() -> set[str]:
     """Every e-mail address and IP address the corpus holds."""
-    tree = etree.parse(str(CORPUS), etree.XMLParser(resolve_entities=False, no_network=True))
+    tree = etree.parse(
+        str(CORPUS), etree.XMLParser(resolve_entities=False, no_network=True)
+    )
     values = set()
     for el in tree.iter():
         tag = str(el.tag)
@@ -125,9 +155,13 @@ def test_greek_names_and_titles_are_intact(imported: Imported) -> None:
     for path in (imported.content / "comments").rglob("*.yaml"):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("author: "):
-                names.add(line[len("author: "):].strip('"'))
-    assert {"John Γιάννης Doe Κάποιος", "John Γιανης Doe Κάποιος", "John Κώστας Doe Τάδε",
-            "John Μαρία Doe Ντουε"} <= names
+                names.add(line[len("author: ") :].strip('"'))
+    assert {
+        "John Γιάννης Doe Κάποιος",
+        "John Γιανης Doe Κάποιος",
+        "John Κώστας Doe Τάδε",
+        "John Μαρία Doe Ντουε",
+    } <= names
     greek = (imported.content / "pages" / "greek.html").read_text(encoding="utf-8")
     assert 'content="Ελληνικά-Greek"' in greek
     assert (imported.content / "pages" / "επίπεδο-2.md").is_file()
@@ -135,14 +169,20 @@ def test_greek_names_and_titles_are_intact(imported: Imported) -> None:
 
 def test_a_second_run_changes_nothing(imported: Imported) -> None:
     before = files(imported.content)
-    stamps = {p: p.stat().st_mtime_ns for p in imported.content.rglob("*") if p.is_file()}
+    stamps = {
+        p: p.stat().st_mtime_ns for p in imported.content.rglob("*") if p.is_file()
+    }
     report = run_import(CORPUS, Options(output=imported.content, timezone=BERLIN))
     assert {o for o, _ in report.outcomes} == {"unchanged"}
     assert files(imported.content) == before
-    assert {p: p.stat().st_mtime_ns for p in imported.content.rglob("*") if p.is_file()} == stamps
+    assert {
+        p: p.stat().st_mtime_ns for p in imported.content.rglob("*") if p.is_file()
+    } == stamps
 
 
-def test_dry_run_writes_nothing_and_names_the_orphans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_writes_nothing_and_names_the_orphans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "content"
     code = main([str(CORPUS), "--output", str(out), "--dry-run"])
     printed = capsys.readouterr().out
@@ -155,11 +195,14 @@ def test_dry_run_writes_nothing_and_names_the_orphans(tmp_path: Path, capsys: py
 
 
 def test_pingbacks_and_private_items_on_request(tmp_path: Path) -> None:
-    report = run_import(CORPUS, Options(output=tmp_path, include_pingbacks=True,
-                                        include_private=True))
+    report = run_import(
+        CORPUS, Options(output=tmp_path, include_pingbacks=True, include_private=True)
+    )
     assert report.counts["comments"] == 24 + 4 + 1
     assert report.counts["orphaned comments"] == 0
-    protected = (tmp_path / "posts" / "template-password-protected.md").read_text(encoding="utf-8")
+    protected = (tmp_path / "posts" / "template-password-protected.md").read_text(
+        encoding="utf-8"
+    )
     assert "Status: draft" in protected
 
 
@@ -176,7 +219,9 @@ def test_a_bad_comment_is_reported_by_the_cli_and_the_rest_written(
     assert not (tmp_path / "content" / "comments" / "hallo-welt" / "wp-1.yaml").exists()
 
 
-def test_a_refused_export_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refused_export_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     wxr = tmp_path / "export.xml"
     wxr.write_bytes(export(item(1), prolog='<!DOCTYPE rss [<!ENTITY x "y">]>'))
     assert main([str(wxr), "--output", str(tmp_path / "content")]) == 2
@@ -188,17 +233,27 @@ def test_lang_comes_from_the_export_or_the_option(tmp_path: Path) -> None:
     wxr = tmp_path / "export.xml"
     wxr.write_bytes(export(item(1), language="de-DE"))
     run_import(wxr, Options(output=tmp_path / "a"))
-    assert "Lang: de\n" in (tmp_path / "a" / "posts" / "hallo-welt.md").read_text(encoding="utf-8")
+    assert "Lang: de\n" in (tmp_path / "a" / "posts" / "hallo-welt.md").read_text(
+        encoding="utf-8"
+    )
     run_import(wxr, Options(output=tmp_path / "b", lang="en"))
-    assert "Lang: en\n" in (tmp_path / "b" / "posts" / "hallo-welt.md").read_text(encoding="utf-8")
+    assert "Lang: en\n" in (tmp_path / "b" / "posts" / "hallo-welt.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_slug_collisions_get_a_suffix(tmp_path: Path) -> None:
     wxr = tmp_path / "export.xml"
-    wxr.write_bytes(export(item(1, comments=(comment(1),)),
-                           item(2, post_type="page", comments=(comment(2),))))
+    wxr.write_bytes(
+        export(
+            item(1, comments=(comment(1),)),
+            item(2, post_type="page", comments=(comment(2),)),
+        )
+    )
     report = run_import(wxr, Options(output=tmp_path / "c"))
     assert sorted(p for _, p in report.outcomes) == [
-        "comments/hallo-welt-2/wp-2.yaml", "comments/hallo-welt/wp-1.yaml",
-        "pages/hallo-welt-2.md", "posts/hallo-welt.md",
+        "comments/hallo-welt-2/wp-2.yaml",
+        "comments/hallo-welt/wp-1.yaml",
+        "pages/hallo-welt-2.md",
+        "posts/hallo-welt.md",
     ]

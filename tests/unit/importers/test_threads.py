@@ -1,24 +1,25 @@
-"""Which comments come along, where replies to skipped comments go, bad ones reported."""
+"""Which comments come along, where replies to skipped ones go, bad ones reported."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).parent))
-from wxr_samples import comment, export, item  # noqa: E402
-
-from importers.threads import ThreadOptions, plan_thread  # noqa: E402
-from importers.wordpress import parse_wxr  # noqa: E402
-from sitekit.yamlfile import read_text  # noqa: E402
+from importers.threads import ThreadOptions, plan_thread
+from importers.wordpress import parse_wxr
+from sitekit.yamlfile import read_text
+from wxr_samples import comment, export, item
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def thread_of(*comments: str, options: ThreadOptions | None = None):  # type: ignore[no-untyped-def]
     site = parse_wxr(export(item(1, comments=comments)))
-    return plan_thread("hallo-welt", site.items[0].comments, options or ThreadOptions(BERLIN))
+    return plan_thread(
+        "hallo-welt", site.items[0].comments, options or ThreadOptions(BERLIN)
+    )
 
 
 def fields(result, cid: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -27,7 +28,11 @@ def fields(result, cid: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_an_approved_comment_in_the_contract_format() -> None:
-    result = thread_of(comment(5, url="https://ada.example/", content="<p>Gut &amp; <em>wichtig</em></p>"))
+    result = thread_of(
+        comment(
+            5, url="https://ada.example/", content="<p>Gut &amp; <em>wichtig</em></p>"
+        )
+    )
     assert [f.path for f in result.files] == ["comments/hallo-welt/wp-5.yaml"]
     assert fields(result, "5") == {
         "id": "wp-5",
@@ -40,31 +45,55 @@ def test_an_approved_comment_in_the_contract_format() -> None:
 
 
 def test_email_and_ip_never_reach_a_file() -> None:
-    result = thread_of(comment(5, email="geheim@example.net", ip="2001:db8::77"),
-                       comment(6, parent=5, email="x@example.net", ip="198.51.100.4"))
+    result = thread_of(
+        comment(5, email="geheim@example.net", ip="2001:db8::77"),
+        comment(6, parent=5, email="x@example.net", ip="198.51.100.4"),
+    )
     text = "".join(f.text for f in result.files)
-    for secret in ("geheim@example.net", "x@example.net", "2001:db8::77", "198.51.100.4"):
+    for secret in (
+        "geheim@example.net",
+        "x@example.net",
+        "2001:db8::77",
+        "198.51.100.4",
+    ):
         assert secret not in text
 
 
 def test_only_http_websites_are_kept() -> None:
-    result = thread_of(comment(5, url="javascript:alert(1)"), comment(6, url="ftp://x.example/"))
+    result = thread_of(
+        comment(5, url="javascript:alert(1)"), comment(6, url="ftp://x.example/")
+    )
     assert "website" not in fields(result, "5") and "website" not in fields(result, "6")
 
 
 def test_unapproved_spam_and_pings_are_skipped_and_counted() -> None:
     result = thread_of(
-        comment(1), comment(2, approved="0"), comment(3, approved="spam"),
-        comment(4, approved="trash"), comment(5, kind="pingback"), comment(6, kind="trackback"),
+        comment(1),
+        comment(2, approved="0"),
+        comment(3, approved="spam"),
+        comment(4, approved="trash"),
+        comment(5, kind="pingback"),
+        comment(6, kind="trackback"),
     )
     assert [f.path.rsplit("/", 1)[1] for f in result.files] == ["wp-1.yaml"]
-    assert result.skipped == {"unapproved": 1, "spam": 1, "trash": 1, "pingback": 1, "trackback": 1}
+    assert result.skipped == {
+        "unapproved": 1,
+        "spam": 1,
+        "trash": 1,
+        "pingback": 1,
+        "trackback": 1,
+    }
 
 
 def test_pingbacks_come_along_when_asked() -> None:
     result = thread_of(
-        comment(5, kind="pingback", author="Ping 1 &laquo; Blog", url="https://other.example/p",
-                content="[...] Just a short one. [...]"),
+        comment(
+            5,
+            kind="pingback",
+            author="Ping 1 &laquo; Blog",
+            url="https://other.example/p",
+            content="[...] Just a short one. [...]",
+        ),
         options=ThreadOptions(BERLIN, include_pingbacks=True),
     )
     assert fields(result, "5")["author"] == "Ping 1 « Blog"
@@ -80,7 +109,9 @@ def test_a_long_ping_title_is_shortened_but_a_long_name_is_an_error() -> None:
     author = fields(result, "5")["author"]
     assert len(author) == 100 and author.endswith("…")
     assert any("wp-5: the trackback's title was shortened" in n for n in result.notes)
-    assert [(p.path, p.field) for p in result.problems] == [("comments/hallo-welt/wp-6.yaml", "author")]
+    assert [(p.path, p.field) for p in result.problems] == [
+        ("comments/hallo-welt/wp-6.yaml", "author")
+    ]
 
 
 def test_a_reply_to_a_skipped_comment_moves_up_and_is_reported() -> None:
@@ -93,9 +124,15 @@ def test_a_reply_to_a_skipped_comment_moves_up_and_is_reported() -> None:
     )
     assert fields(result, "3")["parent"] == "wp-1"
     assert "parent" not in fields(result, "5")
-    assert any("wp-3 answered wp-2" in n and "now answers wp-1" in n for n in result.notes)
+    assert any(
+        "wp-3 answered wp-2" in n and "now answers wp-1" in n for n in result.notes
+    )
     assert any("wp-5 answered wp-4" in n and "top level" in n for n in result.notes)
-    assert {c.id: c.parent for c in result.comments} == {"wp-1": None, "wp-3": "wp-1", "wp-5": None}
+    assert {c.id: c.parent for c in result.comments} == {
+        "wp-1": None,
+        "wp-3": "wp-1",
+        "wp-5": None,
+    }
 
 
 def test_a_parent_missing_from_the_export_is_a_top_level_comment() -> None:
@@ -145,10 +182,18 @@ def test_missing_gmt_date_uses_the_given_zone_and_is_written_in_utc() -> None:
 
 
 def test_images_in_comments_become_links() -> None:
-    result = thread_of(comment(1, content='Bild: <img src="https://img.example/a.jpg" alt="Ein Hafen" />'))
-    assert fields(result, "1")["body"] == "Bild: [Ein Hafen](<https://img.example/a.jpg>)"
+    result = thread_of(
+        comment(
+            1, content='Bild: <img src="https://img.example/a.jpg" alt="Ein Hafen" />'
+        )
+    )
+    assert (
+        fields(result, "1")["body"] == "Bild: [Ein Hafen](<https://img.example/a.jpg>)"
+    )
 
 
 def test_anonymous_commenters_get_a_name() -> None:
-    result = thread_of(comment(1, author=""), options=ThreadOptions(BERLIN, anonymous="Gast"))
+    result = thread_of(
+        comment(1, author=""), options=ThreadOptions(BERLIN, anonymous="Gast")
+    )
     assert fields(result, "1")["author"] == "Gast"

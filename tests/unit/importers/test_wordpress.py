@@ -1,28 +1,38 @@
-"""Reading WXR: namespaces from the file, dates with their offsets, hostile XML refused."""
+"""Reading WXR: namespace from the file, dates with offsets, hostile XML refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta, timezone
 import http.server
-from pathlib import Path
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, timedelta
+from pathlib import Path
 
-from lxml import etree
 import pytest
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).parent))
-from wxr_samples import CORPUS, comment, export, item  # noqa: E402
+from importers.wordpress import (
+    WxrError,
+    parse_wxr,
+    read_wxr,
+    safe_parser,
+    slug_of,
+    wp_date,
+)
+from wxr_samples import CORPUS, comment, export, item
 
-from importers.wordpress import WxrError, parse_wxr, read_wxr, safe_parser, slug_of, wp_date  # noqa: E402
 
-
-@pytest.mark.parametrize(("scheme", "version"), [("http", "1.1"), ("http", "1.2"), ("https", "1.2")])
+@pytest.mark.parametrize(
+    ("scheme", "version"), [("http", "1.1"), ("http", "1.2"), ("https", "1.2")]
+)
 def test_namespace_is_read_from_the_file(scheme: str, version: str) -> None:
-    site = parse_wxr(export(item(1, comments=(comment(5),)), scheme=scheme, version=version))
+    site = parse_wxr(
+        export(item(1, comments=(comment(5),)), scheme=scheme, version=version)
+    )
     assert site.namespace == f"{scheme}://wordpress.org/export/{version}/"
     assert [i.post_id for i in site.items] == ["1"]
     assert site.items[0].comments[0].comment_id == "5"
@@ -46,7 +56,11 @@ def test_the_corpus_reads_completely() -> None:
 
 
 def test_comment_records_never_carry_email_or_ip() -> None:
-    site = parse_wxr(export(item(1, comments=(comment(5, email="x@example.net", ip="198.51.100.9"),))))
+    site = parse_wxr(
+        export(
+            item(1, comments=(comment(5, email="x@example.net", ip="198.51.100.9"),))
+        )
+    )
     record = site.items[0].comments[0]
     assert "x@example.net" not in repr(record)
     assert "198.51.100.9" not in repr(record)
@@ -62,7 +76,7 @@ def test_dates_keep_the_offset_wordpress_knew() -> None:
     assert draft is not None and draft.tzinfo is None
     # A nonsense pair (30 hours apart) falls back to the GMT time.
     broken = wp_date("2017-05-04 15:00:00", "2017-05-03 09:00:00")
-    assert broken is not None and broken.tzinfo == timezone.utc and broken.hour == 9
+    assert broken is not None and broken.tzinfo == UTC and broken.hour == 9
 
 
 def test_slugs_are_decoded_and_safe() -> None:
@@ -99,7 +113,7 @@ LAUGHS = """
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str]
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         body = b'<!ENTITY leak "FETCHED-OVER-THE-NETWORK">'
         self.send_response(200)

@@ -1,15 +1,12 @@
-"""Comment YAML that means the same to every reader, sources Pelican reads back, no churn."""
+"""Comment YAML every reader reads alike, sources Pelican reads back, no churn."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from pelican.readers import HTMLReader, MarkdownReader
-from pelican.settings import DEFAULT_CONFIG
 import pytest
 import yaml
-
 from comments.check import check_comment
 from importers.writer import (
     CREATED,
@@ -22,6 +19,8 @@ from importers.writer import (
     source_text,
     write,
 )
+from pelican.readers import HTMLReader, MarkdownReader
+from pelican.settings import DEFAULT_CONFIG
 from sitekit.yamlfile import read_text
 
 TRICKY = {
@@ -44,8 +43,15 @@ def test_every_string_stays_text_for_any_yaml_reader() -> None:
 
 
 def test_keys_come_in_a_fixed_order_and_empty_fields_are_left_out() -> None:
-    text = comment_yaml({"body": "b", "author": "a", "id": "x", "parent": "", "date": "d"})
-    assert [line.split(":")[0] for line in text.splitlines()] == ["id", "author", "date", "body"]
+    text = comment_yaml(
+        {"body": "b", "author": "a", "id": "x", "parent": "", "date": "d"}
+    )
+    assert [line.split(":")[0] for line in text.splitlines()] == [
+        "id",
+        "author",
+        "date",
+        "body",
+    ]
 
 
 def test_multi_line_bodies_are_literal_blocks() -> None:
@@ -67,7 +73,7 @@ def test_unknown_fields_are_a_programming_error() -> None:
 
 def test_the_written_comment_passes_the_contract() -> None:
     record = read_text(comment_yaml(TRICKY))
-    comment, problems = check_comment(record, path="c/007.yaml", timezone=timezone.utc)  # type: ignore[arg-type]
+    comment, problems = check_comment(record, path="c/007.yaml", timezone=UTC)  # type: ignore[arg-type]
     assert problems == []
     assert comment is not None and comment.id == "007" and comment.author == "NO"
 
@@ -89,8 +95,13 @@ SOURCE = Source(
 
 @pytest.mark.parametrize("markup", ["markdown", "html"])
 def test_pelican_reads_the_metadata_back(tmp_path: Path, markup: str) -> None:
-    source = Source(**{**{f: getattr(SOURCE, f) for f in SOURCE.__slots__}, "markup": markup,
-                       "body": "<p>Text</p>" if markup == "html" else SOURCE.body})
+    source = Source(
+        **{
+            **{f: getattr(SOURCE, f) for f in SOURCE.__slots__},
+            "markup": markup,
+            "body": "<p>Text</p>" if markup == "html" else SOURCE.body,
+        }
+    )
     path = tmp_path / ("post.html" if markup == "html" else "post.md")
     path.write_text(source_text(source), encoding="utf-8")
     settings = dict(DEFAULT_CONFIG)
@@ -108,15 +119,23 @@ def test_pelican_reads_the_metadata_back(tmp_path: Path, markup: str) -> None:
 
 
 def test_header_values_stay_on_one_line() -> None:
-    text = source_text(Source(title="Zwei\nZeilen", date=SOURCE.date, author="a", slug="s",
-                              body="Slug: nicht-im-kopf\n", markup="markdown"))
+    text = source_text(
+        Source(
+            title="Zwei\nZeilen",
+            date=SOURCE.date,
+            author="a",
+            slug="s",
+            body="Slug: nicht-im-kopf\n",
+            markup="markdown",
+        )
+    )
     header, _, body = text.partition("\n\n")
     assert "Title: Zwei Zeilen" in header.splitlines()
     assert body == "Slug: nicht-im-kopf\n"
 
 
 def test_write_outcomes(tmp_path: Path) -> None:
-    planned = Planned("comments/x/wp-1.yaml", "id: \"wp-1\"\n", "comment")
+    planned = Planned("comments/x/wp-1.yaml", 'id: "wp-1"\n', "comment")
     assert write(tmp_path, planned, overwrite=False) == CREATED
     target = tmp_path / planned.path
     stamp = target.stat().st_mtime_ns

@@ -6,7 +6,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[3]
-CORPUS = ROOT.parent / "shared" / "corpora" / "wordpress" / "themeunittestdata.wordpress.xml"
+CORPUS = (
+    ROOT.parent / "shared" / "corpora" / "wordpress" / "themeunittestdata.wordpress.xml"
+)
 
 
 def comment(
@@ -58,8 +60,12 @@ def item(
     comments: tuple[str, ...] = (),
 ) -> str:
     terms = "".join(
-        f'<category domain="category" nicename="c"><![CDATA[{c}]]></category>' for c in categories
-    ) + "".join(f'<category domain="post_tag" nicename="t"><![CDATA[{t}]]></category>' for t in tags)
+        f'<category domain="category" nicename="c"><![CDATA[{c}]]></category>'
+        for c in categories
+    ) + "".join(
+        f'<category domain="post_tag" nicename="t"><![CDATA[{t}]]></category>'
+        for t in tags
+    )
     return f"""
   <item>
     <title>{escape(title)}</title>
@@ -79,8 +85,13 @@ def item(
   </item>"""
 
 
-def export(*items: str, version: str = "1.2", scheme: str = "http", language: str = "de-DE",
-           prolog: str = "") -> bytes:
+def export(
+    *items: str,
+    version: str = "1.2",
+    scheme: str = "http",
+    language: str = "de-DE",
+    prolog: str = "",
+) -> bytes:
     """A complete WXR document around the items (self-hosted style: http://)."""
     ns = f"{scheme}://wordpress.org/export/{version}/"
     return f"""<?xml version="1.0" encoding="UTF-8"?>{prolog}
