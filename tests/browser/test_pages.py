@@ -1,7 +1,8 @@
 """Key pages in Chromium: no console error, no foreign request, no axe violation, light and dark.
 
-Screenshots at 375 px and 1280 px wide are kept in test-artifacts/ for people
-to look at (CI keeps the folder).
+Each page is loaded once per colour scheme at 1280 px, checked with axe, then
+narrowed to 375 px and 320 px. Screenshots at 375 px and 1280 px wide are kept
+in test-artifacts/ (taken before the assertions, so a failure has pictures).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("home", "article", "article-en", "styleguide")
 SCHEMES = ("light", "dark")
-WIDTHS = (375, 1280)
+SCREENSHOT_WIDTHS = (1280, 375)
+NARROWEST = 320  # responsive from 320 px up
 
 
 @pytest.fixture(scope="module")
@@ -25,59 +27,41 @@ def axe() -> Axe:
     return Axe()
 
 
-def open_page(chromium: Any, url: str, base_url: str, scheme: str, width: int) -> tuple[Any, Any, dict[str, list[str]]]:
-    context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    page = context.new_page()
-    seen = watch_page(page, base_url)
-    response = page.goto(url, wait_until="load")
-    assert response is not None and response.status == 200, url
-    page.emulate_media(color_scheme=scheme)
-    page.wait_for_load_state("networkidle")
-    return context, page, seen
-
-
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
-def test_page_is_clean_and_accessible(
+def test_page_renders_cleanly_and_accessibly(
     chromium: Any, served_site: str, key_pages: dict[str, str], axe: Axe, name: str, scheme: str
 ) -> None:
     url = served_site + key_pages[name]
-    context, page, seen = open_page(chromium, url, served_site, scheme, 1280)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     try:
+        page = context.new_page()
+        seen = watch_page(page, served_site)
+        response = page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, url
+        page.emulate_media(color_scheme=scheme)
+        page.wait_for_load_state("networkidle")
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (scheme == "dark")
-        assert page.title()
+
         results = axe.run(page)
         report = results.generate_report() if results.violations_count else ""
+        shots = []
+        for width in SCREENSHOT_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            path = artifact_path(f"{name}-{width}-{scheme}.png")
+            page.screenshot(path=str(path), full_page=True)
+            shots.append(path)
+        page.set_viewport_size({"width": NARROWEST, "height": 900})
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+
         if report:
             artifact_path(f"axe-{name}-{scheme}.txt").write_text(report, encoding="utf-8")
         assert results.violations_count == 0, f"{url} ({scheme}):\n{report}"
+        assert page.title()
         assert seen["console_errors"] == [], seen["console_errors"]
         assert seen["foreign_requests"] == [], seen["foreign_requests"]
         assert seen["dialogs"] == []
-    finally:
-        context.close()
-
-
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", PAGES)
-def test_screenshots(chromium: Any, served_site: str, key_pages: dict[str, str], name: str, width: int) -> None:
-    for scheme in SCHEMES:
-        context, page, seen = open_page(chromium, served_site + key_pages[name], served_site, scheme, width)
-        try:
-            path = artifact_path(f"{name}-{width}-{scheme}.png")
-            page.screenshot(path=str(path), full_page=True)
-            assert path.stat().st_size > 5_000
-            assert seen["console_errors"] == [] and seen["foreign_requests"] == []
-        finally:
-            context.close()
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_nothing_overflows_at_320_px(chromium: Any, served_site: str, key_pages: dict[str, str], name: str) -> None:
-    """Responsive from 320 px up: no horizontal scrolling on the narrowest phones."""
-    context, page, _ = open_page(chromium, served_site + key_pages[name], served_site, "light", 320)
-    try:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 320, f"{name} is {width} px wide at a 320 px viewport"
+        assert all(p.stat().st_size > 5_000 for p in shots)
+        assert scroll_width <= NARROWEST, f"{name} is {scroll_width} px wide at a {NARROWEST} px viewport"
     finally:
         context.close()
