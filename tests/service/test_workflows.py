@@ -1,0 +1,81 @@
+"""The forge files are linted offline and stay thin: they call invoke tasks that exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+CHECK_JSONSCHEMA = shutil.which("check-jsonschema") or str(Path(sys.executable).with_name("check-jsonschema"))
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+
+
+def test_there_are_workflows() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"comment-pr.yml", "comment-check.yml", "publish.yml",
+                                          "comment-stale.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_the_vendored_schema(path: Path) -> None:
+    proc = subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_gitlab_ci_matches_the_vendored_schema() -> None:
+    proc = subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / ".gitlab-ci.yml")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_schema_check_would_catch_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    proc = subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+
+
+def test_triggers() -> None:
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    assert load("comment-pr.yml")[True]["push"]["branches"] == ["comments/**"]
+    assert load("comment-check.yml")[True]["pull_request"]["paths"] == ["content/comments/**"]
+    assert load("publish.yml")[True]["push"]["branches"] == ["main"]
+    assert "schedule" in load("comment-stale.yml")[True]
+
+
+def test_workflows_only_call_tasks_that_exist() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout
+    tasks = set(re.findall(r"^\s+([\w.-]+)", listed, flags=re.M))
+    used = set()
+    for path in [*WORKFLOWS, ROOT / ".gitlab-ci.yml"]:
+        used |= set(re.findall(r"\binvoke ([\w.-]+)", path.read_text(encoding="utf-8")))
+    assert used, "the workflows call no invoke task"
+    assert used <= tasks, used - tasks
+    assert {"comments.review", "check", "build", "comments.stale"} <= used
+
+
+def test_workflow_steps_stay_thin() -> None:
+    for path in WORKFLOWS:
+        for job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].values():
+            for step in job.get("steps", []):
+                assert len(step.get("run", "").strip().splitlines()) <= 15, (path.name, step)
