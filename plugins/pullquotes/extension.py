@@ -8,15 +8,17 @@ keyboard could land on. This module knows nothing of Pelican (see plugin.py).
 
 Markup (the contract in CONTENT-FORMATS.md)::
 
-    <figure class="pullquote"><blockquote>…</blockquote><figcaption>— Name</figcaption></figure>
-    <figure aria-hidden="true" class="pullquote excerpt"><blockquote>…</blockquote></figure>
+    <figure class="pullquote"><blockquote>…</blockquote>
+      <figcaption>— Name</figcaption></figure>
+    <figure aria-hidden="true" class="pullquote excerpt">
+      <blockquote>…</blockquote></figure>
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 import xml.etree.ElementTree as etree
+from typing import TYPE_CHECKING, Any
 
 from markdown import util
 from markdown.blockprocessors import BlockProcessor
@@ -24,11 +26,12 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 if TYPE_CHECKING:  # pragma: no cover
-    from markdown import Markdown, blockparser
+    from markdown import Markdown
 
 #: Marker words are matched case-insensitively, like GitHub's alert markers.
 MARKER_RE = re.compile(
-    r"(?:^|\n)(?P<indent>[ ]{0,3})>[ ]?\[!PULLQUOTE(?P<excerpt>[ ]+excerpt)?\][ ]*(?:\n|$)",
+    r"(?:^|\n)(?P<indent>[ ]{0,3})>[ ]?"
+    r"\[!PULLQUOTE(?P<excerpt>[ ]+excerpt)?\][ ]*(?:\n|$)",
     re.IGNORECASE,
 )
 #: One line of a blockquote: up to three spaces, ``>``, an optional space.
@@ -64,7 +67,10 @@ class PullQuoteProcessor(BlockProcessor):
         excerpt = bool(match.group("excerpt"))
 
         figure = etree.SubElement(parent, "figure")
-        figure.set("class", f"{self.CLASSNAME} {self.CLASSNAME_EXCERPT}" if excerpt else self.CLASSNAME)
+        figure.set(
+            "class",
+            f"{self.CLASSNAME} {self.CLASSNAME_EXCERPT}" if excerpt else self.CLASSNAME,
+        )
         if excerpt:
             figure.set("aria-hidden", "true")
         quote = etree.SubElement(figure, "blockquote")
@@ -85,7 +91,7 @@ class PullQuoteProcessor(BlockProcessor):
 
     @staticmethod
     def _attribution(lines: list[str]) -> str | None:
-        """Pop the last non-empty line when it is an attribution, and return its name."""
+        """Pop the last non-empty line if it is an attribution; return the name."""
         while lines and not lines[-1].strip():
             lines.pop()
         if len(lines) < 2:  # a quote of nothing but a name is not an attribution
@@ -116,7 +122,11 @@ class ExcerptTreeprocessor(Treeprocessor):
             for element in figure.iter():
                 element.attrib.pop("tabindex", None)
                 element.text = self._raw_to_text(element.text)
-                element.tail = self._raw_to_text(element.tail) if element is not figure else element.tail
+                element.tail = (
+                    self._raw_to_text(element.tail)
+                    if element is not figure
+                    else element.tail
+                )
             _unwrap(figure, "a")
             self.extension.excerpts.append(" ".join("".join(figure.itertext()).split()))
 
@@ -130,7 +140,7 @@ class ExcerptTreeprocessor(Treeprocessor):
             raw = str(blocks[index]) if index < len(blocks) else ""
             return re.sub(r"<[^>]*>", "", raw)
 
-        return util.HTML_PLACEHOLDER_RE.sub(replace, text)
+        return str(util.HTML_PLACEHOLDER_RE.sub(replace, text))
 
 
 def _unwrap(parent: etree.Element, tag: str) -> None:
@@ -163,34 +173,38 @@ def _add_text(parent: etree.Element, position: int, text: str | None) -> None:
 
 
 class PullQuoteExtension(Extension):
-    """Pull-quotes as figures; ``excerpts`` holds the current document's excerpt phrases."""
+    """Pull-quotes as figures; ``excerpts``: the current document's excerpt phrases."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.config: dict[str, list[Any]] = {}
         super().__init__(**kwargs)
         self.excerpts: list[str] = []
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API
+    def extendMarkdown(self, md: Markdown) -> None:
         """Register the processors.
 
-        | Class instance          | Registry          | Name                 | Priority |
-        | ----------------------- | ----------------- | -------------------- | :------: |
-        | `PullQuoteProcessor`    | `blockprocessors` | `pullquote`          |   `21`   |
-        | `ExcerptTreeprocessor`  | `treeprocessors`  | `pullquote_excerpt`  |   `15`   |
+        | Class instance         | Registry          | Name                | Priority |
+        | ---------------------- | ----------------- | ------------------- | :------: |
+        | `PullQuoteProcessor`   | `blockprocessors` | `pullquote`         |   `21`   |
+        | `ExcerptTreeprocessor` | `treeprocessors`  | `pullquote_excerpt` |   `15`   |
 
         21 puts the processor right above ``quote`` (20), so it sees a marked
         blockquote first; 15 runs after ``inline`` (20), when links exist as elements.
         """
         md.registerExtension(self)  # so md.reset() clears per-document state
         self.reset()
-        md.parser.blockprocessors.register(PullQuoteProcessor(md.parser), "pullquote", 21)
-        md.treeprocessors.register(ExcerptTreeprocessor(md, self), "pullquote_excerpt", 15)
+        md.parser.blockprocessors.register(
+            PullQuoteProcessor(md.parser), "pullquote", 21
+        )
+        md.treeprocessors.register(
+            ExcerptTreeprocessor(md, self), "pullquote_excerpt", 15
+        )
 
     def reset(self) -> None:
         """Forget the last document: Pelican reuses one instance for every file."""
         self.excerpts = []
 
 
-def makeExtension(**kwargs: Any) -> PullQuoteExtension:  # noqa: N802 - Python-Markdown's API
+def makeExtension(**kwargs: Any) -> PullQuoteExtension:
     """Entry point for ``Markdown(extensions=["pullquotes.extension"])``."""
     return PullQuoteExtension(**kwargs)

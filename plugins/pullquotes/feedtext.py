@@ -18,14 +18,18 @@ CLASSNAME_EXCERPT = "excerpt"
 
 # Everything that is not a letter, digit or symbol of the text itself; removing
 # it makes the comparison insensitive to whitespace, markup and punctuation.
-_NOISE = re.compile(r"[\s\u00ad\"'\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a]+")
+_NOISE = re.compile(
+    r"[\s\u00ad\"'\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a]+"
+)
 #: An ellipsis in an excerpt stands for left-out words.
 _GAP = re.compile(r"\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\]")
 
 
 def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class") or []
-    return value.split() if isinstance(value, str) else list(value)
+    value = tag.get("class")
+    if value is None:
+        return []
+    return value.split() if isinstance(value, str) else [str(v) for v in value]
 
 
 def _pullquotes(soup: BeautifulSoup) -> list[Tag]:
@@ -81,7 +85,9 @@ def excerpt_phrases(html: str) -> list[str]:
         return []
     soup = BeautifulSoup(html, "html.parser")
     return [
-        " ".join(fig.get_text("").split()) for fig in _pullquotes(soup) if _is_excerpt(fig)
+        " ".join(fig.get_text("").split())
+        for fig in _pullquotes(soup)
+        if _is_excerpt(fig)
     ]
 
 
@@ -98,7 +104,7 @@ def _fold(text: str) -> str:
 
 
 def phrase_in_text(phrase: str, text: str) -> bool:
-    """Whether an excerpt repeats the text, ignoring whitespace, markup, case and quotes.
+    """Whether an excerpt repeats the text (whitespace, markup, case, quotes ignored).
 
     An ellipsis (``…`` or ``...``) in the phrase stands for left-out words: the
     parts must appear in order. Trailing sentence punctuation is ignored.

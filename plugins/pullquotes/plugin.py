@@ -1,4 +1,4 @@
-"""Pelican glue for pull-quotes: the Markdown extension, the excerpt check, clean summaries.
+"""Pelican glue for pull-quotes: the extension, the excerpt check, clean summaries.
 
 Feeds are not touched here: the feeds plugin passes every post's content through
 ``pullquotes.feedtext.for_feed``. Summaries are memoized truncations of the
@@ -8,11 +8,11 @@ anything reads them.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
-import logging
 from pathlib import Path
-import re
 from typing import Any, Protocol
 
 from pelican import signals
@@ -21,7 +21,6 @@ from pelican.utils import (
     truncate_html_paragraphs,
     truncate_html_words,
 )
-
 from sitekit.problems import Problem, problem_log
 
 from .extension import MARKER_RE, PullQuoteExtension
@@ -49,7 +48,7 @@ def _enabled(settings: dict[str, Any]) -> bool:
 
 
 def add_extension(pelican: Any) -> None:
-    """Append one extension instance to MARKDOWN (Pelican copies it into every reader)."""
+    """Append one extension instance to MARKDOWN (every reader gets it)."""
     settings = pelican.settings
     if not _enabled(settings) or not settings.get("PULLQUOTES_ENABLED", True):
         return
@@ -95,7 +94,9 @@ def check_excerpts(content: ContentLike) -> list[Problem]:
         shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
         problems.append(
             Problem(
-                content.source_path, line, "PULLQUOTE excerpt",
+                content.source_path,
+                line,
+                "PULLQUOTE excerpt",
                 f"the excerpt '{shown}' is not in the post's text",
                 "an excerpt repeats a phrase of the post; copy it from the text, "
                 "or use [!PULLQUOTE] for a quotation of its own",
@@ -114,7 +115,9 @@ def clean_summary(content: ContentLike) -> None:
     html = content._content or ""
     if "pullquote" not in html:
         return
-    if "summary" in content.metadata and not getattr(content, "_pullquotes_summary", False):
+    if "summary" in content.metadata and not getattr(
+        content, "_pullquotes_summary", False
+    ):
         return
     settings = content.settings
     source = for_feed(html)
@@ -123,7 +126,9 @@ def clean_summary(content: ContentLike) -> None:
         source = truncate_html_paragraphs(source, max_paragraphs)
     if settings.get("SUMMARY_MAX_LENGTH") is not None:
         source = truncate_html_words(
-            source, settings["SUMMARY_MAX_LENGTH"], settings.get("SUMMARY_END_SUFFIX", "…")
+            source,
+            settings["SUMMARY_MAX_LENGTH"],
+            settings.get("SUMMARY_END_SUFFIX", "…"),
         )
     summary = strip_toc_elements_from_html(source)
     content.metadata["summary"] = summary
@@ -132,7 +137,9 @@ def clean_summary(content: ContentLike) -> None:
 
 
 def _contents(generator: Any, names: Iterable[str]) -> Iterator[ContentLike]:
-    yield from chain.from_iterable(getattr(generator, name, None) or [] for name in names)
+    yield from chain.from_iterable(
+        getattr(generator, name, None) or [] for name in names
+    )
 
 
 def _process(generator: Any, names: Iterable[str]) -> None:
@@ -140,7 +147,9 @@ def _process(generator: Any, names: Iterable[str]) -> None:
         return
     log = problem_log(generator.settings)
     for content in _contents(generator, names):
-        if not str(content.source_path).endswith((".md", ".markdown", ".mkd", ".mdown")):
+        if not str(content.source_path).endswith(
+            (".md", ".markdown", ".mkd", ".mdown")
+        ):
             continue
         log.extend(check_excerpts(content))
         clean_summary(content)
@@ -150,8 +159,14 @@ def articles_finalized(generator: Any) -> None:
     """Check and clean every article (cache-safe: runs on each build)."""
     _process(
         generator,
-        ("articles", "translations", "drafts", "drafts_translations",
-         "hidden_articles", "hidden_translations"),
+        (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+        ),
     )
 
 
@@ -159,8 +174,14 @@ def pages_finalized(generator: Any) -> None:
     """Check and clean every page."""
     _process(
         generator,
-        ("pages", "translations", "hidden_pages", "hidden_translations",
-         "draft_pages", "draft_translations"),
+        (
+            "pages",
+            "translations",
+            "hidden_pages",
+            "hidden_translations",
+            "draft_pages",
+            "draft_translations",
+        ),
     )
 
 

@@ -7,9 +7,9 @@ key, so an item keeps its entry when its list or its text changes.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
-import html
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,8 +26,10 @@ _EPOCH = date(1970, 1, 1)
 def base_url(settings: Mapping[str, Any]) -> str:
     """The absolute base of every feed URL (no trailing slash)."""
     return str(
-        settings.get("FEED_DOMAIN") or settings.get("SITEURL")
-        or settings.get("FEEDS_LOCAL_URL") or DEFAULT_LOCAL_URL
+        settings.get("FEED_DOMAIN")
+        or settings.get("SITEURL")
+        or settings.get("FEEDS_LOCAL_URL")
+        or DEFAULT_LOCAL_URL
     ).rstrip("/")
 
 
@@ -50,29 +52,36 @@ def _content(item: ItemView, absolute_url: str) -> str:
     return "\n".join(parts)
 
 
-def feed_items(views: Sequence[ListView], base: str, domain: str, zone: ZoneInfo
-               ) -> list[FeedItem]:
+def feed_items(
+    views: Sequence[ListView], base: str, domain: str, zone: ZoneInfo
+) -> list[FeedItem]:
     """One entry per item of every list."""
     items = []
     for view in views:
         for item in view.items:
             link = f"{base}/{item.url}"
             published = _when(item.added, zone)
-            items.append(FeedItem(
-                id=tag_uri(domain, published, f"reading/{item.key}"),
-                title=item.title,
-                link=link,
-                published=published,
-                author=", ".join(item.authors) or None,
-                content_html=_content(item, link),
-                categories=(view.title, item.kind),
-                language=view.lang,
-            ))
+            items.append(
+                FeedItem(
+                    id=tag_uri(domain, published, f"reading/{item.key}"),
+                    title=item.title,
+                    link=link,
+                    published=published,
+                    author=", ".join(item.authors) or None,
+                    content_html=_content(item, link),
+                    categories=(view.title, item.kind),
+                    language=view.lang,
+                )
+            )
     return items
 
 
-def write_reading_feed(settings: Mapping[str, Any], views: Sequence[ListView],
-                       output_path: Path, index_url: str) -> list[Path]:
+def write_reading_feed(
+    settings: Mapping[str, Any],
+    views: Sequence[ListView],
+    output_path: Path,
+    index_url: str,
+) -> list[Path]:
     """Write the Atom and RSS files named by READING_FEED_ATOM / _RSS (None: off)."""
     atom = settings.get("READING_FEED_ATOM")
     rss = settings.get("READING_FEED_RSS")
@@ -86,8 +95,11 @@ def write_reading_feed(settings: Mapping[str, Any], views: Sequence[ListView],
     site_name = str(settings.get("SITENAME", ""))
     title = str(settings.get("READING_FEED_TITLE") or "Reading recommendations")
     spec = FeedSpec(
-        id=tag_uri(domain, min((i.published for i in items), default=_when(None, zone)),
-                   "feed/" + first.lstrip("/")),
+        id=tag_uri(
+            domain,
+            min((i.published for i in items), default=_when(None, zone)),
+            "feed/" + first.lstrip("/"),
+        ),
         title=f"{site_name}: {title}" if site_name else title,
         link=f"{base}/{index_url.lstrip('/')}",
         atom_url=f"{base}/{str(atom or first).lstrip('/')}",

@@ -38,8 +38,11 @@ def note_text(note: str) -> str:
 
 
 def item_jsonld(item: Item, page_url: str | None = None) -> dict[str, Any]:
-    """One item as a schema.org CreativeWork subtype; page_url is its anchor on the list page."""
-    data: dict[str, Any] = {"@type": TYPES.get(item.kind, "CreativeWork"), "name": item.title}
+    """One item as a schema.org CreativeWork subtype (page_url: its list anchor)."""
+    data: dict[str, Any] = {
+        "@type": TYPES.get(item.kind, "CreativeWork"),
+        "name": item.title,
+    }
     if page_url:
         data["@id"] = page_url
     if item.authors:
@@ -55,8 +58,12 @@ def item_jsonld(item: Item, page_url: str | None = None) -> dict[str, Any]:
     return data
 
 
-def list_jsonld(rlist: ReadingList, page_url: str, item_url: dict[str, str] | None = None,
-                description: str = "") -> dict[str, Any]:
+def list_jsonld(
+    rlist: ReadingList,
+    page_url: str,
+    item_url: dict[str, str] | None = None,
+    description: str = "",
+) -> dict[str, Any]:
     """The list page as an ItemList of ListItems, in the list's order."""
     item_url = item_url or {}
     data: dict[str, Any] = {
@@ -80,8 +87,9 @@ def list_jsonld(rlist: ReadingList, page_url: str, item_url: dict[str, str] | No
     return data
 
 
-def index_jsonld(lists: list[ReadingList], page_url: str,
-                 list_urls: dict[str, str], name: str) -> dict[str, Any]:
+def index_jsonld(
+    lists: list[ReadingList], page_url: str, list_urls: dict[str, str], name: str
+) -> dict[str, Any]:
     """The index page: an ItemList of the lists themselves."""
     return {
         "@context": CONTEXT,
@@ -90,7 +98,12 @@ def index_jsonld(lists: list[ReadingList], page_url: str,
         "url": page_url,
         "numberOfItems": len(lists),
         "itemListElement": [
-            {"@type": "ListItem", "position": n, "url": list_urls[r.slug], "name": r.title}
+            {
+                "@type": "ListItem",
+                "position": n,
+                "url": list_urls[r.slug],
+                "name": r.title,
+            }
             for n, r in enumerate(lists, start=1)
         ],
     }

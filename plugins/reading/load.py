@@ -9,22 +9,40 @@ default: the file's modification date) and a list may carry ``lang: en``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-import re
 from urllib.parse import urlsplit
 
 from sitekit.markup import plain_text
 from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, YamlList, YamlMap, YamlValue, read_path
 
-from .model import KEY_MAX, KINDS, Item, ReadingList, isbn_valid, key_valid, normalize_isbn
+from .model import (
+    KEY_MAX,
+    KINDS,
+    Item,
+    ReadingList,
+    isbn_valid,
+    key_valid,
+    normalize_isbn,
+)
 
 SUFFIXES = (".yaml", ".yml")
 LIST_FIELDS = ("title", "description", "items", "lang")
-ITEM_FIELDS = ("key", "kind", "title", "authors", "year", "isbn", "url", "note", "added")
+ITEM_FIELDS = (
+    "key",
+    "kind",
+    "title",
+    "authors",
+    "year",
+    "isbn",
+    "url",
+    "note",
+    "added",
+)
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _YEAR_RE = re.compile(r"-?\d{1,4}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -37,7 +55,9 @@ class LoadedLists:
 
     lists: list[ReadingList] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    broken_keys: set[str] = field(default_factory=set)  # items left out for their errors
+    broken_keys: set[str] = field(
+        default_factory=set
+    )  # items left out for their errors
 
     def items(self) -> dict[str, Item]:
         """All items by key (keys are unique across lists once loaded)."""
@@ -49,7 +69,8 @@ def list_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.suffix in SUFFIXES and not p.name.startswith(".") and p.is_file()
     )
 
@@ -70,12 +91,18 @@ class _Checker:
     def add(self, line: int | None, name: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, line, name, message, hint))
 
-    def text(self, record: YamlMap, name: str, who: str, *, required: bool) -> str | None:
+    def text(
+        self, record: YamlMap, name: str, who: str, *, required: bool
+    ) -> str | None:
         value = record.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(record.line_of(name), name, f"{who}: '{name}' is missing",
-                         _FORMAT_HINT)
+                self.add(
+                    record.line_of(name),
+                    name,
+                    f"{who}: '{name}' is missing",
+                    _FORMAT_HINT,
+                )
             return None
         if not isinstance(value, str):
             self.add(record.line_of(name), name, f"{who}: '{name}' must be text")
@@ -85,26 +112,38 @@ class _Checker:
     def unknown(self, record: YamlMap, allowed: tuple[str, ...], who: str) -> None:
         for key in record:
             if key not in allowed:
-                self.add(record.line_of(key), key, f"{who}: unknown field '{key}'",
-                         "allowed: " + ", ".join(allowed))
+                self.add(
+                    record.line_of(key),
+                    key,
+                    f"{who}: unknown field '{key}'",
+                    "allowed: " + ", ".join(allowed),
+                )
 
 
-def _item(check: _Checker, record: YamlMap, line: int, slug: str,
-          default_added: date) -> Item | None:
+def _item(
+    check: _Checker, record: YamlMap, line: int, slug: str, default_added: date
+) -> Item | None:
     """One item mapping → Item, or None (with problems) when anything is wrong."""
     before = len(check.problems)
     key = check.text(record, "key", f"item on line {line}", required=True)
     who = f"item '{key}'" if key else f"item on line {line}"
     if key is not None and (len(key) > KEY_MAX or not key_valid(key)):
-        check.add(record.line_of("key"), "key",
-                  f"{who}: the key must be 1 to {KEY_MAX} of a-z, 0-9 and '-'",
-                  "write it in lowercase, with hyphens for spaces")
+        check.add(
+            record.line_of("key"),
+            "key",
+            f"{who}: the key must be 1 to {KEY_MAX} of a-z, 0-9 and '-'",
+            "write it in lowercase, with hyphens for spaces",
+        )
     check.unknown(record, ITEM_FIELDS, who)
 
     kind = check.text(record, "kind", who, required=True)
     if kind is not None and kind not in KINDS:
-        check.add(record.line_of("kind"), "kind", f"{who}: unknown kind '{kind}'",
-                  "use one of: " + ", ".join(KINDS))
+        check.add(
+            record.line_of("kind"),
+            "kind",
+            f"{who}: unknown kind '{kind}'",
+            "use one of: " + ", ".join(KINDS),
+        )
     title = check.text(record, "title", who, required=True)
     title = plain_text(title) if title else None
     if title == "":
@@ -114,13 +153,20 @@ def _item(check: _Checker, record: YamlMap, line: int, slug: str,
     raw_authors = record.get("authors")
     if raw_authors is not None:
         if not isinstance(raw_authors, YamlList):
-            check.add(record.line_of("authors"), "authors",
-                      f"{who}: 'authors' must be a list of names",
-                      "write authors: [First Author, Second Author]")
+            check.add(
+                record.line_of("authors"),
+                "authors",
+                f"{who}: 'authors' must be a list of names",
+                "write authors: [First Author, Second Author]",
+            )
         else:
-            for name, name_line in zip(raw_authors, raw_authors.item_lines, strict=True):
+            for name, name_line in zip(
+                raw_authors, raw_authors.item_lines, strict=True
+            ):
                 if not isinstance(name, str) or not plain_text(name):
-                    check.add(name_line, "authors", f"{who}: each author must be a name")
+                    check.add(
+                        name_line, "authors", f"{who}: each author must be a name"
+                    )
                 else:
                     authors.append(plain_text(name))
 
@@ -130,25 +176,34 @@ def _item(check: _Checker, record: YamlMap, line: int, slug: str,
         if isinstance(raw_year, str) and _YEAR_RE.fullmatch(raw_year.strip()):
             year = int(raw_year)
         else:
-            check.add(record.line_of("year"), "year",
-                      f"{who}: the year must be a whole number, not '{_shown(raw_year)}'")
+            check.add(
+                record.line_of("year"),
+                "year",
+                f"{who}: the year must be a whole number, not '{_shown(raw_year)}'",
+            )
 
     isbn = check.text(record, "isbn", who, required=False)
     if isbn is not None:
         if isbn_valid(isbn):
             isbn = normalize_isbn(isbn)
         else:
-            check.add(record.line_of("isbn"), "isbn",
-                      f"{who}: '{isbn}' is not a valid ISBN-10 or ISBN-13 (check digit)",
-                      "copy the ISBN from the book's imprint page")
+            check.add(
+                record.line_of("isbn"),
+                "isbn",
+                f"{who}: '{isbn}' is not a valid ISBN-10 or ISBN-13 (check digit)",
+                "copy the ISBN from the book's imprint page",
+            )
 
     url = check.text(record, "url", who, required=False)
     if url is not None:
         url = url.strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            check.add(record.line_of("url"), "url",
-                      f"{who}: the URL '{_shown(url)}' must start with http:// or https://")
+            check.add(
+                record.line_of("url"),
+                "url",
+                f"{who}: the URL '{_shown(url)}' must start with http:// or https://",
+            )
 
     note = check.text(record, "note", who, required=False) or ""
 
@@ -160,16 +215,30 @@ def _item(check: _Checker, record: YamlMap, line: int, slug: str,
                 raise ValueError(raw_added)
             added = date.fromisoformat(raw_added.strip())
         except ValueError:
-            check.add(record.line_of("added"), "added",
-                      f"{who}: 'added' must be a date like 2017-05-03, not '{_shown(raw_added)}'")
+            check.add(
+                record.line_of("added"),
+                "added",
+                f"{who}: 'added' must be a date like 2017-05-03, "
+                f"not '{_shown(raw_added)}'",
+            )
 
     if len(check.problems) > before or key is None or kind is None or title is None:
         if key is not None:
             check.broken_keys.add(key)
         return None
     return Item(
-        key=key, kind=kind, title=title, list_slug=slug, path=check.path, line=line,
-        authors=tuple(authors), year=year, isbn=isbn, url=url, note=note, added=added,
+        key=key,
+        kind=kind,
+        title=title,
+        list_slug=slug,
+        path=check.path,
+        line=line,
+        authors=tuple(authors),
+        year=year,
+        isbn=isbn,
+        url=url,
+        note=note,
+        added=added,
     )
 
 
@@ -178,20 +247,26 @@ def _shown(value: YamlValue) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def load_list(path: Path, default_added: Callable[[Path], date] = file_date
-              ) -> tuple[ReadingList | None, list[Problem]]:
+def load_list(
+    path: Path, default_added: Callable[[Path], date] = file_date
+) -> tuple[ReadingList | None, list[Problem]]:
     """Check one list file; broken items are left out, a broken file gives None."""
     rlist, check = _load_list(path, default_added)
     return rlist, check.problems
 
 
-def _load_list(path: Path, default_added: Callable[[Path], date]
-               ) -> tuple[ReadingList | None, _Checker]:
+def _load_list(
+    path: Path, default_added: Callable[[Path], date]
+) -> tuple[ReadingList | None, _Checker]:
     check = _Checker(path)
     slug = path.stem
     if not key_valid(slug):
-        check.add(None, "file", f"the file name '{path.name}' cannot be a page address",
-                  "name it with a-z, 0-9 and '-' only, e.g. fuer-teams.yaml")
+        check.add(
+            None,
+            "file",
+            f"the file name '{path.name}' cannot be a page address",
+            "name it with a-z, 0-9 and '-' only, e.g. fuer-teams.yaml",
+        )
         return None, check
     try:
         root = read_path(path)
@@ -199,8 +274,12 @@ def _load_list(path: Path, default_added: Callable[[Path], date]
         check.add(exc.line, "file", exc.message, exc.hint)
         return None, check
     if not isinstance(root, YamlMap):
-        check.add(1, "file", "a reading list must be a mapping with title and items",
-                  _FORMAT_HINT)
+        check.add(
+            1,
+            "file",
+            "a reading list must be a mapping with title and items",
+            _FORMAT_HINT,
+        )
         return None, check
     who = f"list '{slug}'"
     check.unknown(root, LIST_FIELDS, who)
@@ -208,37 +287,58 @@ def _load_list(path: Path, default_added: Callable[[Path], date]
     description = check.text(root, "description", who, required=False) or ""
     lang = check.text(root, "lang", who, required=False)
     if lang is not None and not _LANG_RE.fullmatch(lang):
-        check.add(root.line_of("lang"), "lang", f"{who}: '{lang}' is not a language code",
-                  "use e.g. de or en")
+        check.add(
+            root.line_of("lang"),
+            "lang",
+            f"{who}: '{lang}' is not a language code",
+            "use e.g. de or en",
+        )
         lang = None
 
     items: list[Item] = []
     raw_items = root.get("items")
     if raw_items is None:
-        check.add(root.line_of("items"), "items", f"{who}: 'items' is missing", _FORMAT_HINT)
+        check.add(
+            root.line_of("items"), "items", f"{who}: 'items' is missing", _FORMAT_HINT
+        )
     elif not isinstance(raw_items, YamlList):
-        check.add(root.line_of("items"), "items", f"{who}: 'items' must be a list of items",
-                  "start each item with '- key: ...'")
+        check.add(
+            root.line_of("items"),
+            "items",
+            f"{who}: 'items' must be a list of items",
+            "start each item with '- key: ...'",
+        )
     else:
         added = default_added(path)
         for record, line in zip(raw_items, raw_items.item_lines, strict=True):
             if not isinstance(record, YamlMap):
-                check.add(line, "items", f"{who}: each item must be a mapping",
-                          "start each item with '- key: ...'")
+                check.add(
+                    line,
+                    "items",
+                    f"{who}: each item must be a mapping",
+                    "start each item with '- key: ...'",
+                )
                 continue
             item = _item(check, record, record.line, slug, added)
             if item is not None:
                 items.append(item)
     rlist = ReadingList(
-        slug=slug, title=plain_text(title) if title else slug, path=str(path),
-        items=tuple(items), description=description, lang=lang,
+        slug=slug,
+        title=plain_text(title) if title else slug,
+        path=str(path),
+        items=tuple(items),
+        description=description,
+        lang=lang,
     )
     return rlist, check
 
 
-def load_lists(folder: Path, files: list[Path] | None = None,
-               default_added: Callable[[Path], date] = file_date) -> LoadedLists:
-    """Every list of a folder, with keys unique across lists (the later file is the error)."""
+def load_lists(
+    folder: Path,
+    files: list[Path] | None = None,
+    default_added: Callable[[Path], date] = file_date,
+) -> LoadedLists:
+    """Every list of a folder; a key used twice is an error in the later file."""
     out = LoadedLists()
     first: dict[str, Item] = {}
     for path in files if files is not None else list_files(folder):
@@ -251,17 +351,28 @@ def load_lists(folder: Path, files: list[Path] | None = None,
         for item in rlist.items:
             earlier = first.get(item.key)
             if earlier is not None:
-                out.problems.append(Problem(
-                    str(path), item.line, "key",
-                    f"item '{item.key}': the key is already used in "
-                    f"{Path(earlier.path).name} (line {earlier.line})",
-                    "keys are unique across all reading lists; give this item another key",
-                ))
+                out.problems.append(
+                    Problem(
+                        str(path),
+                        item.line,
+                        "key",
+                        f"item '{item.key}': the key is already used in "
+                        f"{Path(earlier.path).name} (line {earlier.line})",
+                        "keys are unique across all reading lists; "
+                        "give this item another key",
+                    )
+                )
                 continue
             first[item.key] = item
             kept.append(item)
-        out.lists.append(ReadingList(
-            slug=rlist.slug, title=rlist.title, path=rlist.path, items=tuple(kept),
-            description=rlist.description, lang=rlist.lang,
-        ))
+        out.lists.append(
+            ReadingList(
+                slug=rlist.slug,
+                title=rlist.title,
+                path=rlist.path,
+                items=tuple(kept),
+                description=rlist.description,
+                lang=rlist.lang,
+            )
+        )
     return out

@@ -6,9 +6,9 @@ and feeds read only these types. No Pelican, no YAML.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-import re
 
 #: What an item may be (CONTENT-FORMATS.md, Reading lists).
 KINDS = ("book", "article", "video", "podcast", "link")
@@ -63,7 +63,9 @@ def isbn_valid(text: str) -> bool:
     isbn = normalize_isbn(text)
     if re.fullmatch(r"\d{9}[\dX]", isbn):
         digits = [10 if c == "X" else int(c) for c in isbn]
-        return sum(d * w for d, w in zip(digits, range(10, 0, -1), strict=True)) % 11 == 0
+        return (
+            sum(d * w for d, w in zip(digits, range(10, 0, -1), strict=True)) % 11 == 0
+        )
     if re.fullmatch(r"97[89]\d{10}", isbn):
         return sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(isbn)) % 10 == 0
     return False

@@ -1,4 +1,4 @@
-"""Pelican glue for reading lists: a generator that loads them, links posts, writes pages.
+"""Pelican glue for reading lists: a generator that loads, links posts, writes pages.
 
 Our generator comes after the articles and pages generators (Pelican puts
 plugin generators before the static one), so in its ``generate_context`` every
@@ -8,15 +8,14 @@ resolve ``Reading:`` keys, set ``article.reading_items`` and build backlinks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import logging
-from pathlib import Path
 import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from pelican import signals
 from pelican.generators import Generator
-
 from sitekit.problems import Problem, problem_log
 
 from .feeds import write_reading_feed
@@ -41,6 +40,8 @@ class ContentLike(Protocol):
     lang: str
     metadata: dict[str, Any]
     translations: list[Any]
+    reading_items: list[ItemView]  # set by this plugin
+    reading_jsonld: list[dict[str, Any]]  # set by this plugin
 
 
 def _enabled(settings: dict[str, Any]) -> bool:
@@ -90,9 +91,13 @@ class ReadingGenerator(Generator):
         self.views: list[ListView] = []
         self.scheme = UrlScheme(
             list_url=self.settings.get("READING_URL", "reading/{slug}/"),
-            list_save_as=self.settings.get("READING_SAVE_AS", "reading/{slug}/index.html"),
+            list_save_as=self.settings.get(
+                "READING_SAVE_AS", "reading/{slug}/index.html"
+            ),
             index_url=self.settings.get("READING_INDEX_URL", "reading/"),
-            index_save_as=self.settings.get("READING_INDEX_SAVE_AS", "reading/index.html"),
+            index_save_as=self.settings.get(
+                "READING_INDEX_SAVE_AS", "reading/index.html"
+            ),
             siteurl=str(self.settings.get("SITEURL") or ""),
         )
 
@@ -117,18 +122,22 @@ class ReadingGenerator(Generator):
                     continue
                 keys.append(key)
                 if id(content) in published:
-                    backlinks.setdefault(key, []).append(PostRef(
-                        title=str(content.title), url=str(content.url),
-                        lang=str(getattr(content, "lang", "") or ""),
-                    ))
+                    backlinks.setdefault(key, []).append(
+                        PostRef(
+                            title=str(content.title),
+                            url=str(content.url),
+                            lang=str(getattr(content, "lang", "") or ""),
+                        )
+                    )
             wanted[id(content)] = keys
 
         default_lang = str(self.settings.get("DEFAULT_LANG", "en"))
         self.views = list_views(loaded.lists, self.scheme, default_lang, backlinks)
         by_key: dict[str, ItemView] = {i.key: i for v in self.views for i in v.items}
         for content in everything:
-            content.reading_items = [by_key[k] for k in wanted.get(id(content), [])]  # type: ignore[attr-defined]
-            content.reading_jsonld = [by_key[k].jsonld for k in wanted.get(id(content), [])]  # type: ignore[attr-defined]
+            chosen = [by_key[k] for k in wanted.get(id(content), [])]
+            content.reading_items = chosen
+            content.reading_jsonld = [item.jsonld for item in chosen]
         self.context["reading_lists"] = self.views
         self.context["reading_index_url"] = self.scheme.index_url
 
@@ -139,8 +148,13 @@ class ReadingGenerator(Generator):
         else:
             message = f"unknown reading-list key '{key}'"
             hint = "define it in content/reading/<list>.yaml, or check the spelling"
-        return Problem(str(content.source_path), header_line(str(content.source_path)),
-                       "Reading", message, hint)
+        return Problem(
+            str(content.source_path),
+            header_line(str(content.source_path)),
+            "Reading",
+            message,
+            hint,
+        )
 
     def generate_output(self, writer: Any) -> None:
         if not _enabled(self.settings):
@@ -149,20 +163,31 @@ class ReadingGenerator(Generator):
         template = self.get_template("reading_list")
         for view in self.views:
             writer.write_file(
-                view.save_as, template, self.context, relative_urls=relative, url=view.url,
-                reading_list=view, ui_lang=view.lang, page_name="reading_list",
+                view.save_as,
+                template,
+                self.context,
+                relative_urls=relative,
+                url=view.url,
+                reading_list=view,
+                ui_lang=view.lang,
+                page_name="reading_list",
             )
         default_lang = str(self.settings.get("DEFAULT_LANG", "en"))
         writer.write_file(
-            self.scheme.index_save_as, self.get_template("reading_index"), self.context,
-            relative_urls=relative, url=self.scheme.index_url, ui_lang=default_lang,
+            self.scheme.index_save_as,
+            self.get_template("reading_index"),
+            self.context,
+            relative_urls=relative,
+            url=self.scheme.index_url,
+            ui_lang=default_lang,
             page_name="reading_index",
             reading_index_jsonld=index_view_jsonld(
                 self.views, self.scheme, str(self.settings.get("READING_TITLE") or "")
             ),
         )
-        write_reading_feed(self.settings, self.views, Path(self.output_path),
-                           self.scheme.index_url)
+        write_reading_feed(
+            self.settings, self.views, Path(self.output_path), self.scheme.index_url
+        )
 
 
 def get_generators(pelican: Any) -> type[Generator] | None:

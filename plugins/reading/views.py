@@ -65,7 +65,7 @@ class ListView:
 
 @dataclass(frozen=True, slots=True)
 class UrlScheme:
-    """Where list pages live (``READING_URL`` / ``READING_SAVE_AS``) and the site's base."""
+    """Where list pages live (``READING_URL``, ``READING_SAVE_AS``), and the base."""
 
     list_url: str = "reading/{slug}/"
     list_save_as: str = "reading/{slug}/index.html"
@@ -77,45 +77,80 @@ class UrlScheme:
         return f"{self.siteurl.rstrip('/')}/{rel.lstrip('/')}" if self.siteurl else None
 
 
-def item_view(item: Item, rlist: ReadingList, scheme: UrlScheme,
-              recommended_in: Sequence[PostRef] = ()) -> ItemView:
+def item_view(
+    item: Item,
+    rlist: ReadingList,
+    scheme: UrlScheme,
+    recommended_in: Sequence[PostRef] = (),
+) -> ItemView:
     list_url = scheme.list_url.format(slug=rlist.slug)
     url = f"{list_url}#{item.key}"
     return ItemView(
-        key=item.key, kind=item.kind, title=item.title, authors=item.authors,
-        year=item.year, isbn=item.isbn, link=item.url, link_host=_host(item.url),
+        key=item.key,
+        kind=item.kind,
+        title=item.title,
+        authors=item.authors,
+        year=item.year,
+        isbn=item.isbn,
+        link=item.url,
+        link_host=_host(item.url),
         note_html=render_markdown(item.note) if item.note else "",
-        added=item.added, list_slug=rlist.slug, list_title=rlist.title, url=url,
+        added=item.added,
+        list_slug=rlist.slug,
+        list_title=rlist.title,
+        url=url,
         recommended_in=tuple(recommended_in),
         jsonld=item_jsonld(item, scheme.absolute(url)),
     )
 
 
-def list_views(lists: Sequence[ReadingList], scheme: UrlScheme, default_lang: str,
-               backlinks: Mapping[str, Sequence[PostRef]]) -> list[ListView]:
+def list_views(
+    lists: Sequence[ReadingList],
+    scheme: UrlScheme,
+    default_lang: str,
+    backlinks: Mapping[str, Sequence[PostRef]],
+) -> list[ListView]:
     """Every list with its items' views, in file order."""
     views = []
     for rlist in lists:
-        items = tuple(item_view(i, rlist, scheme, backlinks.get(i.key, ())) for i in rlist.items)
+        items = tuple(
+            item_view(i, rlist, scheme, backlinks.get(i.key, ())) for i in rlist.items
+        )
         url = scheme.list_url.format(slug=rlist.slug)
-        description_html = render_markdown(rlist.description) if rlist.description else ""
+        description_html = (
+            render_markdown(rlist.description) if rlist.description else ""
+        )
         ids = {i.key: scheme.absolute(i.url) for i in items}
-        views.append(ListView(
-            slug=rlist.slug, title=rlist.title, lang=rlist.lang or default_lang, url=url,
-            save_as=scheme.list_save_as.format(slug=rlist.slug),
-            description_html=description_html, items=items,
-            jsonld=_without_none(list_jsonld(
-                rlist, scheme.absolute(url) or "", {k: v for k, v in ids.items() if v},
-                description=html_text(description_html),
-            )),
-        ))
+        views.append(
+            ListView(
+                slug=rlist.slug,
+                title=rlist.title,
+                lang=rlist.lang or default_lang,
+                url=url,
+                save_as=scheme.list_save_as.format(slug=rlist.slug),
+                description_html=description_html,
+                items=items,
+                jsonld=_without_none(
+                    list_jsonld(
+                        rlist,
+                        scheme.absolute(url) or "",
+                        {k: v for k, v in ids.items() if v},
+                        description=html_text(description_html),
+                    )
+                ),
+            )
+        )
     return views
 
 
-def index_view_jsonld(views: Sequence[ListView], scheme: UrlScheme, name: str) -> dict[str, Any]:
+def index_view_jsonld(
+    views: Sequence[ListView], scheme: UrlScheme, name: str
+) -> dict[str, Any]:
     urls = {v.slug: scheme.absolute(v.url) or v.url for v in views}
     lists = [ReadingList(slug=v.slug, title=v.title, path="") for v in views]
-    return _without_none(index_jsonld(lists, scheme.absolute(scheme.index_url) or "", urls, name))
+    return _without_none(
+        index_jsonld(lists, scheme.absolute(scheme.index_url) or "", urls, name)
+    )
 
 
 def _host(url: str | None) -> str:

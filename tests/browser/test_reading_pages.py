@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from axe_playwright_python.sync_playwright import Axe
 import pytest
-
+from axe_playwright_python.sync_playwright import Axe
 from support.browser import artifact_path, watch_page
 
 pytestmark = pytest.mark.browser
@@ -36,8 +35,12 @@ def axe() -> Axe:
 def open_page(chromium: Any, served_site: str) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def opener(rel: str, scheme: str = "light", width: int = 1280) -> tuple[Any, dict[str, list[str]]]:
-        context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    def opener(
+        rel: str, scheme: str = "light", width: int = 1280
+    ) -> tuple[Any, dict[str, list[str]]]:
+        context = chromium.new_context(
+            viewport={"width": width, "height": 900}, color_scheme=scheme
+        )
         contexts.append(context)
         page = context.new_page()
         seen = watch_page(page, served_site)
@@ -55,7 +58,9 @@ def open_page(chromium: Any, served_site: str) -> Iterator[Any]:
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_nothing(open_page: Any, axe: Axe, name: str, scheme: str) -> None:
     page, seen = open_page(PAGES[name], scheme)
-    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (scheme == "dark")
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (
+        scheme == "dark"
+    )
     results = axe.run(page)
     report = results.generate_report() if results.violations_count else ""
     if report:
@@ -74,7 +79,12 @@ def test_pullquote_floats_into_the_margin_on_wide_screens(open_page: Any) -> Non
     page, _ = open_page(PAGES["flagship"], width=1280)
     quote = _box(page, "figure.pullquote:not(.excerpt)")
     prose = _box(page, ".prose > p")
-    assert page.locator("figure.pullquote:not(.excerpt)").evaluate("e => getComputedStyle(e).float") == "right"
+    assert (
+        page.locator("figure.pullquote:not(.excerpt)").evaluate(
+            "e => getComputedStyle(e).float"
+        )
+        == "right"
+    )
     assert quote["x"] + quote["width"] > prose["x"] + prose["width"] + 40  # hangs out
     assert quote["width"] < prose["width"] * 0.6
     assert quote["x"] + quote["width"] <= 1280  # but stays on screen
@@ -86,7 +96,12 @@ def test_pullquote_is_full_width_on_phones(open_page: Any, width: int) -> None:
     page, _ = open_page(PAGES["flagship"], width=width)
     quote = _box(page, "figure.pullquote:not(.excerpt)")
     prose = _box(page, ".prose > p")
-    assert page.locator("figure.pullquote:not(.excerpt)").evaluate("e => getComputedStyle(e).float") == "none"
+    assert (
+        page.locator("figure.pullquote:not(.excerpt)").evaluate(
+            "e => getComputedStyle(e).float"
+        )
+        == "none"
+    )
     assert abs(quote["width"] - prose["width"]) < 2
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(artifact_path(f"pullquote-{width}.png")), full_page=True)
@@ -94,7 +109,9 @@ def test_pullquote_is_full_width_on_phones(open_page: Any, width: int) -> None:
 
 def test_excerpt_is_not_in_the_accessibility_tree(open_page: Any) -> None:
     page, _ = open_page(PAGES["flagship"])
-    snapshot = page.locator(".prose").aria_snapshot()  # the post's text (comments may quote it)
+    snapshot = page.locator(
+        ".prose"
+    ).aria_snapshot()  # the post's text (comments may quote it)
     assert snapshot.count("Zuhören lässt sich nicht an eine Abteilung delegieren.") == 1
     assert "Henrike Paulsen" in snapshot  # the standalone quote is read
 

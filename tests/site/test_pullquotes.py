@@ -1,18 +1,28 @@
-"""Pull-quotes on the built site: markup, hidden excerpts, clean summaries and feeds, the check."""
+"""Pull-quotes on the built site: markup, excerpts, summaries, feeds, the check."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
 import pytest
+from bs4 import BeautifulSoup
 from support.site import BuiltSite, build_site, copy_content
 
 FLAGSHIP = "2017/social-media-im-silo/"
-FOCUSABLE = ["a", "button", "input", "select", "textarea", "iframe", "audio", "video",
-             "details", "summary"]
+FOCUSABLE = [
+    "a",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "iframe",
+    "audio",
+    "video",
+    "details",
+    "summary",
+]
 
 # A post without a Summary header: Pelican summarises its first words, where an
 # excerpt would be read twice. The second excerpt repeats nothing of the text.
@@ -49,7 +59,9 @@ def probe_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def probe_site(tmp_path_factory: pytest.TempPathFactory, probe_content: Path) -> BuiltSite:
+def probe_site(
+    tmp_path_factory: pytest.TempPathFactory, probe_content: Path
+) -> BuiltSite:
     site = build_site(tmp_path_factory.mktemp("pq-site"), content=probe_content)
     assert site.returncode == 0, site.log
     return site
@@ -91,14 +103,21 @@ def test_english_translation_has_its_pullquotes(sample_site: BuiltSite) -> None:
 
 
 def _entry(feed: object, slug: str) -> object:
-    matches = [e for e in feed.entries  # type: ignore[attr-defined]
-               if urlsplit(e.link).path == f"/{slug}/"]
+    matches = [
+        e
+        for e in feed.entries  # type: ignore[attr-defined]
+        if urlsplit(e.link).path == f"/{slug}/"
+    ]
     assert matches, f"no entry for {slug}"
     return matches[0]
 
 
-@pytest.mark.parametrize("path", ["feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/strategie.atom.xml"])
-def test_feeds_carry_no_excerpt_and_a_plain_blockquote(sample_site: BuiltSite, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/strategie.atom.xml"]
+)
+def test_feeds_carry_no_excerpt_and_a_plain_blockquote(
+    sample_site: BuiltSite, path: str
+) -> None:
     feed = sample_site.feed(path)
     assert not feed.bozo, feed.get("bozo_exception")
     entry = _entry(feed, "2017/social-media-im-silo")
@@ -149,7 +168,9 @@ def test_missing_excerpt_phrase_warns_with_file_and_line(probe_site: BuiltSite) 
     assert probe_site.exists("2024/zitate-im-test/")
 
 
-def test_missing_excerpt_phrase_fails_strict(tmp_path: Path, probe_content: Path) -> None:
+def test_missing_excerpt_phrase_fails_strict(
+    tmp_path: Path, probe_content: Path
+) -> None:
     site = build_site(tmp_path, content=probe_content, strict=True)
     assert site.returncode != 0
     assert f"zitate-im-test.md:{PROBE_MISSING_LINE}: PULLQUOTE excerpt" in site.log

@@ -1,4 +1,4 @@
-"""The pull-quote extension, one case of the contract per test (Python-Markdown style)."""
+"""The pull-quote extension: one contract case per test, Python-Markdown style."""
 
 from __future__ import annotations
 
@@ -124,7 +124,9 @@ def test_ordinary_blockquote_is_untouched() -> None:
     > Ein ganz normales Zitat.
     > — mit Strich
     """
-    assert render(source) == markdown.markdown(dedent(source).strip("\n"), output_format="html5")
+    assert render(source) == markdown.markdown(
+        dedent(source).strip("\n"), output_format="html5"
+    )
     assert "<figure" not in render(source)
 
 

@@ -20,7 +20,9 @@ Letzter Absatz.
 
 
 def page_html() -> str:
-    return markdown.markdown(SOURCE, extensions=[PullQuoteExtension()], output_format="html5")
+    return markdown.markdown(
+        SOURCE, extensions=[PullQuoteExtension()], output_format="html5"
+    )
 
 
 def test_feed_drops_excerpts_and_keeps_standalone_as_blockquote() -> None:
@@ -38,7 +40,9 @@ def test_feed_drops_excerpts_and_keeps_standalone_as_blockquote() -> None:
 
 
 def test_feed_leaves_other_html_unchanged() -> None:
-    html = '<p>Kein <a href="x">Zitat</a>.</p>\n<figure><img alt="" src="a.png"></figure>'
+    html = (
+        '<p>Kein <a href="x">Zitat</a>.</p>\n<figure><img alt="" src="a.png"></figure>'
+    )
     assert for_feed(html) == html
 
 
@@ -51,8 +55,12 @@ def test_excerpt_phrases_and_own_text() -> None:
 
 
 def test_phrase_comparison_ignores_whitespace_markup_case_and_quotes() -> None:
-    text = own_text("<p>Zuhören lässt sich <em>nicht</em>\n an eine „Abteilung“ delegieren.</p>")
-    assert phrase_in_text("zuhören lässt sich nicht an eine Abteilung delegieren.", text)
+    text = own_text(
+        "<p>Zuhören lässt sich <em>nicht</em>\n an eine „Abteilung“ delegieren.</p>"
+    )
+    assert phrase_in_text(
+        "zuhören lässt sich nicht an eine Abteilung delegieren.", text
+    )
     assert phrase_in_text("Zuhören … delegieren", text)
     assert not phrase_in_text("Sprechen lässt sich nicht delegieren", text)
     assert not phrase_in_text("delegieren … Zuhören", text)  # parts in order only

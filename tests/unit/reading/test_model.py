@@ -5,13 +5,26 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from reading.model import Item, isbn13_check_digit, isbn_valid, key_valid, normalize_isbn
+from reading.model import (
+    Item,
+    isbn13_check_digit,
+    isbn_valid,
+    key_valid,
+    normalize_isbn,
+)
 
 
 @pytest.mark.parametrize(
     "isbn",
-    ["978-3-948075-12-5", "9783948075125", "978 3 951234 07 6", "1-85234-917-4",
-     "0-306-40615-2", "0-8044-2957-X", "080442957x"],
+    [
+        "978-3-948075-12-5",
+        "9783948075125",
+        "978 3 951234 07 6",
+        "1-85234-917-4",
+        "0-306-40615-2",
+        "0-8044-2957-X",
+        "080442957x",
+    ],
 )
 def test_valid_isbns(isbn: str) -> None:
     assert isbn_valid(isbn)
@@ -19,8 +32,16 @@ def test_valid_isbns(isbn: str) -> None:
 
 @pytest.mark.parametrize(
     "isbn",
-    ["978-3-948075-12-4", "1-85234-917-5", "0-306-40615-X", "12345", "977-3-948075-12-5",
-     "978-3-948075-12-X", "abcdefghij", ""],
+    [
+        "978-3-948075-12-4",
+        "1-85234-917-5",
+        "0-306-40615-X",
+        "12345",
+        "977-3-948075-12-5",
+        "978-3-948075-12-X",
+        "abcdefghij",
+        "",
+    ],
 )
 def test_invalid_isbns(isbn: str) -> None:
     assert not isbn_valid(isbn)
@@ -40,7 +61,9 @@ def test_good_keys(key: str) -> None:
     assert key_valid(key)
 
 
-@pytest.mark.parametrize("key", ["", "Silo", "silo_und", "silo und", "x" * 101, "ü", "a/b"])
+@pytest.mark.parametrize(
+    "key", ["", "Silo", "silo_und", "silo und", "x" * 101, "ü", "a/b"]
+)
 def test_bad_keys(key: str) -> None:
     assert not key_valid(key)
 
