@@ -24,6 +24,12 @@ TIMEZONE = "Europe/Berlin"
 DEFAULT_LANG = "de"
 DEFAULT_DATE = "fs"
 DEFAULT_PAGINATION = 10
+# Page 1 of a list is the list's own URL; later pages are <list>/seite/<n>/.
+INDEX_URL = ""
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/seite/{number}/", "{base_name}/seite/{number}/index.html"),
+]
 SUMMARY_MAX_LENGTH = 60
 
 ARTICLE_URL = "{date:%Y}/{slug}/"

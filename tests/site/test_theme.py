@@ -311,3 +311,18 @@ def test_favicons_exist_and_are_linked(sample_site: BuiltSite) -> None:
         assert sample_site.exists(href.removeprefix("./")), href
     svg = sample_site.path(icons["image/svg+xml"].removeprefix("./")).read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "prefers-color-scheme" in svg
+
+
+def test_pagination_links_pages_both_ways(tmp_path: Path) -> None:
+    from support.site import build_site
+
+    site = build_site(tmp_path, settings={"DEFAULT_PAGINATION": 2})
+    assert site.returncode == 0, site.log
+    first, second = site.page(""), site.page("seite/2/")
+    assert first.find("a", rel="next")["href"].endswith("seite/2/")
+    assert second.find("a", rel="prev")["href"] == "../../"
+    assert first.find("a", rel="prev") is None and second.find("a", rel="next") is None
+    assert second.select_one(".pagination-status").get_text(strip=True) == "Seite 2 von 2"
+    titles = [a.get_text(strip=True) for page in (first, second) for a in page.select(".entry-title a")]
+    archive = [a.get_text(strip=True) for a in site.page("archiv/").select(".post-list a")]
+    assert sorted(titles) == sorted(archive) and len(titles) == 4
