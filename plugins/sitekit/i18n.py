@@ -75,7 +75,9 @@ class Translations:
         """The message in ``lang`` (default: the site's language)."""
         return self._catalog(lang).gettext(message)
 
-    def ngettext(self, singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    def ngettext(
+        self, singular: str, plural: str, n: int, lang: str | None = None
+    ) -> str:
         """The plural form for ``n`` in ``lang``, by that language's plural rule."""
         return self._catalog(lang).ngettext(singular, plural, n)
 

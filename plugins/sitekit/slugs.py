@@ -12,14 +12,20 @@ import unicodedata
 
 #: Letters whose German spelling in ASCII is two letters, not the bare vowel.
 GERMAN = {
-    "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
-    "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ẞ": "SS",
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "ß": "ss",
+    "Ä": "Ae",
+    "Ö": "Oe",
+    "Ü": "Ue",
+    "ẞ": "SS",
 }
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(title: str, max_length: int = 80) -> str:
-    """Lowercase ASCII words joined by single hyphens: "Grüße aus Köln" → "gruesse-aus-koeln".
+    """Lowercase ASCII words joined by hyphens: "Grüße aus Köln" → "gruesse-aus-koeln".
 
     Other accents lose their marks (é → e); everything else that is not a letter
     or digit separates words. The result is cut at a word boundary to at most

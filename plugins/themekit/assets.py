@@ -16,7 +16,14 @@ import re
 from themekit.highlight import pygments_css
 
 #: The theme's own files, in cascade order, relative to ``static/css``.
-BASE_FILES = ("tokens.css", "base.css", "layout.css", "prose.css", "listing.css", "code.css")
+BASE_FILES = (
+    "tokens.css",
+    "base.css",
+    "layout.css",
+    "prose.css",
+    "listing.css",
+    "code.css",
+)
 PRINT_FILE = "print.css"
 COMPONENTS_DIR = "components"
 
@@ -43,7 +50,9 @@ def bundle_css(css_dir: str | Path, out_dir: str = "theme/css") -> Stylesheet:
             parts.append(_section(name, path.read_text(encoding="utf-8")))
     parts.append(pygments_css())
     for path in sorted((root / COMPONENTS_DIR).glob("*.css")):
-        parts.append(_section(f"{COMPONENTS_DIR}/{path.name}", path.read_text(encoding="utf-8")))
+        parts.append(
+            _section(f"{COMPONENTS_DIR}/{path.name}", path.read_text(encoding="utf-8"))
+        )
     print_path = root / PRINT_FILE
     if print_path.is_file():
         body = print_path.read_text(encoding="utf-8")
@@ -81,9 +90,12 @@ def minify(css: str) -> str:
     out.append(_AROUND.sub(r"\1", css[pos:]))
     # The last declaration of a block needs no semicolon; strings keep theirs.
     parts = _STRINGS.split("".join(out))
-    return "".join(
-        part if i % 2 else part.replace(";}", "}") for i, part in enumerate(parts)
-    ).strip() + "\n"
+    return (
+        "".join(
+            part if i % 2 else part.replace(";}", "}") for i, part in enumerate(parts)
+        ).strip()
+        + "\n"
+    )
 
 
 def write_stylesheet(sheet: Stylesheet, output_path: str | Path) -> Path:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _BLOCK = re.compile(r":root\s*\{(?P<body>[^}]*)\}")
-_DARK = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)\s*\{(?P<body>.*?)\}\s*\}", re.S)
+_DARK = re.compile(
+    r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)\s*\{(?P<body>.*?)\}\s*\}", re.S
+)
 _PROP = re.compile(r"--(?P<name>[\w-]+)\s*:\s*(?P<value>[^;]+);")
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
@@ -50,7 +52,9 @@ def colour_tokens(css: str) -> dict[str, dict[str, str]]:
     Dark starts from light and applies the dark overrides, as the browser does.
     """
     dark_match = _DARK.search(css)
-    light_css = css[: dark_match.start()] + css[dark_match.end() :] if dark_match else css
+    light_css = (
+        css[: dark_match.start()] + css[dark_match.end() :] if dark_match else css
+    )
     light: dict[str, str] = {}
     for block in _BLOCK.finditer(light_css):
         light.update(_props(block.group("body")))

@@ -8,6 +8,8 @@ is emitted inside ``@media (prefers-color-scheme: dark)``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pygments.formatters import HtmlFormatter
 from pygments.style import Style
 from pygments.token import (
@@ -34,7 +36,7 @@ class DiskursLight(Style):
     name = "diskurs-light"
     background_color = "#f1ece3"
     highlight_color = "#e4dccd"
-    styles: dict[_TokenType, str] = {
+    styles: ClassVar[dict[_TokenType, str]] = {
         Text: "#1f1d1a",
         Comment: "italic #5f584d",
         Comment.Preproc: "noitalic #6b4500",
@@ -76,7 +78,7 @@ class DiskursDark(Style):
     name = "diskurs-dark"
     background_color = "#1f2329"
     highlight_color = "#2c323a"
-    styles: dict[_TokenType, str] = {
+    styles: ClassVar[dict[_TokenType, str]] = {
         Text: "#e9e5dc",
         Comment: "italic #a3acb8",
         Comment.Preproc: "noitalic #e6c07b",

@@ -21,7 +21,13 @@ from sitekit import i18n
 from themekit import head
 from themekit.prose import focusable_code
 from themekit.assets import Stylesheet, bundle_css, write_stylesheet
-from themekit.sitefiles import SiteMap, ico_from_png, robots_txt, sitemap_xml, write_text
+from themekit.sitefiles import (
+    SiteMap,
+    ico_from_png,
+    robots_txt,
+    sitemap_xml,
+    write_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +53,9 @@ def _state(generator: Any) -> BuildState:
         default_lang = generator.settings.get("DEFAULT_LANG", "de")
         state = BuildState(
             translations=i18n.load_translations(theme / "translations", default_lang),
-            stylesheet=bundle_css(theme / "static" / "css", _static_dir(generator.settings) + "/css"),
+            stylesheet=bundle_css(
+                theme / "static" / "css", _static_dir(generator.settings) + "/css"
+            ),
             theme=theme,
         )
         generator.context[STATE_KEY] = state
@@ -140,7 +148,9 @@ def on_content_written(path: str, context: dict[str, Any]) -> None:
         output_file = context.get("output_file") or os.path.relpath(
             path, context.get("OUTPUT_PATH", ".")
         )
-        state.sitemap.record(str(output_file), context, str(context.get("DEFAULT_LANG", "de")))
+        state.sitemap.record(
+            str(output_file), context, str(context.get("DEFAULT_LANG", "de"))
+        )
 
 
 def on_finalized(pelican: Any) -> None:
@@ -157,7 +167,11 @@ def on_finalized(pelican: Any) -> None:
         write_text(output / "favicon.ico", ico_from_png(png.read_bytes()))
     else:
         logger.warning("Theme has no %s: no /favicon.ico written", png)
-    logger.info("themekit: wrote %s, sitemap.xml (%d pages)", state.stylesheet.path, len(state.sitemap.entries))
+    logger.info(
+        "themekit: wrote %s, sitemap.xml (%d pages)",
+        state.stylesheet.path,
+        len(state.sitemap.entries),
+    )
 
 
 def register() -> None:

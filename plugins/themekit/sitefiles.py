@@ -42,7 +42,9 @@ class SiteMap:
 
     entries: dict[str, Entry] = field(default_factory=dict)
 
-    def record(self, output_file: str, context: Mapping[str, Any], default_lang: str) -> None:
+    def record(
+        self, output_file: str, context: Mapping[str, Any], default_lang: str
+    ) -> None:
         """Note a written HTML file, unless it is an error page, a draft or hidden."""
         entry = entry_for(output_file, context, default_lang)
         if entry is not None:
@@ -91,7 +93,9 @@ def sitemap_xml(entries: Iterable[Entry], siteurl: str | None) -> bytes:
         node = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
         ET.SubElement(node, f"{{{SITEMAP_NS}}}loc").text = loc(entry.url)
         if entry.lastmod is not None:
-            ET.SubElement(node, f"{{{SITEMAP_NS}}}lastmod").text = isodate(entry.lastmod)
+            ET.SubElement(node, f"{{{SITEMAP_NS}}}lastmod").text = isodate(
+                entry.lastmod
+            )
         for lang, url in entry.alternates:
             ET.SubElement(
                 node,
@@ -99,7 +103,8 @@ def sitemap_xml(entries: Iterable[Entry], siteurl: str | None) -> bytes:
                 {"rel": "alternate", "hreflang": lang, "href": loc(url)},
             )
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"
 
 
 def robots_txt(siteurl: str | None) -> str:
@@ -122,7 +127,9 @@ def ico_from_png(png: bytes) -> bytes:
     width, height = struct.unpack(">II", png[16:24])
     # An ICO directory entry stores 256 as 0 and cannot hold larger sizes.
     if width > 256 or height > 256:
-        raise ValueError(f"favicon PNG is {width}x{height}; at most 256x256 fits an .ico")
+        raise ValueError(
+            f"favicon PNG is {width}x{height}; at most 256x256 fits an .ico"
+        )
     header = struct.pack("<HHH", 0, 1, 1)
     entry = struct.pack(
         "<BBBBHHII", width % 256, height % 256, 0, 0, 1, 32, len(png), 6 + 16

@@ -23,7 +23,10 @@ SITEURL = os.environ.get("SITEURL", "https://diskurs.example.org").rstrip("/")
 FLAGSHIP_DE = "2017/social-media-im-silo/"
 FLAGSHIP_EN = "en/2017/social-media-im-silo/"
 CONFERENCE_EN = "en/2024/notes-from-a-small-conference/"
-NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+NS = {
+    "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "x": "http://www.w3.org/1999/xhtml",
+}
 
 
 def rel(site: BuiltSite, path: Path) -> str:
@@ -35,7 +38,10 @@ def soups(site: BuiltSite) -> list[tuple[str, BeautifulSoup]]:
 
 
 def jsonld(soup: BeautifulSoup) -> list[dict[str, object]]:
-    return [json.loads(s.string or "") for s in soup.find_all("script", type="application/ld+json")]
+    return [
+        json.loads(s.string or "")
+        for s in soup.find_all("script", type="application/ld+json")
+    ]
 
 
 def content_pages(site: BuiltSite) -> list[tuple[str, BeautifulSoup]]:
@@ -51,7 +57,8 @@ def content_pages(site: BuiltSite) -> list[tuple[str, BeautifulSoup]]:
 
 
 @pytest.mark.parametrize(
-    "page", ["", FLAGSHIP_DE, "2024/kommentare-per-pull-request/", "datenschutz/", "archiv/"]
+    "page",
+    ["", FLAGSHIP_DE, "2024/kommentare-per-pull-request/", "datenschutz/", "archiv/"],
 )
 def test_german_pages_are_german(sample_site: BuiltSite, page: str) -> None:
     soup = sample_site.page(page)
@@ -61,7 +68,9 @@ def test_german_pages_are_german(sample_site: BuiltSite, page: str) -> None:
 
 
 @pytest.mark.parametrize("page", [FLAGSHIP_EN, CONFERENCE_EN])
-def test_english_posts_have_english_ui_on_the_german_site(sample_site: BuiltSite, page: str) -> None:
+def test_english_posts_have_english_ui_on_the_german_site(
+    sample_site: BuiltSite, page: str
+) -> None:
     soup = sample_site.page(page)
     assert soup.html["lang"] == "en"
     assert soup.select_one("a.skip-link").get_text(strip=True) == "Skip to content"
@@ -81,12 +90,19 @@ def test_english_dates_on_english_posts(sample_site: BuiltSite) -> None:
 def test_german_dates_on_german_posts(sample_site: BuiltSite) -> None:
     time = sample_site.page(FLAGSHIP_DE).select_one(".post-header time")
     assert time.get_text(strip=True) == "3. Mai 2017"
-    march = sample_site.page("2024/kommentare-per-pull-request/").select_one(".post-header time")
+    march = sample_site.page("2024/kommentare-per-pull-request/").select_one(
+        ".post-header time"
+    )
     assert march.get_text(strip=True) == "14. März 2024"
 
 
-def test_english_entries_on_the_german_home_page_are_marked(sample_site: BuiltSite) -> None:
-    titles = {a.get_text(strip=True): a.find_parent("h2") for a in sample_site.page("").select(".entry-title a")}
+def test_english_entries_on_the_german_home_page_are_marked(
+    sample_site: BuiltSite,
+) -> None:
+    titles = {
+        a.get_text(strip=True): a.find_parent("h2")
+        for a in sample_site.page("").select(".entry-title a")
+    }
     assert titles["Notes from a small conference"]["lang"] == "en"
     assert not titles["Redaktionsplan ohne Stress"].has_attr("lang")
 
@@ -121,10 +137,16 @@ def test_every_page_links_the_one_hashed_stylesheet(sample_site: BuiltSite) -> N
     assert len({Path(os.path.normpath(f)) for f in found}) == 1
     path = sample_site.output / os.path.normpath(found.pop())
     css = path.read_text(encoding="utf-8")
-    assert "prefers-color-scheme: dark" in css and "@media print" in css and ".highlight" in css
+    assert (
+        "prefers-color-scheme: dark" in css
+        and "@media print" in css
+        and ".highlight" in css
+    )
 
 
-def test_no_inline_styles_or_scripts_and_a_strict_policy(sample_site: BuiltSite) -> None:
+def test_no_inline_styles_or_scripts_and_a_strict_policy(
+    sample_site: BuiltSite,
+) -> None:
     for name, soup in soups(sample_site):
         csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
         assert csp is not None, name
@@ -132,23 +154,33 @@ def test_no_inline_styles_or_scripts_and_a_strict_policy(sample_site: BuiltSite)
         assert "script-src 'self'" in policy and "style-src 'self'" in policy, name
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, name
         # The policy must come before anything it governs.
-        assert soup.head.find(["link", "script", "style"]).sourceline > csp.sourceline, name
+        assert (
+            soup.head.find(["link", "script", "style"]).sourceline > csp.sourceline
+        ), name
         assert soup.find(style=True) is None, name
         assert soup.find("style") is None, name
         for script in soup.find_all("script"):
-            assert script.get("src") or script.get("type") == "application/ld+json", name
+            assert script.get("src") or script.get("type") == "application/ld+json", (
+                name
+            )
 
 
 def test_navigation_marks_the_current_page(sample_site: BuiltSite) -> None:
     current = sample_site.page("").select(".site-nav [aria-current]")
     assert [a.get_text(strip=True) for a in current] == ["Beiträge"]
-    assert [a.get_text(strip=True) for a in sample_site.page("archiv/").select("[aria-current]")] == ["Archiv"]
+    assert [
+        a.get_text(strip=True)
+        for a in sample_site.page("archiv/").select("[aria-current]")
+    ] == ["Archiv"]
     assert sample_site.page(FLAGSHIP_DE).select("[aria-current]") == []
 
 
 def test_footer_links_impressum_and_datenschutz(sample_site: BuiltSite) -> None:
     for page in ("", FLAGSHIP_EN, "404.html"):
-        links = {a.get_text(strip=True): a["href"] for a in sample_site.page(page).select("footer a")}
+        links = {
+            a.get_text(strip=True): a["href"]
+            for a in sample_site.page(page).select("footer a")
+        }
         assert links["Impressum"].endswith("impressum/")
         assert links["Datenschutz"].endswith("datenschutz/")
 
@@ -156,9 +188,13 @@ def test_footer_links_impressum_and_datenschutz(sample_site: BuiltSite) -> None:
 def test_home_and_archive_show_comment_counts(sample_site: BuiltSite) -> None:
     home = sample_site.page("")
     entry = next(e for e in home.select(".entry") if "Redaktionsplan" in e.get_text())
-    assert re.fullmatch(r"\d+ Kommentare?", entry.select_one(".comment-count").get_text(strip=True))
+    assert re.fullmatch(
+        r"\d+ Kommentare?", entry.select_one(".comment-count").get_text(strip=True)
+    )
     # Comments: off — no count at all.
-    conference = next(e for e in home.select(".entry") if "small conference" in e.get_text())
+    conference = next(
+        e for e in home.select(".entry") if "small conference" in e.get_text()
+    )
     assert conference.select_one(".comment-count") is None
     archive = sample_site.page("archiv/")
     assert len(archive.select(".post-list li")) == len(home.select(".entry"))
@@ -166,25 +202,47 @@ def test_home_and_archive_show_comment_counts(sample_site: BuiltSite) -> None:
 
 
 def test_images_in_content_have_size_and_alt(sample_site: BuiltSite) -> None:
-    images = [img for _, soup in soups(sample_site) for img in soup.select(".prose img")]
+    images = [
+        img for _, soup in soups(sample_site) for img in soup.select(".prose img")
+    ]
     assert len(images) >= 4
     for img in images:
         assert img.get("alt", "").strip(), img
         assert int(img["width"]) > 0 and int(img["height"]) > 0, img
 
 
-def test_code_blocks_are_highlighted_and_keyboard_scrollable(sample_site: BuiltSite) -> None:
+def test_code_blocks_are_highlighted_and_keyboard_scrollable(
+    sample_site: BuiltSite,
+) -> None:
     soup = sample_site.page("2024/kommentare-per-pull-request/")
     blocks = soup.select("div.highlight pre")
     assert len(blocks) >= 2
     assert all(pre.get("tabindex") == "0" for pre in blocks)
-    assert soup.select("div.highlight pre span.nt, div.highlight pre span.l")  # YAML tokens
+    assert soup.select(
+        "div.highlight pre span.nt, div.highlight pre span.l"
+    )  # YAML tokens
 
 
 def test_the_style_guide_shows_every_component(sample_site: BuiltSite) -> None:
     prose = sample_site.page("styleguide/").select_one(".prose")
-    for selector in ("h2", "h3", "h4", "a", "em", "strong", "code", "ul ul", "ol", "table",
-                     "div.highlight", "figure figcaption", "blockquote", "dl dt", "kbd", ".footnote"):
+    for selector in (
+        "h2",
+        "h3",
+        "h4",
+        "a",
+        "em",
+        "strong",
+        "code",
+        "ul ul",
+        "ol",
+        "table",
+        "div.highlight",
+        "figure figcaption",
+        "blockquote",
+        "dl dt",
+        "kbd",
+        ".footnote",
+    ):
         assert prose.select_one(selector) is not None, selector
 
 
@@ -199,8 +257,13 @@ def test_404_page_exists_and_is_not_listed(published_site: BuiltSite) -> None:
 # --- Head metadata ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [FLAGSHIP_DE, FLAGSHIP_EN, "2024/kommentare-per-pull-request/", CONFERENCE_EN])
-def test_published_articles_have_canonical_open_graph_and_jsonld(published_site: BuiltSite, page: str) -> None:
+@pytest.mark.parametrize(
+    "page",
+    [FLAGSHIP_DE, FLAGSHIP_EN, "2024/kommentare-per-pull-request/", CONFERENCE_EN],
+)
+def test_published_articles_have_canonical_open_graph_and_jsonld(
+    published_site: BuiltSite, page: str
+) -> None:
     soup = published_site.page(page)
     url = f"{SITEURL}/{page}"
     assert soup.find("link", rel="canonical")["href"] == url
@@ -209,7 +272,9 @@ def test_published_articles_have_canonical_open_graph_and_jsonld(published_site:
     assert og["og:type"] == "article"
     assert og["og:title"] == soup.h1.get_text(strip=True)
     assert og["og:locale"] == {"de": "de_DE", "en": "en_US"}[soup.html["lang"]]
-    assert og["article:published_time"] == soup.select_one(".post-header time")["datetime"]
+    assert (
+        og["article:published_time"] == soup.select_one(".post-header time")["datetime"]
+    )
     [data] = [d for d in jsonld(soup) if d.get("@type") == "BlogPosting"]
     assert data["@context"] == "https://schema.org"
     assert data["headline"] == soup.h1.get_text(strip=True)
@@ -226,7 +291,9 @@ def test_jsonld_carries_the_comments(published_site: BuiltSite) -> None:
     assert isinstance(data.get("comment"), list) and data["comment"]
 
 
-def test_jsonld_in_the_built_pages_cannot_close_its_element(published_site: BuiltSite) -> None:
+def test_jsonld_in_the_built_pages_cannot_close_its_element(
+    published_site: BuiltSite,
+) -> None:
     for name, soup in soups(published_site):
         for script in soup.find_all("script", type="application/ld+json"):
             text = script.string or ""
@@ -245,7 +312,10 @@ def test_local_build_omits_canonical_and_og_url(sample_site: BuiltSite) -> None:
 def test_hreflang_pairs_point_at_each_other(published_site: BuiltSite) -> None:
     def alternates(page: str) -> dict[str, str]:
         soup = published_site.page(page)
-        return {l["hreflang"]: l["href"] for l in soup.find_all("link", rel="alternate", hreflang=True)}
+        return {
+            link["hreflang"]: link["href"]
+            for link in soup.find_all("link", rel="alternate", hreflang=True)
+        }
 
     de, en = alternates(FLAGSHIP_DE), alternates(FLAGSHIP_EN)
     expected = {
@@ -260,14 +330,23 @@ def test_hreflang_pairs_point_at_each_other(published_site: BuiltSite) -> None:
 
 def test_feeds_are_announced_in_the_head(published_site: BuiltSite) -> None:
     head = published_site.page("").head
-    types = {l["type"]: l["href"] for l in head.find_all("link", rel="alternate", type=True)}
+    types = {
+        link["type"]: link["href"]
+        for link in head.find_all("link", rel="alternate", type=True)
+    }
     assert types["application/atom+xml"] == f"{SITEURL}/feeds/all.atom.xml"
     assert types["application/rss+xml"] == f"{SITEURL}/feeds/all.rss.xml"
 
 
-def test_articles_announce_their_comment_feeds_when_set(published_site: BuiltSite) -> None:
-    links = published_site.page(FLAGSHIP_DE).head.find_all("link", rel="alternate", type=True)
-    comment_feeds = [l["href"] for l in links if "social-media-im-silo" in l["href"]]
+def test_articles_announce_their_comment_feeds_when_set(
+    published_site: BuiltSite,
+) -> None:
+    links = published_site.page(FLAGSHIP_DE).head.find_all(
+        "link", rel="alternate", type=True
+    )
+    comment_feeds = [
+        link["href"] for link in links if "social-media-im-silo" in link["href"]
+    ]
     if not comment_feeds:
         pytest.skip("the comments plugin sets no comment_feed_*_url here")
     assert all(href.startswith(SITEURL) for href in comment_feeds)
@@ -277,7 +356,7 @@ def test_articles_announce_their_comment_feeds_when_set(published_site: BuiltSit
 
 
 def test_sitemap_lists_every_article_and_page(published_site: BuiltSite) -> None:
-    root = ET.fromstring(published_site.path("sitemap.xml").read_bytes())
+    root = ET.fromstring(published_site.path("sitemap.xml").read_bytes())  # noqa: S314 (our own output)
     urls = {u.find("s:loc", NS).text: u for u in root.findall("s:url", NS)}
     pages = content_pages(published_site)
     assert len(pages) >= 9
@@ -289,11 +368,19 @@ def test_sitemap_lists_every_article_and_page(published_site: BuiltSite) -> None
     assert f"{SITEURL}/" in urls and f"{SITEURL}/archiv/" in urls
     modified = urls[f"{SITEURL}/{FLAGSHIP_DE}"].find("s:lastmod", NS).text
     assert modified.startswith("2017-05-10")
-    links = {l.get("hreflang"): l.get("href") for l in urls[f"{SITEURL}/{FLAGSHIP_EN}"].findall("x:link", NS)}
-    assert links["de"] == f"{SITEURL}/{FLAGSHIP_DE}" and links["en"] == f"{SITEURL}/{FLAGSHIP_EN}"
+    links = {
+        link.get("hreflang"): link.get("href")
+        for link in urls[f"{SITEURL}/{FLAGSHIP_EN}"].findall("x:link", NS)
+    }
+    assert (
+        links["de"] == f"{SITEURL}/{FLAGSHIP_DE}"
+        and links["en"] == f"{SITEURL}/{FLAGSHIP_EN}"
+    )
 
 
-def test_robots_points_at_the_sitemap(published_site: BuiltSite, sample_site: BuiltSite) -> None:
+def test_robots_points_at_the_sitemap(
+    published_site: BuiltSite, sample_site: BuiltSite
+) -> None:
     robots = published_site.path("robots.txt").read_text(encoding="utf-8")
     assert "User-agent: *" in robots
     assert f"Sitemap: {SITEURL}/sitemap.xml" in robots
@@ -305,24 +392,44 @@ def test_favicons_exist_and_are_linked(sample_site: BuiltSite) -> None:
     assert struct.unpack("<HHH", ico[:6]) == (0, 1, 1)
     assert ico[22:30] == b"\x89PNG\r\n\x1a\n"
     soup = sample_site.page("")
-    icons = {l.get("type"): l["href"] for l in soup.find_all("link", rel="icon")}
+    icons = {
+        link.get("type"): link["href"] for link in soup.find_all("link", rel="icon")
+    }
     assert set(icons) == {"image/svg+xml", "image/png"}
     for href in icons.values():
         assert sample_site.exists(href.removeprefix("./")), href
-    svg = sample_site.path(icons["image/svg+xml"].removeprefix("./")).read_text(encoding="utf-8")
+    svg = sample_site.path(icons["image/svg+xml"].removeprefix("./")).read_text(
+        encoding="utf-8"
+    )
     assert svg.startswith("<svg") and "prefers-color-scheme" in svg
 
 
-def test_pagination_links_pages_both_ways(tmp_path: Path) -> None:
+def test_pagination_and_intake_origin(tmp_path: Path) -> None:
+    """One extra build: two posts a page, and a comment intake on another host."""
     from support.site import build_site
 
-    site = build_site(tmp_path, settings={"DEFAULT_PAGINATION": 2})
+    intake = "https://comments.example.net:8443/comments"
+    settings = {"DEFAULT_PAGINATION": 2, "COMMENTS_INTAKE_URL": intake}
+    site = build_site(tmp_path, settings=settings)
     assert site.returncode == 0, site.log
+    csp = site.page("").find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    policy = dict(d.split(" ", 1) for d in csp["content"].split("; "))
+    assert policy["form-action"] == "'self' https://comments.example.net:8443"
+    assert policy["connect-src"] == "'self' https://comments.example.net:8443"
+    assert policy["script-src"] == "'self'"
     first, second = site.page(""), site.page("seite/2/")
     assert first.find("a", rel="next")["href"].endswith("seite/2/")
     assert second.find("a", rel="prev")["href"] == "../../"
     assert first.find("a", rel="prev") is None and second.find("a", rel="next") is None
-    assert second.select_one(".pagination-status").get_text(strip=True) == "Seite 2 von 2"
-    titles = [a.get_text(strip=True) for page in (first, second) for a in page.select(".entry-title a")]
-    archive = [a.get_text(strip=True) for a in site.page("archiv/").select(".post-list a")]
+    assert (
+        second.select_one(".pagination-status").get_text(strip=True) == "Seite 2 von 2"
+    )
+    titles = [
+        a.get_text(strip=True)
+        for page in (first, second)
+        for a in page.select(".entry-title a")
+    ]
+    archive = [
+        a.get_text(strip=True) for a in site.page("archiv/").select(".post-list a")
+    ]
     assert sorted(titles) == sorted(archive) and len(titles) == 4

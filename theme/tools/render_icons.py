@@ -24,7 +24,9 @@ def main() -> None:
     svg = (STATIC / "favicon.svg").read_text(encoding="utf-8")
     with launch_browser() as browser:
         for name, size in SIZES.items():
-            page = browser.new_page(viewport={"width": size, "height": size}, color_scheme="light")
+            page = browser.new_page(
+                viewport={"width": size, "height": size}, color_scheme="light"
+            )
             sized = svg.replace("<svg ", f'<svg width="{size}" height="{size}" ', 1)
             page.set_content(f"<html><body style='margin:0'>{sized}</body></html>")
             clip = {"x": 0, "y": 0, "width": size, "height": size}

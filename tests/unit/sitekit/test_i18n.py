@@ -13,11 +13,11 @@ from sitekit import i18n
 ROOT = Path(__file__).resolve().parents[3]
 BERLIN = ZoneInfo("Europe/Berlin")
 
-HEADER = '''msgid ""
+HEADER = """msgid ""
 msgstr ""
 "Content-Type: text/plain; charset=UTF-8\\n"
 
-'''
+"""
 
 
 def write_po(folder: Path, name: str, body: str, lang: str = "de") -> Path:
@@ -29,13 +29,20 @@ def write_po(folder: Path, name: str, body: str, lang: str = "de") -> Path:
 
 @pytest.fixture
 def translations(tmp_path: Path) -> i18n.Translations:
-    write_po(tmp_path, "messages.po", 'msgid "Archive"\nmsgstr "Archiv"\n\n'
-             'msgid "Shared"\nmsgstr "aus messages"\n')
-    write_po(tmp_path, "comments.po", 'msgid "Reply"\nmsgstr "Antworten"\n\n'
-             'msgid "%(num)d comment"\nmsgid_plural "%(num)d comments"\n'
-             'msgstr[0] "%(num)d Kommentar"\nmsgstr[1] "%(num)d Kommentare"\n\n'
-             'msgid "Shared"\nmsgstr "aus comments"\n\n'
-             '#, fuzzy\nmsgid "Half done"\nmsgstr "Halb fertig"\n')
+    write_po(
+        tmp_path,
+        "messages.po",
+        'msgid "Archive"\nmsgstr "Archiv"\n\nmsgid "Shared"\nmsgstr "aus messages"\n',
+    )
+    write_po(
+        tmp_path,
+        "comments.po",
+        'msgid "Reply"\nmsgstr "Antworten"\n\n'
+        'msgid "%(num)d comment"\nmsgid_plural "%(num)d comments"\n'
+        'msgstr[0] "%(num)d Kommentar"\nmsgstr[1] "%(num)d Kommentare"\n\n'
+        'msgid "Shared"\nmsgstr "aus comments"\n\n'
+        '#, fuzzy\nmsgid "Half done"\nmsgstr "Halb fertig"\n',
+    )
     return i18n.load_translations(tmp_path, default_lang="de")
 
 
@@ -61,10 +68,15 @@ def test_plural_forms_follow_the_language(translations: i18n.Translations) -> No
     assert many % {"num": 0} == "0 Kommentare"
 
 
-def test_english_and_unknown_languages_get_the_msgid(translations: i18n.Translations) -> None:
+def test_english_and_unknown_languages_get_the_msgid(
+    translations: i18n.Translations,
+) -> None:
     assert translations.gettext("Archive", "en") == "Archive"
     assert translations.gettext("Archive", "fr") == "Archive"
-    assert translations.ngettext("%(num)d comment", "%(num)d comments", 2, "en") == "%(num)d comments"
+    assert (
+        translations.ngettext("%(num)d comment", "%(num)d comments", 2, "en")
+        == "%(num)d comments"
+    )
 
 
 def test_regional_codes_share_the_base_catalog(translations: i18n.Translations) -> None:
@@ -82,7 +94,9 @@ def test_the_theme_catalog_compiles_and_translates_the_theme() -> None:
     theme = i18n.load_translations(ROOT / "theme" / "translations")
     assert "de" in theme.languages
     assert theme.gettext("Skip to content", "de") == "Zum Inhalt springen"
-    assert theme.ngettext("%(num)d post", "%(num)d posts", 3, "de") == "%(num)d Beiträge"
+    assert (
+        theme.ngettext("%(num)d post", "%(num)d posts", 3, "de") == "%(num)d Beiträge"
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,7 +104,9 @@ def test_the_theme_catalog_compiles_and_translates_the_theme() -> None:
     [("de", "3. Mai 2017"), ("en", "May 3, 2017"), ("de-AT", "3. Mai 2017")],
 )
 def test_localdate(lang: str, expected: str) -> None:
-    assert i18n.localdate(dt.datetime(2017, 5, 3, 9, 12, tzinfo=BERLIN), lang) == expected
+    assert (
+        i18n.localdate(dt.datetime(2017, 5, 3, 9, 12, tzinfo=BERLIN), lang) == expected
+    )
     assert i18n.localdate(dt.date(2017, 5, 3), lang) == expected
 
 

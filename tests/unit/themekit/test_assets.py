@@ -26,7 +26,10 @@ def css_dir(tmp_path: Path) -> Path:
 
 def test_bundle_order_tokens_base_code_components_print(css_dir: Path) -> None:
     text = bundle_css(css_dir).text
-    positions = [text.index(s) for s in (":root", "body{", ".highlight", ".alpha", ".zeta", "@media print")]
+    positions = [
+        text.index(s)
+        for s in (":root", "body{", ".highlight", ".alpha", ".zeta", "@media print")
+    ]
     assert positions == sorted(positions)
     assert "@media print{.site-nav{display: none}}" in text
 
@@ -47,7 +50,10 @@ def test_write_stylesheet(css_dir: Path, tmp_path: Path) -> None:
 
 
 def test_minify_drops_comments_and_spaces_but_keeps_strings() -> None:
-    css = '/* note */\na:hover ,  b > c {\n  content: "a  /* b */ ;" ;\n  margin : 0 auto;\n}\n'
+    css = (
+        '/* note */\na:hover ,  b > c {\n  content: "a  /* b */ ;" ;\n'
+        "  margin : 0 auto;\n}\n"
+    )
     out = minify(css)
     assert "note" not in out
     assert '"a  /* b */ ;"' in out
@@ -66,7 +72,11 @@ def test_the_theme_bundle_is_small_and_has_every_component() -> None:
 
 def test_pygments_css_is_scoped_and_has_a_dark_variant() -> None:
     css = pygments_css()
-    rules = [line.strip() for line in css.splitlines() if "{" in line and not line.startswith("@")]
+    rules = [
+        line.strip()
+        for line in css.splitlines()
+        if "{" in line and not line.startswith("@")
+    ]
     assert rules and all(r.startswith(".highlight") for r in rules)
     light, dark = css.split("@media (prefers-color-scheme: dark)")
     assert ".highlight .k" in light and ".highlight .k" in dark

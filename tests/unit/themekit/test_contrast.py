@@ -11,7 +11,9 @@ from themekit.contrast import colour_tokens, contrast
 from themekit.highlight import DiskursDark, DiskursLight, token_colours
 
 ROOT = Path(__file__).resolve().parents[3]
-TOKENS = colour_tokens((ROOT / "theme/static/css/tokens.css").read_text(encoding="utf-8"))
+TOKENS = colour_tokens(
+    (ROOT / "theme/static/css/tokens.css").read_text(encoding="utf-8")
+)
 
 #: Text tokens must reach 4.5:1 on every surface text sits on.
 TEXT = ["text", "muted", "accent", "accent-strong", "danger", "success", "code-text"]
@@ -55,7 +57,9 @@ def test_non_text_tokens_reach_3_to_1(scheme: str, fg: str) -> None:
         assert contrast(colours[fg], colours[bg]) >= 3.0, f"{scheme}: --{fg} on --{bg}"
 
 
-@pytest.mark.parametrize(("scheme", "style"), [("light", DiskursLight), ("dark", DiskursDark)])
+@pytest.mark.parametrize(
+    ("scheme", "style"), [("light", DiskursLight), ("dark", DiskursDark)]
+)
 def test_code_background_matches_the_token(scheme: str, style: type) -> None:
     assert style.background_color.lower() == TOKENS[scheme]["code-bg"]
 

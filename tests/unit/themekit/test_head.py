@@ -48,14 +48,18 @@ def test_csp_allows_no_inline_and_no_foreign_script() -> None:
 
 
 def test_csp_lets_forms_and_fetches_reach_the_intake_origin_only() -> None:
-    policy = head.content_security_policy("https://comments.example.org:8443/comments?x=1")
+    policy = head.content_security_policy(
+        "https://comments.example.org:8443/comments?x=1"
+    )
     directives = dict(d.split(" ", 1) for d in policy.split("; "))
     assert directives["form-action"] == "'self' https://comments.example.org:8443"
     assert directives["connect-src"] == "'self' https://comments.example.org:8443"
     assert directives["script-src"] == "'self'"
 
 
-@pytest.mark.parametrize("bad", ["javascript:alert(1)", "comments.example.org", "/comments", None])
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", "comments.example.org", "/comments", None]
+)
 def test_csp_ignores_an_intake_url_without_http_origin(bad: str | None) -> None:
     assert "form-action 'self';" in head.content_security_policy(bad)
 
@@ -63,8 +67,16 @@ def test_csp_ignores_an_intake_url_without_http_origin(bad: str | None) -> None:
 @pytest.mark.parametrize(
     ("siteurl", "rel", "expected"),
     [
-        ("https://diskurs.example.org", "2017/x/", "https://diskurs.example.org/2017/x/"),
-        ("https://diskurs.example.org/", "/2017/x/", "https://diskurs.example.org/2017/x/"),
+        (
+            "https://diskurs.example.org",
+            "2017/x/",
+            "https://diskurs.example.org/2017/x/",
+        ),
+        (
+            "https://diskurs.example.org/",
+            "/2017/x/",
+            "https://diskurs.example.org/2017/x/",
+        ),
         ("https://example.org/blog", "", "https://example.org/blog/"),
         ("", "2017/x/", None),
         ("..", "2017/x/", None),
@@ -101,7 +113,9 @@ def test_no_translation_no_alternates() -> None:
 
 
 def test_blogposting_has_the_required_fields() -> None:
-    data = head.blogposting(FakeArticle(), siteurl="https://d.example", sitename="Diskurs")
+    data = head.blogposting(
+        FakeArticle(), siteurl="https://d.example", sitename="Diskurs"
+    )
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == "Social Media im Silo"
     assert data["datePublished"] == "2017-05-03T07:30:00+02:00"
@@ -149,7 +163,8 @@ def test_tojsonld_keeps_non_ascii_readable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "locale"), [("de", "de_DE"), ("en", "en_US"), ("de-AT", "de_AT"), ("pt_br", "pt_BR")]
+    ("lang", "locale"),
+    [("de", "de_DE"), ("en", "en_US"), ("de-AT", "de_AT"), ("pt_br", "pt_BR")],
 )
 def test_og_locale(lang: str, locale: str) -> None:
     assert head.og_locale(lang) == locale

@@ -6,7 +6,10 @@ from themekit.prose import focusable_code
 
 
 def test_bare_pre_gets_tabindex() -> None:
-    html = '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div><pre>plain</pre>'
+    html = (
+        '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>'
+        "<pre>plain</pre>"
+    )
     out = str(focusable_code(html))
     assert out.count('<pre tabindex="0">') == 2
 

@@ -15,7 +15,10 @@ from themekit.sitefiles import SiteMap, entry_for, ico_from_png, robots_txt, sit
 
 ROOT = Path(__file__).resolve().parents[3]
 UTC = dt.UTC
-NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+NS = {
+    "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "x": "http://www.w3.org/1999/xhtml",
+}
 
 
 @dataclass
@@ -41,7 +44,10 @@ def test_article_entry_uses_modified_date_and_translations() -> None:
 
 
 def test_index_pages_take_their_newest_post() -> None:
-    posts = [Post("a/", date=dt.datetime(2018, 1, 1, tzinfo=UTC)), Post("b/", date=dt.datetime(2024, 3, 14, tzinfo=UTC))]
+    posts = [
+        Post("a/", date=dt.datetime(2018, 1, 1, tzinfo=UTC)),
+        Post("b/", date=dt.datetime(2024, 3, 14, tzinfo=UTC)),
+    ]
     entry = entry_for("kategorie/werkstatt/index.html", {"articles": posts}, "de")
     assert entry is not None and entry.lastmod == dt.datetime(2024, 3, 14, tzinfo=UTC)
 
@@ -55,7 +61,9 @@ def test_index_pages_take_their_newest_post() -> None:
         ("feeds/all.atom.xml", {}),
     ],
 )
-def test_error_pages_drafts_and_hidden_are_not_listed(output_file: str, context: dict[str, Any]) -> None:
+def test_error_pages_drafts_and_hidden_are_not_listed(
+    output_file: str, context: dict[str, Any]
+) -> None:
     assert entry_for(output_file, context, "de") is None
 
 
@@ -67,12 +75,18 @@ def test_sitemap_xml_parses_with_absolute_locations() -> None:
     sitemap.record("2017/silo/index.html", {"article": de}, "de")
     sitemap.record("index.html", {"articles": [de]}, "de")
     sitemap.record("reading/index.html", {}, "de")
-    root = ET.fromstring(sitemap_xml(sitemap.sorted(), "https://d.example"))
+    root = ET.fromstring(sitemap_xml(sitemap.sorted(), "https://d.example"))  # noqa: S314 (our own output)
     locs = [e.text for e in root.findall("s:url/s:loc", NS)]
-    assert locs == ["https://d.example/", "https://d.example/2017/silo/", "https://d.example/reading/"]
+    assert locs == [
+        "https://d.example/",
+        "https://d.example/2017/silo/",
+        "https://d.example/reading/",
+    ]
     silo = root.findall("s:url", NS)[1]
     assert silo.find("s:lastmod", NS).text == "2017-05-03T00:00:00+00:00"
-    links = {l.get("hreflang"): l.get("href") for l in silo.findall("x:link", NS)}
+    links = {
+        link.get("hreflang"): link.get("href") for link in silo.findall("x:link", NS)
+    }
     assert links == {
         "de": "https://d.example/2017/silo/",
         "en": "https://d.example/en/2017/silo/",
@@ -85,7 +99,7 @@ def test_sitemap_without_siteurl_uses_site_relative_paths() -> None:
     sitemap = SiteMap()
     sitemap.record("index.html", {}, "de")
     sitemap.record("archiv/index.html", {}, "de")
-    root = ET.fromstring(sitemap_xml(sitemap.sorted(), ""))
+    root = ET.fromstring(sitemap_xml(sitemap.sorted(), ""))  # noqa: S314 (our own output)
     assert [e.text for e in root.findall("s:url/s:loc", NS)] == ["./", "archiv/"]
 
 
@@ -99,7 +113,9 @@ def test_ico_wraps_the_theme_png() -> None:
     png = (ROOT / "theme/static/favicon-32.png").read_bytes()
     ico = ico_from_png(png)
     reserved, kind, count = struct.unpack("<HHH", ico[:6])
-    width, height, _, _, planes, bpp, size, offset = struct.unpack("<BBBBHHII", ico[6:22])
+    width, height, _, _, planes, bpp, size, offset = struct.unpack(
+        "<BBBBHHII", ico[6:22]
+    )
     assert (reserved, kind, count) == (0, 1, 1)
     assert (width, height, planes, bpp) == (32, 32, 1, 32)
     assert ico[offset : offset + size] == png
