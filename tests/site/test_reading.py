@@ -269,6 +269,13 @@ def broken_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         encoding="utf-8",
     )
+    page = content / "pages" / "ueber.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "Lang: de\n", "Lang: de\nReading: leise-stimmen\n", 1
+        ),
+        encoding="utf-8",
+    )
     return content
 
 
@@ -365,3 +372,14 @@ def test_strict_build_fails_and_lists_every_problem(
     assert (
         str(PurePosixPath("content/posts/kommentare-per-pull-request.md")) in site.log
     )
+
+
+def test_a_page_may_recommend_too(broken_site: BuiltSite) -> None:
+    box = broken_site.page("ueber/").select_one("aside.reading-box")
+    assert box is not None
+    (link,) = box.select(".reading-item-title a")
+    assert resolve("ueber/", link["href"]) == ("reading/moderation/", "leise-stimmen")
+    item = broken_site.page("reading/moderation/").find(id="leise-stimmen")
+    backlinks = item.select(".reading-item-backlinks a")
+    posts = [resolve("reading/moderation/", a["href"])[0] for a in backlinks]
+    assert posts == ["ueber/"]
