@@ -113,7 +113,10 @@ def livereload(c, port=CONFIG["port"]):
     build(c)
     _inject_external_script(int(port))
     server = Server()
-    rebuild = functools.partial(_pelican, c, CONFIG["settings_base"], CONFIG["output"], warn=True)
+
+    def rebuild(*_changed: object) -> None:  # the watcher passes the changed paths
+        _pelican(c, CONFIG["settings_base"], CONFIG["output"], warn=True)
+
     for pattern in (f"{CONFIG['content']}/**/*", "theme/**/*", "plugins/**/*.py",
                     "plugins/**/*.po", CONFIG["settings_base"]):
         server.watch(pattern, rebuild, delay=0.5)

@@ -176,3 +176,38 @@ def test_publish_pushes_the_output_to_a_gh_pages_branch(tmp_path: Path) -> None:
                            capture_output=True, text=True, check=True).stdout.split()
     assert "index.html" in files and ".nojekyll" in files
     assert not (tmp_path / "out" / ".git").exists()
+
+
+@pytest.mark.browser
+def test_livereload_reloads_the_open_page_in_chromium(tmp_path: Path) -> None:
+    """The injected script connects despite the pages' CSP, and a change reloads the page."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from support.browser import launch_browser, watch_page
+
+    def body_text(page: object) -> str:
+        try:
+            return str(page.inner_text("body"))  # type: ignore[attr-defined]
+        except PlaywrightError:  # the page is just navigating (reloading)
+            return ""
+
+    content = copy_content(tmp_path)
+    port = free_port()
+    env = {"DISKURS_OUTPUT": str(tmp_path / "out"), "DISKURS_CONTENT": str(content)}
+    with running(["livereload"], port, env) as base, launch_browser() as browser:
+        page = browser.new_page()
+        seen = watch_page(page, base)
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        page.goto(base + "ueber/", wait_until="load")
+        deadline = time.monotonic() + 20
+        while not sockets:
+            assert time.monotonic() < deadline, "livereload.js opened no websocket"
+            page.wait_for_timeout(200)
+        source = content / "pages" / "ueber.md"
+        source.write_text(source.read_text(encoding="utf-8") + "\nNeu: Im Browser neu geladen.\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while "Im Browser neu geladen" not in body_text(page):
+            assert time.monotonic() < deadline, "the open page did not reload within 120 s"
+            page.wait_for_timeout(500)
+        assert seen["console_errors"] == [] and seen["foreign_requests"] == []
