@@ -257,12 +257,12 @@ def test(c, pytest_args=""):
         raise Exit(code=result.exited)
 
 
-@task
-def lighthouse(c):
+@task(help={"runs": "Lighthouse runs per page; the median is printed (default 1)"})
+def lighthouse(c, runs=1):
     """Build the site and print Lighthouse's performance and accessibility scores."""
     if _npm_tools_stale():
         c.run("npm ci --ignore-scripts --no-audit --no-fund", pty=False)
-    c.run(f"{PYTHON} tests/browser/lighthouse.py", pty=False)
+    c.run(f"{PYTHON} tests/browser/lighthouse.py --runs {int(runs)}", pty=False)
 
 
 ns = Collection(build, clean, serve, livereload, check, new_post, publish, test, lighthouse)

@@ -1,11 +1,13 @@
 """Print Lighthouse's performance and accessibility scores for the home page and an article.
 
-Usage: python tests/browser/lighthouse.py [--site OUTPUT_DIR] [--json]
+Usage: python tests/browser/lighthouse.py [--site OUTPUT_DIR] [--runs N] [--json]
 
 Without --site it builds the sample site (pelicanconf.py, relative URLs) into a
 temporary folder. The site is served on 127.0.0.1 (a free port) and Lighthouse 12
 from node_modules (`npm ci`) drives Debian's Chromium (CHROME_PATH). Reports are
-kept in test-artifacts/lighthouse-<page>.json.
+kept in test-artifacts/lighthouse-<page>-<run>.json. With --runs N each page is
+audited N times and the median score is printed, as Lighthouse's own guidance on
+variance recommends (a busy machine slows single runs).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 from pathlib import Path
 import subprocess
 import sys
@@ -46,7 +49,13 @@ def article_path(site: Path) -> str:
     raise SystemExit(f"no German page for {FLAGSHIP} in {site}")
 
 
-def audit(url: str, name: str) -> dict[str, int]:
+def audit(url: str, name: str, runs: int = 1) -> dict[str, int]:
+    """Each category's median score (0..100) over ``runs`` Lighthouse runs."""
+    scores = [audit_once(url, f"{name}-{run}") for run in range(1, runs + 1)]
+    return {c: int(statistics.median(s[c] for s in scores)) for c in CATEGORIES}
+
+
+def audit_once(url: str, name: str) -> dict[str, int]:
     """Run Lighthouse once; return each category's score as 0..100."""
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} missing: run `npm ci --ignore-scripts`")
@@ -63,15 +72,19 @@ def audit(url: str, name: str) -> dict[str, int]:
     return {c: round(100 * (data["categories"][c]["score"] or 0)) for c in CATEGORIES}
 
 
-def run(site: Path) -> dict[str, dict[str, int]]:
+def run(site: Path, runs: int = 1) -> dict[str, dict[str, int]]:
     """Scores for the home page and the flagship article of a built site."""
     with serve_directory(site) as base:
-        return {"home": audit(base, "home"), "article": audit(base + article_path(site), "article")}
+        return {
+            "home": audit(base, "home", runs),
+            "article": audit(base + article_path(site), "article", runs),
+        }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build the sample site)")
+    parser.add_argument("--runs", type=int, default=1, help="runs per page; the median counts")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="diskurs-lighthouse-") as tmp:
@@ -79,7 +92,7 @@ def main() -> None:
         if site is None:
             site = Path(tmp) / "output"
             build(site)
-        scores = run(site.resolve())
+        scores = run(site.resolve(), max(1, args.runs))
     if args.json:
         print(json.dumps(scores))
         return

@@ -25,7 +25,7 @@ def test_home_and_article_score_100(sample_site: BuiltSite) -> None:
             pytest.fail(reason)
         pytest.skip(reason)
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--site", str(sample_site.output), "--json"],
+        [sys.executable, str(SCRIPT), "--site", str(sample_site.output), "--runs", "3", "--json"],
         capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
