@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -113,21 +113,34 @@ class Plan:
     report: Report
 
 
-def plan_import(site: WpSite, options: Options) -> Plan:
-    """Decide every file and every count, touching nothing."""
+def plan_import(
+    site: WpSite, options: Options, existing: Mapping[str, str] | None = None
+) -> Plan:
+    """Decide every file and every count, touching nothing.
+
+    ``existing`` maps the slugs of sources already in the content folder to
+    their paths (see ``existing_slugs``): an item whose slug belongs to another
+    file gets a suffix, so its comments never land in that post's thread.
+    """
     report = Report()
     files: list[Planned] = []
     lang = _lang(options.lang if options.lang is not None else site.language)
     taken: set[str] = set()
+    others = dict(existing or {})
     for item in site.items:
         kind = item.post_type
         status = _status(item, options, report)
         if status is None:
             _orphans(item, options, report)
             continue
-        slug = _unique(
-            slug_of(item.name, plain(item.title)) or f"wp-{item.post_id}", taken
-        )
+        body = convert_body(item.content)
+        base = slug_of(item.name, plain(item.title)) or f"wp-{item.post_id}"
+        slug = _unique(base, taken, others, _KINDS[kind])
+        if slug != base and base in others:
+            report.notes.append(
+                f"{_KINDS[kind]}/{slug}: the slug {base!r} belongs to {others[base]}; "
+                f"imported as {slug!r}"
+            )
         author_name, author_id = site.authors.get(item.creator, (item.creator, ""))
         thread = plan_thread(
             slug,
@@ -148,7 +161,6 @@ def plan_import(site: WpSite, options: Options) -> Plan:
             report.counts["comments"] += len(thread.files)
         files.extend(thread.files)
 
-        body = convert_body(item.content)
         report.counts[body.markup] += 1
         if body.markup == "html":
             report.notes.append(f"{_KINDS[kind]}/{slug}: kept as HTML ({body.reason})")
@@ -228,14 +240,56 @@ def _orphans(item: WpItem, options: Options, report: Report) -> None:
         )
 
 
-def _unique(slug: str, taken: set[str]) -> str:
-    """The slug, or slug-2, slug-3 … when taken: one thread folder per item."""
+def _unique(slug: str, taken: set[str], others: Mapping[str, str], folder: str) -> str:
+    """The slug, or slug-2, slug-3 … when taken: one thread folder per item.
+
+    A slug is taken by an earlier item of this import, or by a source already
+    in the content folder under another name than ``<folder>/<slug>.*`` (under
+    that name it is this item's own earlier import, Markdown or HTML).
+    """
+
+    def blocked(candidate: str) -> bool:
+        where = others.get(candidate)
+        mine = where is None or where.rsplit(".", 1)[0] == f"{folder}/{candidate}"
+        return candidate in taken or not mine
+
     candidate, n = slug, 1
-    while candidate in taken:
+    while blocked(candidate):
         n += 1
         candidate = f"{slug}-{n}"
     taken.add(candidate)
     return candidate
+
+
+_SLUG_HEADER = re.compile(r"^slug:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_SLUG_META = re.compile(
+    r"<meta\s+name=[\"']slug[\"']\s+content=[\"']([^\"']+)", re.IGNORECASE
+)
+
+
+def existing_slugs(output: Path) -> dict[str, str]:
+    """Slugs of the posts and pages already in a content folder, with their paths.
+
+    Read the way Pelican reads them, roughly: a ``Slug:`` header or slug meta,
+    else the file name. Good enough to avoid collisions, never used to parse.
+    """
+    slugs: dict[str, str] = {}
+    for folder in _KINDS.values():
+        root = output / folder
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.suffix not in {".md", ".markdown", ".html", ".htm", ".rst"}:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            head = text.split("\n\n", 1)[0] if path.suffix != ".html" else text[:4000]
+            found = _SLUG_HEADER.search(head) or _SLUG_META.search(head)
+            slug = found.group(1) if found else path.stem
+            slugs.setdefault(slug, path.relative_to(output).as_posix())
+    return slugs
 
 
 def _lang(value: str) -> str:
@@ -276,7 +330,7 @@ def _comments_mode(item: WpItem, *, has_thread: bool) -> str:
 
 def run_import(wxr: Path, options: Options, *, dry_run: bool = False) -> Report:
     """Read, plan and (unless ``dry_run``) write; the report says what happened."""
-    plan = plan_import(read_wxr(wxr), options)
+    plan = plan_import(read_wxr(wxr), options, existing_slugs(options.output))
     for planned in plan.files:
         if dry_run:
             result = outcome(options.output, planned, overwrite=options.overwrite)

@@ -1,9 +1,10 @@
 """A site built from the imported WordPress corpus: nested threads on their pages.
 
-The corpus is imported into a temporary content folder and built with the
-project's own pelicanconf.py, theme and plugins, in a subprocess like a user's
-build. Once with the default display depth (5, as in WordPress) and once with
-10, where the whole nine-reply chain must nest element in element.
+The corpus is imported into a copy of the sample content (as a site owner
+would) and built with the project's own pelicanconf.py, theme and plugins, in
+a subprocess like a user's build, with the default display depth (5, as in
+WordPress); and imported alone and built with depth 10, where the whole
+nine-reply chain must nest element in element.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from importers import Options, run_import
 from lxml import etree
-from support.site import SHARED, BuiltSite, build_site
+from support.site import SHARED, BuiltSite, build_site, copy_content
 
 CORPUS = SHARED / "corpora" / "wordpress" / "themeunittestdata.wordpress.xml"
 CHAIN = ["904", "905", "906", "907", "910", "911", "912", "913", "914", "915"]
@@ -55,8 +56,16 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
 
 
 @pytest.fixture(scope="module")
-def site(imported: Imported, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    built = build_site(tmp_path_factory.mktemp("wp-site"), content=imported.content)
+def site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The import as a site owner runs it: into the existing content folder."""
+    tmp = tmp_path_factory.mktemp("wp-site")
+    content = copy_content(tmp)
+    report = run_import(
+        CORPUS, Options(output=content, timezone=ZoneInfo("Europe/Berlin"))
+    )
+    assert report.problems == []
+    assert not [n for n in report.notes if "belongs to" in n]  # no slug collisions
+    built = build_site(tmp, content=content)
     assert built.returncode == 0, built.log
     return built
 
@@ -205,3 +214,17 @@ def test_the_build_reports_nothing_about_the_imported_threads(site: BuiltSite) -
     # Pelican itself warns about decorative images (alt="") in the posts; the
     # comment threads must not add a single problem.
     assert not re.search(r"content/comments/", site.log), site.log
+
+
+def test_the_sample_posts_still_build_beside_the_import(site: BuiltSite) -> None:
+    checked = 0
+    for source in sorted((site.content / "posts").glob("*.md")):
+        text = source.read_text(encoding="utf-8")
+        slug = re.search(r"^Slug:\s*(\S+)", text, re.M | re.I)
+        if slug is None or re.search(
+            r"^Status:\s*(draft|hidden|skip)", text, re.M | re.I
+        ):
+            continue
+        assert list(site.output.rglob(f"{slug.group(1)}/index.html")), source.name
+        checked += 1
+    assert checked >= 1

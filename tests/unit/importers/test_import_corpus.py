@@ -257,3 +257,24 @@ def test_slug_collisions_get_a_suffix(tmp_path: Path) -> None:
         "pages/hallo-welt-2.md",
         "posts/hallo-welt.md",
     ]
+
+
+def test_a_slug_of_an_existing_post_is_not_taken_over(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    mine = content / "posts" / "mein-text.md"
+    mine.write_text("Title: Hallo\nSlug: hallo-welt\n\nMein eigener Text.\n", "utf-8")
+    wxr = tmp_path / "export.xml"
+    wxr.write_bytes(export(item(1, comments=(comment(1),))))
+    report = run_import(wxr, Options(output=content))
+    assert sorted(p for _, p in report.outcomes) == [
+        "comments/hallo-welt-2/wp-1.yaml",
+        "posts/hallo-welt-2.md",
+    ]
+    assert any("'hallo-welt' belongs to posts/mein-text.md" in n for n in report.notes)
+    assert mine.read_text("utf-8").endswith("Mein eigener Text.\n")
+    again = run_import(wxr, Options(output=content))
+    assert sorted(again.outcomes) == [
+        ("unchanged", "comments/hallo-welt-2/wp-1.yaml"),
+        ("unchanged", "posts/hallo-welt-2.md"),
+    ]
