@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("sitekit", "sitecheck", "comments", "pullquotes", "reading", "themekit", "feeds", "intake")
+PACKAGES = (
+    "sitekit", "sitecheck", "comments", "pullquotes", "reading", "themekit", "feeds", "intake",
+    "importers",
+)
 
 
 @pytest.mark.parametrize("name", PACKAGES)
