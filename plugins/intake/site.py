@@ -142,5 +142,11 @@ class SiteIndex:
                 self._read_at = now
             return self._posts
 
+    def cached(self) -> dict[str, Post] | None:
+        """The posts when the last read is still fresh (never blocks), else None."""
+        if time.monotonic() - self._read_at < self._ttl and self._posts:
+            return self._posts
+        return None
+
     def get(self, slug: str) -> Post | None:
         return self.posts().get(slug)

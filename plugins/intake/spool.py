@@ -95,36 +95,65 @@ class Spool:
     def _row(self, row: tuple[object, ...] | None) -> Entry | None:
         return Entry(*row) if row else None  # type: ignore[arg-type]
 
-    def add(self, make: Callable[[], Entry], attempts: int = 8) -> tuple[Entry, bool]:
-        """Store a new entry; on an id clash ``make`` is called again for a new id.
+    def add(self, make: Callable[[], Entry]) -> tuple[Entry, bool]:
+        """Store one new entry (see ``add_batch``); ``(entry, created)``."""
+        ((entry, created),) = self.add_batch([(make, None)])
+        assert entry is not None
+        return entry, created
 
-        With an idempotency key already known, the stored entry comes back and
-        nothing is added: ``(entry, False)``.
+    def add_batch(
+        self, requests: list[tuple[Callable[[], Entry], tuple[int, float] | None]]
+    ) -> list[tuple[Entry | None, bool]]:
+        """Store several entries in one transaction: one fsync for all (group commit).
+
+        Each request is ``(make, limit)``; ``limit = (count, since)`` refuses an
+        entry whose post already has ``count`` entries received since ``since``
+        (result ``(None, False)``). A known idempotency key gives the stored
+        entry back, ``(entry, False)``; a new entry gives ``(entry, True)``.
         """
-        for _ in range(attempts):
+        results: list[tuple[Entry | None, bool]] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for make, limit in requests:
+                    results.append(self._add_one(make, limit))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return results
+
+    def _add_one(
+        self, make: Callable[[], Entry], limit: tuple[int, float] | None
+    ) -> tuple[Entry | None, bool]:
+        for _ in range(8):
             entry = make()
-            with self._lock:
-                if entry.idem_key is not None:
-                    known = self._row(self._db.execute(
-                        f"SELECT {_COLUMNS} FROM submission WHERE idem_key = ?",  # noqa: S608
-                        (entry.idem_key,),
-                    ).fetchone())
-                    if known is not None:
-                        return known, False
-                try:
-                    self._db.execute("BEGIN IMMEDIATE")
-                    self._db.execute(
-                        "INSERT INTO submission (id, slug, branch, path, content, author, "
-                        "received, lang, return_url, idem_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (entry.id, entry.slug, entry.branch, entry.path, entry.content,
-                         entry.author, entry.received, entry.lang, entry.return_url,
-                         entry.idem_key),
-                    )
-                    self._db.execute("COMMIT")
-                except sqlite3.IntegrityError:
-                    self._db.execute("ROLLBACK")
-                    continue
-                return entry, True
+            if entry.idem_key is not None:
+                known = self._row(self._db.execute(
+                    f"SELECT {_COLUMNS} FROM submission WHERE idem_key = ?",  # noqa: S608
+                    (entry.idem_key,),
+                ).fetchone())
+                if known is not None:
+                    return known, False
+            if limit is not None:
+                count, since = limit
+                (recent,) = self._db.execute(
+                    "SELECT COUNT(*) FROM submission WHERE slug = ? AND received >= ?",
+                    (entry.slug, since),
+                ).fetchone()
+                if recent >= count:
+                    return None, False
+            try:
+                self._db.execute(
+                    "INSERT INTO submission (id, slug, branch, path, content, author, "
+                    "received, lang, return_url, idem_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (entry.id, entry.slug, entry.branch, entry.path, entry.content,
+                     entry.author, entry.received, entry.lang, entry.return_url,
+                     entry.idem_key),
+                )
+            except sqlite3.IntegrityError:
+                continue  # the id was taken in the same second: draw another suffix
+            return entry, True
         raise RuntimeError("could not find a free comment id")
 
     def get(self, entry_id: str) -> Entry | None:

@@ -125,3 +125,77 @@ def form(**fields: str) -> dict[str, str]:
     }
     data.update(fields)
     return {k: v for k, v in data.items() if v != ""}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the service binds it right after)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_service(
+    repo: Path, spool: Path, port: int, *extra: str, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``comment-intake`` in a child process on 127.0.0.1 (stop it with .kill())."""
+    import sys
+
+    cmd = [sys.executable, "-m", "intake.cli", "--repo", str(repo), "--remote", "origin",
+           "--host", "127.0.0.1", "--port", str(port), "--spool", str(spool),
+           "--log-level", "warning", *extra]
+    out = log.open("ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(base: str, timeout: float = 30.0) -> dict:
+    """Poll /health until the service answers; its JSON."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer = httpx.get(base + "/health", timeout=2)
+            if answer.status_code == 200:
+                return answer.json()
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{base} did not start")
+        time.sleep(0.1)
+
+
+class LoopbackClient:
+    """A keep-alive HTTP/1.1 connection for one load-generating thread.
+
+    Plain ``http.client``: on two cores an asyncio HTTP client spends more CPU
+    than the service it measures.
+    """
+
+    def __init__(self, port: int, timeout: float = 10.0) -> None:
+        self.port = port
+        self.timeout = timeout
+        self._conn: object | None = None
+
+    def post_json(self, path: str, payload: dict, headers: dict[str, str] | None = None
+                  ) -> tuple[int, dict]:
+        """POST JSON; (status, JSON answer). Raises OSError when the service is down."""
+        import http.client
+        import json
+
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        conn = self._conn
+        try:
+            conn.request("POST", path, body=json.dumps(payload).encode(),  # type: ignore[attr-defined]
+                         headers={"Content-Type": "application/json", **(headers or {})})
+            answer = conn.getresponse()  # type: ignore[attr-defined]
+            data = answer.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()  # type: ignore[attr-defined]
+            self._conn = None
+            raise OSError(str(exc)) from exc
+        return answer.status, json.loads(data) if data else {}
