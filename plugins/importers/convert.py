@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import markdown
 from bs4 import BeautifulSoup, Tag
@@ -94,6 +95,36 @@ class Body:
     text: str
     reason: str = ""  # why the HTML was kept
     shortcodes: tuple[str, ...] = ()  # WordPress shortcodes left in the text
+    media: tuple[Media, ...] = ()  # images and embeds, for the report
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An image or embed of a body: where it loads from, and its alt text."""
+
+    tag: str  # img, iframe, video, audio, source, embed, object
+    src: str
+    alt: str | None  # None where the tag has no alt attribute at all
+
+    @property
+    def host(self) -> str:
+        """The other host this loads from, or '' for a relative address."""
+        parts = urlsplit(self.src)
+        return parts.hostname or "" if parts.scheme in {"http", "https", ""} else ""
+
+
+def media_in(source: str) -> tuple[Media, ...]:
+    """Everything in the HTML that a browser would load: the site's own or not."""
+    soup = BeautifulSoup(source, "html.parser")
+    out = []
+    for el in soup.find_all(
+        ["img", "iframe", "video", "audio", "source", "embed", "object"]
+    ):
+        src = el.get("src") or el.get("data") or ""
+        if src:
+            alt = el.get("alt")
+            out.append(Media(el.name, str(src), None if alt is None else str(alt)))
+    return tuple(out)
 
 
 class _Converter(MarkdownConverter):
@@ -176,14 +207,15 @@ def convert_body(raw: str) -> Body:
     found = shortcodes_in(prepared)
     if not prepared.strip():
         return Body("markdown", "", shortcodes=found)
+    media = media_in(prepared)
     reason = unsupported(prepared)
     if not reason:
         for escape_misc in (False, True):
             text = _markdownify(prepared, escape_misc=escape_misc)
             reason = differs(prepared, render(text))
             if not reason:
-                return Body("markdown", text, shortcodes=found)
-    return Body("html", prepared + "\n", reason=reason, shortcodes=found)
+                return Body("markdown", text, shortcodes=found, media=media)
+    return Body("html", prepared + "\n", reason=reason, shortcodes=found, media=media)
 
 
 def render(text: str) -> str:

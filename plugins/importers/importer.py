@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sitekit.problems import Problem
 
-from .convert import convert_body
+from .convert import Media, convert_body
 from .threads import ThreadOptions, comment_id, plan_thread, skip_reason
 from .wordpress import WpItem, WpSite, plain, read_wxr, slug_of
 from .writer import (
@@ -62,6 +62,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (outcome, path)
+    remote_hosts: Counter[str] = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
         """The human summary, one fact a line."""
@@ -92,6 +93,13 @@ class Report:
                 or "none"
             ),
         ]
+        if self.remote_hosts:
+            # Built pages should make no request to another host: say which.
+            hosts = ", ".join(f"{h} ({n})" for h, n in self.remote_hosts.most_common())
+            out.append(
+                f"images and embeds loading from other hosts: {c['remote media']} "
+                f"({hosts}); copy the files into content/images and change the links"
+            )
         written = Counter(o for o, _ in self.outcomes)
         out.append(
             "files: "
@@ -162,6 +170,7 @@ def plan_import(
         files.extend(thread.files)
 
         report.counts[body.markup] += 1
+        _count_media(body.media, f"{_KINDS[kind]}/{slug}", report)
         if body.markup == "html":
             report.notes.append(f"{_KINDS[kind]}/{slug}: kept as HTML ({body.reason})")
         if body.shortcodes:
@@ -201,6 +210,20 @@ def plan_import(
             )
         )
     return Plan(tuple(files), report)
+
+
+def _count_media(media: Iterable[Media], where: str, report: Report) -> None:
+    """Images and embeds that load from another host, and images without alt text."""
+    for m in media:
+        if m.host:
+            report.counts["remote media"] += 1
+            report.remote_hosts[m.host] += 1
+    no_alt = sum(1 for m in media if m.tag == "img" and not (m.alt or "").strip())
+    if no_alt:
+        report.notes.append(
+            f"{where}: {no_alt} image(s) without alt text (invoke check lists them; "
+            "add a description, or leave alt empty only for decoration)"
+        )
 
 
 def _status(item: WpItem, options: Options, report: Report) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
-from importers.convert import convert_body, differs, render
+from importers.convert import Media, convert_body, differs, media_in, render
 from importers.wpautop import prepare, shortcodes_in
 
 
@@ -64,3 +64,17 @@ def test_shortcodes_left_in_the_text_are_named() -> None:
 def test_empty_body_is_empty_markdown() -> None:
     body = convert_body("")
     assert body.markup == "markdown" and body.text == ""
+
+
+def test_media_knows_its_host_and_alt() -> None:
+    found = media_in(
+        '<img src="https://a.example/x.png" alt="X"><img src="y.png">'
+        '<video src="//b.example/v.mp4"></video><object data="data:,x"></object>'
+    )
+    assert found == (
+        Media("img", "https://a.example/x.png", "X"),
+        Media("img", "y.png", None),
+        Media("video", "//b.example/v.mp4", None),
+        Media("object", "data:,x", None),
+    )
+    assert [m.host for m in found] == ["a.example", "", "b.example", ""]

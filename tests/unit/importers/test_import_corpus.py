@@ -278,3 +278,24 @@ def test_a_slug_of_an_existing_post_is_not_taken_over(tmp_path: Path) -> None:
         ("unchanged", "comments/hallo-welt-2/wp-1.yaml"),
         ("unchanged", "posts/hallo-welt-2.md"),
     ]
+
+
+def test_images_from_other_hosts_and_missing_alt_text_are_reported(
+    tmp_path: Path,
+) -> None:
+    body = (
+        '<img src="https://cdn.example.net/a.jpg" alt="Hafen">\n\n'
+        '<img src="//cdn.example.net/b.jpg" alt="">\n\n'
+        '<img src="/wp-content/uploads/c.jpg">\n\n'
+        '<iframe src="https://video.example.org/embed/1"></iframe>'
+    )
+    wxr = tmp_path / "export.xml"
+    wxr.write_bytes(export(item(1, content=body)))
+    report = run_import(wxr, Options(output=tmp_path / "c"))
+    assert report.counts["remote media"] == 3
+    assert report.remote_hosts == {"cdn.example.net": 2, "video.example.org": 1}
+    assert "posts/hallo-welt: 2 image(s) without alt text" in " ".join(report.notes)
+    assert any(
+        "other hosts: 3 (cdn.example.net (2), video.example.org (1))" in line
+        for line in report.lines()
+    )
