@@ -111,6 +111,10 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
             rel = head.url_of_output(str(ctx.get("output_file") or ""))
         return head.absolute_url(siteurl, rel)
 
+    # Pelican's environment does not autoescape; every template of this theme
+    # relies on it (titles, names and other plain fields are text, not HTML).
+    # Post HTML arrives as Markup (focusable_code) or is marked |safe.
+    env.autoescape = True
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
     env.filters.update(

@@ -433,3 +433,31 @@ def test_pagination_and_intake_origin(tmp_path: Path) -> None:
         a.get_text(strip=True) for a in site.page("archiv/").select(".post-list a")
     ]
     assert sorted(titles) == sorted(archive) and len(titles) == 4
+
+
+def test_titles_and_names_are_text_not_markup(tmp_path: Path) -> None:
+    """Pelican's Jinja does not autoescape; the theme turns it on for every template."""
+    from support.site import build_site, copy_content
+
+    content = copy_content(tmp_path)
+    title = "Angriff <script>alert(1)</script> & <b>Co</b>"
+    (content / "posts" / "angriff.md").write_text(
+        f"Title: {title}\nDate: 2024-11-01 10:00\nAuthor: Eve <img src=x onerror=alert(1)>\n"
+        "Category: Werkstatt\nTags: <i>kursiv</i>\nSlug: angriff\n"
+        "Summary: Kurz.\n\nText.\n",
+        encoding="utf-8",
+    )
+    site = build_site(tmp_path, content=content)
+    assert site.returncode == 0, site.log
+    for page in ("2024/angriff/", "", "archiv/", "kategorie/werkstatt/"):
+        soup = site.page(page)
+        assert all(s.get("src") or s.get("type") for s in soup.find_all("script")), page
+        assert soup.find("img", src="x") is None and soup.find("b") is None, page
+        assert soup.find("i") is None, page
+    post = site.page("2024/angriff/")
+    assert post.h1.get_text() == title
+    assert post.title.get_text().startswith(title)
+    assert post.find("meta", property="og:title")["content"] == title
+    [data] = jsonld(post)
+    assert data["headline"] == title
+    assert "Eve <img" in post.select_one(".post-author").get_text()
