@@ -9,16 +9,16 @@ a worker thread, so one slow request never stalls the others.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import logging
+import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import hashlib
-import hmac
-import logging
 from pathlib import Path
-import re
-import time
 from typing import Any
 
 import anyio
@@ -30,7 +30,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from .config import IntakeSettings, origin_of
@@ -39,8 +45,16 @@ from .pages import Pages, pick_language
 from .site import SiteIndex
 from .spool import Entry, Spool
 from .submission import (
-    BadRequest, Draft, FieldError, branch_name, check_fields, file_path, new_id,
-    parse_form, parse_json, render_yaml,
+    BadRequest,
+    Draft,
+    FieldError,
+    branch_name,
+    check_fields,
+    file_path,
+    new_id,
+    parse_form,
+    parse_json,
+    render_yaml,
 )
 from .worker import Worker
 
@@ -70,8 +84,11 @@ class GroupCommit:
 
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
-        self._pending: list[tuple[Any, Limit, asyncio.Future[tuple[Entry | None, bool]]]] = []
+        self._pending: list[
+            tuple[Any, Limit, asyncio.Future[tuple[Entry | None, bool]]]
+        ] = []
         self._running = False
+        self._task: asyncio.Task[None] | None = None
 
     async def add(self, make: Any, limit: Limit) -> tuple[Entry | None, bool]:
         loop = asyncio.get_running_loop()
@@ -79,7 +96,8 @@ class GroupCommit:
         self._pending.append((make, limit, future))
         if not self._running:
             self._running = True
-            loop.create_task(self._flush())
+            # Keep a reference: the loop holds tasks only weakly.
+            self._task = loop.create_task(self._flush())
         return await asyncio.shield(future)
 
     async def _flush(self) -> None:
@@ -90,7 +108,9 @@ class GroupCommit:
                     results = await anyio.to_thread.run_sync(
                         self.spool.add_batch, [(m, lim) for m, lim, _ in batch]
                     )
-                except Exception as exc:  # every waiter hears of it; none is acknowledged
+                except (
+                    Exception
+                ) as exc:  # every waiter hears of it; none is acknowledged
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(exc)
@@ -117,7 +137,9 @@ class Service:
     commits: GroupCommit
 
     def token(self, entry_id: str) -> str:
-        return hmac.new(self.key, f"receipt:{entry_id}".encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(
+            self.key, f"receipt:{entry_id}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
 
     def origins(self, request: Request) -> frozenset[str]:
         own = origin_of(f"{request.url.scheme}://{request.url.netloc}/")
@@ -171,7 +193,9 @@ async def read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _security_headers(response: Response, form_origins: frozenset[str] = frozenset()) -> Response:
+def _security_headers(
+    response: Response, form_origins: frozenset[str] = frozenset()
+) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
@@ -185,7 +209,7 @@ def _security_headers(response: Response, form_origins: frozenset[str] = frozens
 
 
 def create_app(settings: IntakeSettings) -> Starlette:
-    """Build the service over a spool and a site working tree (nothing runs at import)."""
+    """Build the service over a spool and a site working tree (nothing at import)."""
     spool = Spool(settings.spool)
     key = settings.secret.encode() if settings.secret else spool.secret()
     service = Service(
@@ -200,7 +224,9 @@ def create_app(settings: IntakeSettings) -> Starlette:
         pages=Pages(settings.repo, settings.lang),
         worker=Worker(settings, spool),
         per_address=RateLimiter(settings.rate_address),
-        pow=ProofOfWork(key, max_number=settings.pow_max_number, used=spool.use_challenge),
+        pow=ProofOfWork(
+            key, max_number=settings.pow_max_number, used=spool.use_challenge
+        ),
         key=key,
         commits=GroupCommit(spool),
     )
@@ -218,7 +244,10 @@ def create_app(settings: IntakeSettings) -> Starlette:
             response: Response = JSONResponse(body, status_code=status, headers=headers)
         else:
             html = service.pages.rejected(
-                lang, errors=errors, fields=fields, action=request.url.path,
+                lang,
+                errors=errors,
+                fields=fields,
+                action=request.url.path,
                 return_url=service.safe_return((fields or {}).get("return"), request),
                 css_url=request.url_for("css").path,
             )
@@ -226,23 +255,40 @@ def create_app(settings: IntakeSettings) -> Starlette:
         return _security_headers(response, service.origins(request))
 
     async def post_comment(request: Request) -> Response:
-        default_lang = pick_language(None, request.headers.get("accept-language"), settings.lang)
+        default_lang = pick_language(
+            None, request.headers.get("accept-language"), settings.lang
+        )
         origin = request.headers.get("origin")
-        if not origin_allowed(origin, request.headers.get("referer"), service.origins(request)):
+        if not origin_allowed(
+            origin, request.headers.get("referer"), service.origins(request)
+        ):
             logger.info("Refused a comment from origin %r", (origin or "")[:100])
-            error = FieldError("origin", "Comments can only be sent from the site's own pages.")
+            error = FieldError(
+                "origin", "Comments can only be sent from the site's own pages."
+            )
             return reject(request, 403, [error], None, default_lang)
         wait = service.per_address.hit(
             address_key(client_address(request, settings.trust_proxy))
         )
         if wait:
-            error = FieldError("rate", "Too many comments in a short time. Please wait a few "
-                                       "minutes and send again.")
-            return reject(request, 429, [error], None, default_lang,
-                          {"Retry-After": str(int(wait) + 1)})
+            error = FieldError(
+                "rate",
+                "Too many comments in a short time. Please wait a few "
+                "minutes and send again.",
+            )
+            return reject(
+                request,
+                429,
+                [error],
+                None,
+                default_lang,
+                {"Retry-After": str(int(wait) + 1)},
+            )
         try:
             data = await read_capped(request, settings.max_request_bytes)
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            ctype = (
+                request.headers.get("content-type", "").split(";")[0].strip().lower()
+            )
             if ctype == "application/json":
                 fields = parse_json(data)
             elif ctype == "application/x-www-form-urlencoded":
@@ -255,22 +301,32 @@ def create_app(settings: IntakeSettings) -> Starlette:
             return reject(request, 413, [error], None, default_lang)
         except BadRequest as exc:
             logger.info("Refused a malformed comment request: %s", exc)
-            error = FieldError("request", "The request could not be read. Please send the "
-                                          "form again.")
+            error = FieldError(
+                "request", "The request could not be read. Please send the form again."
+            )
             return reject(request, 400, [error], None, default_lang)
-        lang = pick_language(fields.get("lang"), request.headers.get("accept-language"),
-                             settings.lang)
+        lang = pick_language(
+            fields.get("lang"), request.headers.get("accept-language"), settings.lang
+        )
         if fields.get("homepage"):
-            error = FieldError("homepage", "This looks like an automatic submission: the "
-                                           "field that must stay empty was filled in.")
+            error = FieldError(
+                "homepage",
+                "This looks like an automatic submission: the "
+                "field that must stay empty was filled in.",
+            )
             return reject(request, 400, [error], None, lang)
         if settings.pow and not await anyio.to_thread.run_sync(
             service.pow.verify, fields.get("altcha", "")
         ):
-            error = FieldError("altcha", "The anti-spam check is missing or has expired. "
-                                         "Please send the comment again.")
+            error = FieldError(
+                "altcha",
+                "The anti-spam check is missing or has expired. "
+                "Please send the comment again.",
+            )
             return reject(request, 400, [error], fields, lang)
-        posts = service.index.cached() or await anyio.to_thread.run_sync(service.index.posts)
+        posts = service.index.cached() or await anyio.to_thread.run_sync(
+            service.index.posts
+        )
         draft, errors = check_fields(
             fields, posts, zone=settings.zone, max_links=settings.max_links
         )
@@ -278,8 +334,9 @@ def create_app(settings: IntakeSettings) -> Starlette:
             return reject(request, 422, errors, fields, lang)
         idem = request.headers.get("idempotency-key")
         if idem is not None and not _IDEM_KEY.fullmatch(idem):
-            error = FieldError("request", "The request could not be read. Please send the "
-                                          "form again.")
+            error = FieldError(
+                "request", "The request could not be read. Please send the form again."
+            )
             return reject(request, 400, [error], fields, lang)
         rate = settings.rate_post
         limit = (rate.count, time.time() - rate.seconds) if rate.count else None
@@ -287,10 +344,19 @@ def create_app(settings: IntakeSettings) -> Starlette:
             _entry_maker(settings, draft, lang, idem), limit
         )
         if entry is None:
-            error = FieldError("rate", "This post has received many comments just now. "
-                                       "Please try again later.")
-            return reject(request, 429, [error], fields, lang,
-                          {"Retry-After": str(int(rate.seconds))})
+            error = FieldError(
+                "rate",
+                "This post has received many comments just now. "
+                "Please try again later.",
+            )
+            return reject(
+                request,
+                429,
+                [error],
+                fields,
+                lang,
+                {"Retry-After": str(int(rate.seconds))},
+            )
         if created:
             logger.info("Accepted comment %s on %s", entry.id, entry.slug)
         receipt = request.url_for("receipt", entry_id=entry.id).include_query_params(
@@ -298,7 +364,8 @@ def create_app(settings: IntakeSettings) -> Starlette:
         )
         if wants_json(request):
             response: Response = JSONResponse(
-                {"id": entry.id, "branch": entry.branch}, status_code=202,
+                {"id": entry.id, "branch": entry.branch},
+                status_code=202,
                 headers={"Location": str(receipt)},
             )
         else:
@@ -308,13 +375,17 @@ def create_app(settings: IntakeSettings) -> Starlette:
     async def receipt(request: Request) -> Response:
         entry_id = request.path_params["entry_id"]
         token = request.query_params.get("t", "")
-        lang = pick_language(None, request.headers.get("accept-language"), settings.lang)
+        lang = pick_language(
+            None, request.headers.get("accept-language"), settings.lang
+        )
         entry = None
         if hmac.compare_digest(token, service.token(entry_id)):
             entry = await anyio.to_thread.run_sync(service.spool.get, entry_id)
         if entry is None:
             return _security_headers(
-                HTMLResponse(service.pages.gettext(lang, "No such receipt."), status_code=404)
+                HTMLResponse(
+                    service.pages.gettext(lang, "No such receipt."), status_code=404
+                )
             )
         lang = pick_language(entry.lang, None, settings.lang)
         comment = _read_entry(entry, settings)
@@ -324,9 +395,12 @@ def create_app(settings: IntakeSettings) -> Starlette:
         posts = await anyio.to_thread.run_sync(service.index.posts)
         post = posts.get(entry.slug)
         html = service.pages.receipt(
-            lang, entry_id=entry.id,
-            comment=comment or {"author": "", "body": "", "website": None, "parent": None},
-            post_title=post.title_in(lang) if post else entry.slug, preview_html=preview,
+            lang,
+            entry_id=entry.id,
+            comment=comment
+            or {"author": "", "body": "", "website": None, "parent": None},
+            post_title=post.title_in(lang) if post else entry.slug,
+            preview_html=preview,
             return_url=service.safe_return(entry.return_url, request),
             css_url=request.url_for("css").path,
         )
@@ -342,7 +416,9 @@ def create_app(settings: IntakeSettings) -> Starlette:
         return _security_headers(JSONResponse({"ok": True, **stats}))
 
     async def css(request: Request) -> Response:
-        return FileResponse(STATIC / "intake.css", headers={"Cache-Control": "max-age=3600"})
+        return FileResponse(
+            STATIC / "intake.css", headers={"Cache-Control": "max-age=3600"}
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -360,7 +436,12 @@ def create_app(settings: IntakeSettings) -> Starlette:
     app = Starlette(
         routes=[
             Route("/comments", post_comment, methods=["POST"], name="post_comment"),
-            Route("/comments/{entry_id:str}/receipt", receipt, methods=["GET"], name="receipt"),
+            Route(
+                "/comments/{entry_id:str}/receipt",
+                receipt,
+                methods=["GET"],
+                name="receipt",
+            ),
             Route("/challenge", challenge, methods=["GET"], name="challenge"),
             Route("/health", health, methods=["GET"], name="health"),
             Route("/static/intake.css", css, methods=["GET"], name="css"),
@@ -381,7 +462,9 @@ def create_app(settings: IntakeSettings) -> Starlette:
     return app
 
 
-def _entry_maker(settings: IntakeSettings, draft: Draft, lang: str, idem: str | None) -> Any:
+def _entry_maker(
+    settings: IntakeSettings, draft: Draft, lang: str, idem: str | None
+) -> Any:
     received = datetime.now(UTC)
     root = f"{settings.content_path}/{settings.comments_path}"
     content = render_yaml(draft, received, settings.zone)
@@ -389,9 +472,15 @@ def _entry_maker(settings: IntakeSettings, draft: Draft, lang: str, idem: str | 
     def make() -> Entry:
         entry_id = new_id(received)
         return Entry(
-            id=entry_id, slug=draft.slug, branch=branch_name(draft.slug, entry_id),
-            path=file_path(root, draft.slug, entry_id), content=content, author=draft.author,
-            received=received.timestamp(), lang=lang, return_url=draft.return_url,
+            id=entry_id,
+            slug=draft.slug,
+            branch=branch_name(draft.slug, entry_id),
+            path=file_path(root, draft.slug, entry_id),
+            content=content,
+            author=draft.author,
+            received=received.timestamp(),
+            lang=lang,
+            return_url=draft.return_url,
             idem_key=idem,
         )
 
@@ -409,23 +498,35 @@ def _read_entry(entry: Entry, settings: IntakeSettings) -> dict[str, str | None]
     if not isinstance(root, YamlMap):
         return None
     comment, _ = check_comment(
-        root, path=entry.path, timezone=settings.zone, default_id=entry.id, allow_role=False
+        root,
+        path=entry.path,
+        timezone=settings.zone,
+        default_id=entry.id,
+        allow_role=False,
     )
     if not isinstance(comment, Comment):
         return None
-    return {"author": comment.author, "body": comment.body, "website": comment.website,
-            "parent": comment.parent}
+    return {
+        "author": comment.author,
+        "body": comment.body,
+        "website": comment.website,
+        "parent": comment.parent,
+    }
 
 
 async def _preview(body: str) -> str | None:
     """Render in a thread with a time limit; the plain text is shown past it."""
     with anyio.move_on_after(PREVIEW_TIMEOUT):
-        return await anyio.to_thread.run_sync(render_markdown, body, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(
+            render_markdown, body, abandon_on_cancel=True
+        )
     return None
 
 
 async def _forget_old_text(spool: Spool, stop: anyio.Event) -> None:
     while not stop.is_set():
-        await anyio.to_thread.run_sync(spool.forget_text, time.time() - KEEP_TEXT_SECONDS)
+        await anyio.to_thread.run_sync(
+            spool.forget_text, time.time() - KEEP_TEXT_SECONDS
+        )
         with anyio.move_on_after(3600):
             await stop.wait()

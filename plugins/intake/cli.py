@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from pathlib import Path
 import sys
+from pathlib import Path
 
 from .config import RateLimit, SettingsError, from_mapping, load_settings_file
 
@@ -20,31 +20,60 @@ def parser() -> argparse.ArgumentParser:
         prog="comment-intake",
         description="Accept reader comments and push each as a branch for moderation.",
     )
-    p.add_argument("--repo", type=Path, default=Path("."),
-                   help="the site's git working tree (posts are read here)")
+    p.add_argument(
+        "--repo",
+        type=Path,
+        default=Path("."),
+        help="the site's git working tree (posts are read here)",
+    )
     p.add_argument("--remote", default="origin", help="remote name of --repo, or a URL")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
-    p.add_argument("--spool", type=Path, default=None,
-                   help="SQLite spool file (default: <repo>/.intake/spool.sqlite3)")
-    p.add_argument("--settings", type=Path, default=None,
-                   help="settings file (default: <repo>/pelicanconf.py if present)")
-    p.add_argument("--allow-origin", action="append", default=[],
-                   help="another origin that may post (repeatable)")
+    p.add_argument(
+        "--spool",
+        type=Path,
+        default=None,
+        help="SQLite spool file (default: <repo>/.intake/spool.sqlite3)",
+    )
+    p.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        help="settings file (default: <repo>/pelicanconf.py if present)",
+    )
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        help="another origin that may post (repeatable)",
+    )
     p.add_argument("--site-url", default=None, help="override SITEURL")
-    p.add_argument("--rate-address", default=None, help="COUNT/SECONDS per address, 0/1 = off")
-    p.add_argument("--rate-post", default=None, help="COUNT/SECONDS per post, 0/1 = off")
-    p.add_argument("--pow", action=argparse.BooleanOptionalAction, default=None,
-                   help="require the proof-of-work check")
-    p.add_argument("--no-worker", action="store_true",
-                   help="only accept; do not create or push branches")
+    p.add_argument(
+        "--rate-address", default=None, help="COUNT/SECONDS per address, 0/1 = off"
+    )
+    p.add_argument(
+        "--rate-post", default=None, help="COUNT/SECONDS per post, 0/1 = off"
+    )
+    p.add_argument(
+        "--pow",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="require the proof-of-work check",
+    )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only accept; do not create or push branches",
+    )
     p.add_argument("--log-level", default="info")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     repo = args.repo.resolve()
     settings_file = args.settings or repo / "pelicanconf.py"
     values: dict[str, object] = {}
@@ -60,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.site_url is not None:
             changes["site_url"] = args.site_url
         if args.rate_address:
-            changes["rate_address"] = RateLimit.parse("--rate-address", args.rate_address)
+            changes["rate_address"] = RateLimit.parse(
+                "--rate-address", args.rate_address
+            )
         if args.rate_post:
             changes["rate_post"] = RateLimit.parse("--rate-post", args.rate_post)
         if args.pow is not None:
@@ -71,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             changes["secret"] = os.environ["INTAKE_SECRET"]
         settings = settings.with_overrides(**changes)
     except SettingsError as exc:
-        print(f"comment-intake: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"comment-intake: {exc}", file=sys.stderr)
         return 2
 
     import uvicorn
@@ -79,8 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     from .app import create_app
 
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
-                proxy_headers=settings.trust_proxy, server_header=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        proxy_headers=settings.trust_proxy,
+        server_header=False,
+    )
     return 0
 
 

@@ -7,10 +7,10 @@ the form the site shows and the service that answers it agree on one source.
 
 from __future__ import annotations
 
+import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-import runpy
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -71,7 +71,9 @@ class IntakeSettings:
     push_options: tuple[str, ...] = ()  # e.g. GitLab's merge_request.create
     committer: str = "Diskurs intake"
     committer_email: str = "intake@localhost"
-    secret: str = ""  # HMAC key for receipts and challenges; random per spool when empty
+    secret: str = (
+        ""  # HMAC key for receipts and challenges; random per spool when empty
+    )
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
     worker: bool = True  # run the git worker inside the app
     worker_batch: int = 200
@@ -115,7 +117,10 @@ _KEYS: dict[str, tuple[str, Any]] = {
     "DEFAULT_LANG": ("lang", str),
     "TIMEZONE": ("timezone", str),
     "COMMENTS_PATH": ("comments_path", str),
-    "COMMENTS_CLOSE_AFTER_DAYS": ("close_after_days", lambda v: None if v is None else int(v)),
+    "COMMENTS_CLOSE_AFTER_DAYS": (
+        "close_after_days",
+        lambda v: None if v is None else int(v),
+    ),
     "INTAKE_ALLOWED_ORIGINS": ("allowed_origins", tuple),
     "INTAKE_BASE_BRANCH": ("base_branch", str),
     "INTAKE_MAX_REQUEST_BYTES": ("max_request_bytes", int),
@@ -167,7 +172,9 @@ def check(settings: IntakeSettings) -> None:
             f"INTAKE_MAX_REQUEST_BYTES = {settings.max_request_bytes}: at least 1024 needed"
         )
     if settings.max_links < 0:
-        raise SettingsError(f"INTAKE_MAX_LINKS = {settings.max_links}: must be 0 or more")
+        raise SettingsError(
+            f"INTAKE_MAX_LINKS = {settings.max_links}: must be 0 or more"
+        )
     for origin in settings.allowed_origins:
         if not origin_of(origin):
             raise SettingsError(
@@ -176,4 +183,6 @@ def check(settings: IntakeSettings) -> None:
     try:
         ZoneInfo(settings.timezone)
     except (KeyError, ValueError) as exc:
-        raise SettingsError(f"TIMEZONE = {settings.timezone!r} is not a known zone") from exc
+        raise SettingsError(
+            f"TIMEZONE = {settings.timezone!r} is not a known zone"
+        ) from exc

@@ -9,13 +9,13 @@ worker.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 import os
-from pathlib import Path
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 #: A git that waits for a terminal or an editor would hang a service.
 _ENV = {
@@ -57,22 +57,28 @@ class Git:
     def run(
         self,
         *args: str,
-        input: str | bytes | None = None,  # noqa: A002
+        input: str | bytes | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         data = input.encode("utf-8") if isinstance(input, str) else input
         try:
             proc = subprocess.run(
-                ["git", *args], cwd=self.path, input=data, capture_output=True,
-                timeout=self.timeout, env={**os.environ, **_ENV, **(env or {})},
+                ["git", *args],
+                cwd=self.path,
+                input=data,
+                capture_output=True,
+                timeout=self.timeout,
+                env={**os.environ, **_ENV, **(env or {})},
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GitError(f"git {' '.join(args[:3])}: {exc}") from exc
         result = subprocess.CompletedProcess(
-            proc.args, proc.returncode,
-            proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
+            proc.args,
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
         )
         if check and proc.returncode != 0:
             raise GitError(
@@ -106,27 +112,41 @@ class Git:
         return url
 
     def fetch_ref(self, source: str, ref: str, into: str) -> str | None:
-        """Fetch one ref from ``source`` into ``into``; its commit, or None where absent."""
+        """Fetch ``ref`` from ``source`` into ``into``; its commit, or None if absent."""
         result = self.run(
-            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", source,
-            f"+{ref}:{into}", check=False,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            source,
+            f"+{ref}:{into}",
+            check=False,
         )
         if result.returncode != 0:
             return None
         return self.rev(into)
 
     def rev(self, ref: str) -> str | None:
-        result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        result = self.run(
+            "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False
+        )
         return result.stdout.strip() or None
 
     def branches(self, prefix: str = "comments/") -> dict[str, str]:
         """Local branches under ``prefix`` with their commits."""
-        text = self.out("for-each-ref", "--format=%(refname:strip=2) %(objectname)",
-                        f"refs/heads/{prefix}")
+        text = self.out(
+            "for-each-ref",
+            "--format=%(refname:strip=2) %(objectname)",
+            f"refs/heads/{prefix}",
+        )
         return dict(line.split(" ", 1) for line in text.splitlines() if line)
 
     def create_branches(
-        self, branches: Sequence[NewBranch], base: str | None, committer: str, email: str
+        self,
+        branches: Sequence[NewBranch],
+        base: str | None,
+        committer: str,
+        email: str,
     ) -> None:
         """Create every branch in one ``git fast-import`` run.
 
@@ -154,7 +174,7 @@ class Git:
     def push(
         self, url: str, branches: Iterable[str], options: Sequence[str] = ()
     ) -> PushResult:
-        """Push branches in one ``git push``; per-branch results from ``--porcelain``."""
+        """Push branches in one ``git push``; per-branch results via ``--porcelain``."""
         names = list(branches)
         if not names:
             return PushResult(frozenset(), {})
@@ -191,16 +211,20 @@ class Git:
         result = self.run("show", f"{commit}:{path}", check=False)
         return result.stdout if result.returncode == 0 else None
 
-    # --- the moderator's side ----------------------------------------------------------
+    # --- the moderator's side ---------------------------------------------------
 
     def remote_branches(self, remote: str, prefix: str = "comments/") -> dict[str, str]:
         """Branches under ``prefix`` on a remote (as last fetched), with commits."""
         text = self.out(
-            "for-each-ref", "--format=%(refname) %(objectname)",
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
             f"refs/remotes/{remote}/{prefix}",
         )
         start = len(f"refs/remotes/{remote}/")
-        return {ref[start:]: sha for ref, sha in (ln.split(" ", 1) for ln in text.splitlines() if ln)}
+        return {
+            ref[start:]: sha
+            for ref, sha in (ln.split(" ", 1) for ln in text.splitlines() if ln)
+        }
 
     def fetch(self, remote: str) -> None:
         self.run("fetch", "--quiet", "--prune", "--no-tags", remote)
@@ -243,7 +267,7 @@ class Git:
 
 
 class TempWorktree:
-    """``git worktree add`` in a temporary folder: merges never touch the user's tree."""
+    """``git worktree add`` in a temporary folder: merges never touch your tree."""
 
     def __init__(self, repo: Git, rev: str) -> None:
         self.repo = repo
@@ -252,7 +276,9 @@ class TempWorktree:
         self.git = Git(self._tmp / "tree", timeout=repo.timeout)
 
     def __enter__(self) -> Git:
-        self.repo.run("worktree", "add", "--quiet", "--detach", str(self.git.path), self.rev)
+        self.repo.run(
+            "worktree", "add", "--quiet", "--detach", str(self.git.path), self.rev
+        )
         return self.git
 
     def __exit__(self, *exc: object) -> None:

@@ -8,9 +8,6 @@ build one with their own clock and limits.
 from __future__ import annotations
 
 import base64
-from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass
 import hashlib
 import hmac
 import ipaddress
@@ -18,11 +15,16 @@ import json
 import secrets
 import threading
 import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .config import RateLimit, origin_of
 
 
-def origin_allowed(origin: str | None, referer: str | None, allowed: frozenset[str]) -> bool:
+def origin_allowed(
+    origin: str | None, referer: str | None, allowed: frozenset[str]
+) -> bool:
     """A browser post must come from an allowed origin; other clients send none.
 
     Browsers send ``Origin`` with every POST; where only ``Referer`` is there its
@@ -93,8 +95,11 @@ class Challenge:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "algorithm": self.algorithm, "challenge": self.challenge,
-            "maxnumber": self.maxnumber, "salt": self.salt, "signature": self.signature,
+            "algorithm": self.algorithm,
+            "challenge": self.challenge,
+            "maxnumber": self.maxnumber,
+            "salt": self.salt,
+            "signature": self.signature,
         }
 
 
@@ -130,7 +135,9 @@ class ProofOfWork:
         salt = f"{secrets.token_hex(12)}?expires={expires}"
         number = secrets.randbelow(self.max_number + 1)
         challenge = hashlib.sha256(f"{salt}{number}".encode()).hexdigest()
-        return Challenge(self.ALGORITHM, challenge, self.max_number, salt, self._sign(challenge))
+        return Challenge(
+            self.ALGORITHM, challenge, self.max_number, salt, self._sign(challenge)
+        )
 
     def verify(self, payload: str) -> bool:
         """True for a fresh, correctly solved challenge of ours, seen the first time."""

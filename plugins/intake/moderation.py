@@ -9,15 +9,15 @@ The GitHub and GitLab jobs call the same functions through ``invoke``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import tzinfo
 import html
 import ipaddress
-from pathlib import Path
 import re
 import tempfile
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from comments.load import load_thread
@@ -35,8 +35,16 @@ BRANCH = re.compile(r"comments/([a-z0-9][a-z0-9_-]{0,99})/([A-Za-z0-9._-]{1,100}
 #: A score from here on is flagged "likely spam" in reports.
 SPAM_THRESHOLD = 3
 DEFAULT_SPAM_WORDS = (
-    "casino", "viagra", "cialis", "payday loan", "crypto signals", "backlinks",
-    "seo services", "escort", "forex", "betting tips",
+    "casino",
+    "viagra",
+    "cialis",
+    "payday loan",
+    "crypto signals",
+    "backlinks",
+    "seo services",
+    "escort",
+    "forex",
+    "betting tips",
 )
 
 
@@ -57,7 +65,9 @@ class Rule:
 
 
 def spam_rules(
-    comment: Comment, words: Iterable[str] = DEFAULT_SPAM_WORDS, others: Iterable[str] = ()
+    comment: Comment,
+    words: Iterable[str] = DEFAULT_SPAM_WORDS,
+    others: Iterable[str] = (),
 ) -> list[Rule]:
     """The rules a comment fires; the score is the sum of their points.
 
@@ -165,7 +175,11 @@ def review_tree(
             for path in sorted(paths):
                 name = Path(path).name
                 review = Review(path, slug, bool(INTAKE_FILE.fullmatch(name)))
-                text = (local / name).read_text(encoding="utf-8") if (local / name).exists() else ""
+                text = (
+                    (local / name).read_text(encoding="utf-8")
+                    if (local / name).exists()
+                    else ""
+                )
                 for problem in problems:
                     if Path(problem.path).name == name:
                         review.problems.append(
@@ -186,12 +200,19 @@ def review_tree(
 
 
 def review_change(
-    git: Git, base: str, head: str, *, zone: tzinfo, comments_root: str = "content/comments",
+    git: Git,
+    base: str,
+    head: str,
+    *,
+    zone: tzinfo,
+    comments_root: str = "content/comments",
     words: Iterable[str] = DEFAULT_SPAM_WORDS,
 ) -> list[Review]:
     """Review the comment files a change (``base...head``) adds or modifies."""
     changed = [p for status, p in git.changed_files(base, head) if status in "AMT"]
-    return review_tree(git, head, changed, zone=zone, comments_root=comments_root, words=words)
+    return review_tree(
+        git, head, changed, zone=zone, comments_root=comments_root, words=words
+    )
 
 
 def report_markdown(reviews: list[Review]) -> str:
@@ -202,16 +223,29 @@ def report_markdown(reviews: list[Review]) -> str:
     for review in reviews:
         verdict = "✅ passes" if review.ok else "❌ fails"
         spam = " · ⚠️ likely spam" if review.likely_spam else ""
-        lines += [f"#### `{review.path}`", "", f"**{verdict}** · spam score **{review.score}**{spam}", ""]
+        lines += [
+            f"#### `{review.path}`",
+            "",
+            f"**{verdict}** · spam score **{review.score}**{spam}",
+            "",
+        ]
         if review.comment is not None:
             c = review.comment
-            meta = f"<strong>{_neutral(c.author)}</strong> on <code>{review.slug}</code>"
+            meta = (
+                f"<strong>{_neutral(c.author)}</strong> on <code>{review.slug}</code>"
+            )
             if c.parent:
                 meta += f", in reply to <code>{_neutral(c.parent)}</code>"
             if c.website:
                 meta += f", website <code>{_neutral(c.website)}</code>"
-            lines += [meta, "", "<blockquote>", _neutral_html(render_markdown(c.body)),
-                      "</blockquote>", ""]
+            lines += [
+                meta,
+                "",
+                "<blockquote>",
+                _neutral_html(render_markdown(c.body)),
+                "</blockquote>",
+                "",
+            ]
         for rule in review.rules:
             lines.append(f"- spam rule `{rule.name}` (+{rule.points}): {rule.detail}")
         for problem in review.problems:
@@ -244,7 +278,7 @@ class Pending:
 
 
 class Branches:
-    """Comment branches on a remote (``origin``) or, with remote ``.``, in the repository itself."""
+    """Comment branches on a remote (``origin``), or in this repository (remote ``.``)."""
 
     def __init__(self, git: Git, remote: str = "origin", base: str = "main") -> None:
         self.git = git
@@ -253,7 +287,11 @@ class Branches:
         self.local = remote in (".", "")
 
     def ref(self, branch: str) -> str:
-        return f"refs/heads/{branch}" if self.local else f"refs/remotes/{self.remote}/{branch}"
+        return (
+            f"refs/heads/{branch}"
+            if self.local
+            else f"refs/remotes/{self.remote}/{branch}"
+        )
 
     @property
     def base(self) -> str:
@@ -264,7 +302,9 @@ class Branches:
             self.git.fetch(self.remote)
 
     def names(self) -> dict[str, str]:
-        return self.git.branches() if self.local else self.git.remote_branches(self.remote)
+        return (
+            self.git.branches() if self.local else self.git.remote_branches(self.remote)
+        )
 
     def find(self, key: str) -> str:
         """The branch of a comment id (or a full branch name)."""
@@ -275,10 +315,14 @@ class Branches:
         if not matches:
             raise ModerationError(f"no pending comment branch for '{key}'")
         if len(matches) > 1:
-            raise ModerationError(f"'{key}' names several branches: {', '.join(matches)}")
+            raise ModerationError(
+                f"'{key}' names several branches: {', '.join(matches)}"
+            )
         return matches[0]
 
-    def pending(self, zone: tzinfo, words: Iterable[str] = DEFAULT_SPAM_WORDS) -> list[Pending]:
+    def pending(
+        self, zone: tzinfo, words: Iterable[str] = DEFAULT_SPAM_WORDS
+    ) -> list[Pending]:
         self.refresh()
         now = time.time()
         found = []
@@ -289,7 +333,9 @@ class Branches:
             ref = self.ref(branch)
             reviews = review_change(self.git, self.base, ref, zone=zone, words=words)
             age = (now - self.git.commit_time(ref)) / 86400
-            found.append(Pending(branch, match.group(1), match.group(2), age, tuple(reviews)))
+            found.append(
+                Pending(branch, match.group(1), match.group(2), age, tuple(reviews))
+            )
         return found
 
     def delete(self, branch: str) -> None:
@@ -307,26 +353,44 @@ class Branches:
         failing = [p for r in reviews for p in r.problems]
         if failing and not force:
             raise ModerationError("the comment fails its check:\n" + "\n".join(failing))
-        message = f"Approve comment {branch.rsplit('/', 1)[-1]}\n\nMerge branch '{branch}'."
+        message = (
+            f"Approve comment {branch.rsplit('/', 1)[-1]}\n\nMerge branch '{branch}'."
+        )
         checked_out = self.local and self.git.current_branch() == self.base_branch
         if checked_out:
             if not self.git.is_clean():
                 raise ModerationError(f"{self.base_branch} has uncommitted changes")
-            self.git.run("merge", "--no-ff", "-m", message, ref, env=_identity(self.git))
+            self.git.run(
+                "merge", "--no-ff", "-m", message, ref, env=_identity(self.git)
+            )
         else:
             with self.git.in_worktree(self.base) as tree:
                 try:
-                    tree.run("merge", "--no-ff", "-m", message, ref, env=_identity(self.git))
+                    tree.run(
+                        "merge", "--no-ff", "-m", message, ref, env=_identity(self.git)
+                    )
                 except GitError as exc:
-                    raise ModerationError(f"{branch} does not merge cleanly: {exc}") from exc
+                    raise ModerationError(
+                        f"{branch} does not merge cleanly: {exc}"
+                    ) from exc
                 head = tree.out("rev-parse", "HEAD")
             if self.local:
                 self.git.run("update-ref", f"refs/heads/{self.base_branch}", head)
             else:
-                self.git.run("push", "--quiet", self.remote, f"{head}:refs/heads/{self.base_branch}")
+                self.git.run(
+                    "push",
+                    "--quiet",
+                    self.remote,
+                    f"{head}:refs/heads/{self.base_branch}",
+                )
                 self.git.run("fetch", "--quiet", self.remote, self.base_branch)
-                if self.git.current_branch() == self.base_branch and self.git.is_clean():
-                    self.git.run("merge", "--quiet", "--ff-only", self.base, check=False)
+                if (
+                    self.git.current_branch() == self.base_branch
+                    and self.git.is_clean()
+                ):
+                    self.git.run(
+                        "merge", "--quiet", "--ff-only", self.base, check=False
+                    )
         self.delete(branch)
         return branch
 
@@ -357,22 +421,30 @@ def _identity(git: Git) -> dict[str, str]:
     if git.run("config", "user.name", check=False).stdout.strip():
         return {}
     return {
-        "GIT_AUTHOR_NAME": "Diskurs moderation", "GIT_AUTHOR_EMAIL": "moderation@localhost",
-        "GIT_COMMITTER_NAME": "Diskurs moderation", "GIT_COMMITTER_EMAIL": "moderation@localhost",
+        "GIT_AUTHOR_NAME": "Diskurs moderation",
+        "GIT_AUTHOR_EMAIL": "moderation@localhost",
+        "GIT_COMMITTER_NAME": "Diskurs moderation",
+        "GIT_COMMITTER_EMAIL": "moderation@localhost",
     }
 
 
 # --- removing a published comment --------------------------------------------------
 
 
-def remove_comment(comments_dir: Path, comment_id: str, zone: tzinfo, slug: str | None = None) -> str:
+def remove_comment(
+    comments_dir: Path, comment_id: str, zone: tzinfo, slug: str | None = None
+) -> str:
     """Take a published comment down, keeping its replies in place.
 
     With replies it becomes a placeholder (``status: removed``, the contract's
     extension: id, parent and date stay; name, text and website go); without
     replies it is deleted. Edits the working tree; the moderator commits.
     """
-    folders = [comments_dir / slug] if slug else sorted(p for p in comments_dir.iterdir() if p.is_dir())
+    folders = (
+        [comments_dir / slug]
+        if slug
+        else sorted(p for p in comments_dir.iterdir() if p.is_dir())
+    )
     for folder in folders:
         if not folder.is_dir():
             continue
@@ -412,7 +484,9 @@ def _edit_list(path: Path, root: YamlList, target: Comment, replies: bool) -> st
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     starts = list(root.item_lines)
     index = next(
-        i for i, item in enumerate(root) if isinstance(item, YamlMap) and item.get("id") == target.id
+        i
+        for i, item in enumerate(root)
+        if isinstance(item, YamlMap) and item.get("id") == target.id
     )
     start = starts[index] - 1
     end = starts[index + 1] - 1 if index + 1 < len(starts) else len(lines)

@@ -28,7 +28,7 @@ FIELD_LABELS = {
     "body": "Comment",
     "parent": "In reply to",
     "consent": "I agree that my name, my comment and the website I give are published "
-               "with the comment.",
+    "with the comment.",
     "email": "E-mail",
     "homepage": "Leave this field empty",
     "altcha": "Anti-spam check",
@@ -80,7 +80,9 @@ class Pages:
         text = self.gettext(lang, error.msgid)
         return text % dict(error.params) if error.params else text
 
-    def errors_json(self, errors: Sequence[FieldError], lang: str) -> dict[str, list[str]]:
+    def errors_json(
+        self, errors: Sequence[FieldError], lang: str
+    ) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for error in errors:
             out.setdefault(error.field, []).append(self.error_text(error, lang))
@@ -107,8 +109,14 @@ class Pages:
         css_url: str,
     ) -> str:
         return self._render(
-            "receipt.html", lang, entry_id=entry_id, comment=comment, post_title=post_title,
-            preview_html=preview_html, return_url=return_url, css_url=css_url,
+            "receipt.html",
+            lang,
+            entry_id=entry_id,
+            comment=comment,
+            post_title=post_title,
+            preview_html=preview_html,
+            return_url=return_url,
+            css_url=css_url,
         )
 
     def rejected(
@@ -128,9 +136,22 @@ class Pages:
             failed.setdefault(error.field, error.text)
         kept = None
         if fields is not None:
-            kept = {k: v for k, v in fields.items() if k not in ("homepage", "altcha", "email")}
+            kept = {
+                k: v
+                for k, v in fields.items()
+                if k not in ("homepage", "altcha", "email")
+            }
         return self._render(
-            "rejected.html", lang, errors=shown, fields=kept, labels=labels, failed=failed,
-            shown_fields=("author", "website", "body", "consent") if kept is not None else (),
-            action=action, return_url=return_url, css_url=css_url,
+            "rejected.html",
+            lang,
+            errors=shown,
+            fields=kept,
+            labels=labels,
+            failed=failed,
+            shown_fields=("author", "website", "body", "consent")
+            if kept is not None
+            else (),
+            action=action,
+            return_url=return_url,
+            css_url=css_url,
         )

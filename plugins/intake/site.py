@@ -7,12 +7,12 @@ Markdown file and the thread folders, through the shared comment loader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 import re
 import threading
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 
 from comments.check import parse_date
 from comments.load import load_thread
@@ -110,7 +110,9 @@ def scan_posts(
             loaded = load_thread(folder, zone)
             ids = frozenset(c.id for c in loaded.comments)
         titles = tuple(
-            (m["lang"].lower(), m.get("title", slug)) for _, m in versions if m.get("lang")
+            (m["lang"].lower(), m.get("title", slug))
+            for _, m in versions
+            if m.get("lang")
         )
         posts[slug] = Post(slug, mode, meta.get("title", slug), titles, ids)
     return posts

@@ -8,14 +8,14 @@ makes the worker idempotent: a retry after a crash reuses the same branch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submission (
@@ -75,7 +75,7 @@ _COLUMNS = (
 
 
 class Spool:
-    """Thread-safe access to the spool file; every method blocks (call from a thread)."""
+    """Thread-safe access to the spool file; every method blocks (use a thread)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +129,12 @@ class Spool:
         for _ in range(8):
             entry = make()
             if entry.idem_key is not None:
-                known = self._row(self._db.execute(
-                    f"SELECT {_COLUMNS} FROM submission WHERE idem_key = ?",  # noqa: S608
-                    (entry.idem_key,),
-                ).fetchone())
+                known = self._row(
+                    self._db.execute(
+                        f"SELECT {_COLUMNS} FROM submission WHERE idem_key = ?",  # noqa: S608
+                        (entry.idem_key,),
+                    ).fetchone()
+                )
                 if known is not None:
                     return known, False
             if limit is not None:
@@ -147,9 +149,18 @@ class Spool:
                 self._db.execute(
                     "INSERT INTO submission (id, slug, branch, path, content, author, "
                     "received, lang, return_url, idem_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (entry.id, entry.slug, entry.branch, entry.path, entry.content,
-                     entry.author, entry.received, entry.lang, entry.return_url,
-                     entry.idem_key),
+                    (
+                        entry.id,
+                        entry.slug,
+                        entry.branch,
+                        entry.path,
+                        entry.content,
+                        entry.author,
+                        entry.received,
+                        entry.lang,
+                        entry.return_url,
+                        entry.idem_key,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 continue  # the id was taken in the same second: draw another suffix
@@ -158,9 +169,12 @@ class Spool:
 
     def get(self, entry_id: str) -> Entry | None:
         with self._lock:
-            return self._row(self._db.execute(
-                f"SELECT {_COLUMNS} FROM submission WHERE id = ?", (entry_id,)  # noqa: S608
-            ).fetchone())
+            return self._row(
+                self._db.execute(
+                    f"SELECT {_COLUMNS} FROM submission WHERE id = ?",  # noqa: S608
+                    (entry_id,),
+                ).fetchone()
+            )
 
     def due(self, limit: int, now: float | None = None) -> list[Entry]:
         """Queued entries whose next try is due, oldest first."""
@@ -183,7 +197,9 @@ class Spool:
             )
             self._db.execute("COMMIT")
 
-    def mark_failed(self, ids: list[str], error: str, delay: Callable[[int], float]) -> None:
+    def mark_failed(
+        self, ids: list[str], error: str, delay: Callable[[int], float]
+    ) -> None:
         """Record a failed attempt; ``delay(attempts)`` sets when to try again."""
         now = time.time()
         with self._lock:
@@ -202,16 +218,19 @@ class Spool:
     def count_since(self, slug: str, since: float) -> int:
         with self._lock:
             row = self._db.execute(
-                "SELECT COUNT(*) FROM submission WHERE slug = ? AND received >= ?", (slug, since)
+                "SELECT COUNT(*) FROM submission WHERE slug = ? AND received >= ?",
+                (slug, since),
             ).fetchone()
         return int(row[0])
 
     def stats(self) -> dict[str, object]:
         """Counts per state, failed attempts and the age of the oldest queued entry."""
         with self._lock:
-            counts = dict(self._db.execute(
-                "SELECT state, COUNT(*) FROM submission GROUP BY state"
-            ).fetchall())
+            counts = dict(
+                self._db.execute(
+                    "SELECT state, COUNT(*) FROM submission GROUP BY state"
+                ).fetchall()
+            )
             oldest, retrying = self._db.execute(
                 "SELECT MIN(received), SUM(attempts > 0) FROM submission WHERE state = ?",
                 (QUEUED,),
@@ -233,20 +252,26 @@ class Spool:
     def secret(self) -> bytes:
         """The service's HMAC key, made once per spool and kept in it."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = 'secret'"
+            ).fetchone()
             if row:
                 return bytes.fromhex(row[0])
             value = secrets.token_hex(32)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)", (value,)
             )
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = 'secret'"
+            ).fetchone()
             return bytes.fromhex(row[0])
 
     def use_challenge(self, challenge: str, expires: float) -> bool:
         """Mark a solved challenge used; False when it was used before."""
         with self._lock:
-            self._db.execute("DELETE FROM used_challenge WHERE expires < ?", (time.time(),))
+            self._db.execute(
+                "DELETE FROM used_challenge WHERE expires < ?", (time.time(),)
+            )
             try:
                 self._db.execute(
                     "INSERT INTO used_challenge (challenge, expires) VALUES (?, ?)",

@@ -10,12 +10,12 @@ the repository.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
 import json
 import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import parse_qsl
 
 from comments.check import check_comment
@@ -27,12 +27,32 @@ from .site import SLUG, Post
 
 #: Every field the endpoint knows; anything else is refused.
 FIELDS = frozenset(
-    {"post", "author", "body", "parent", "website", "email", "consent", "lang",
-     "return", "homepage", "altcha"}
+    {
+        "post",
+        "author",
+        "body",
+        "parent",
+        "website",
+        "email",
+        "consent",
+        "lang",
+        "return",
+        "homepage",
+        "altcha",
+    }
 )
 HONEYPOT = "homepage"
 #: Fields of one line: a line break here is an injection attempt, never a typo.
-SINGLE_LINE = ("post", "author", "parent", "website", "email", "lang", "return", "altcha")
+SINGLE_LINE = (
+    "post",
+    "author",
+    "parent",
+    "website",
+    "email",
+    "lang",
+    "return",
+    "altcha",
+)
 _LINE_BREAKS = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 _BODY_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
@@ -78,8 +98,12 @@ def parse_form(data: bytes) -> dict[str, str]:
     try:
         text = data.decode("ascii")
         pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=False,
-            encoding="utf-8", errors="strict", max_num_fields=len(FIELDS) + 2,
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=len(FIELDS) + 2,
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("the form is not valid UTF-8 form data") from exc
@@ -146,24 +170,42 @@ def check_fields(
     errors: list[FieldError] = []
     for key in SINGLE_LINE:
         if _LINE_BREAKS.search(fields.get(key, "")):
-            errors.append(FieldError(key, "This field may not contain line breaks or control characters."))
+            errors.append(
+                FieldError(
+                    key, "This field may not contain line breaks or control characters."
+                )
+            )
     if _BODY_CONTROLS.search(fields.get("body", "")):
-        errors.append(FieldError("body", "The comment contains control characters; please remove them."))
+        errors.append(
+            FieldError(
+                "body", "The comment contains control characters; please remove them."
+            )
+        )
     if errors:
         return None, errors
 
     slug = fields.get("post", "").strip()
     post = posts.get(slug) if SLUG.fullmatch(slug) else None
     if not slug:
-        errors.append(FieldError("post", "The form does not say which post you comment on."))
+        errors.append(
+            FieldError("post", "The form does not say which post you comment on.")
+        )
     elif post is None:
-        errors.append(FieldError("post", "There is no post with the address %(slug)s.", (("slug", slug[:100]),)))
+        errors.append(
+            FieldError(
+                "post",
+                "There is no post with the address %(slug)s.",
+                (("slug", slug[:100]),),
+            )
+        )
     elif not post.open:
         errors.append(FieldError("post", "Comments on this post are closed."))
 
     parent = fields.get("parent", "").strip() or None
     if parent is not None and post is not None and parent not in post.comment_ids:
-        errors.append(FieldError("parent", "The comment you answer does not exist (any more)."))
+        errors.append(
+            FieldError("parent", "The comment you answer does not exist (any more).")
+        )
         parent = None
 
     if fields.get("consent", "").strip().lower() not in TRUE_WORDS:
@@ -176,15 +218,20 @@ def check_fields(
     body = normalize_body(fields.get("body", ""))
     links = count_links(body)
     if links > max_links:
-        errors.append(FieldError(
-            "body", "Your comment has %(num)d links; at most %(max)d are allowed.",
-            (("num", links), ("max", max_links)),
-        ))
+        errors.append(
+            FieldError(
+                "body",
+                "Your comment has %(num)d links; at most %(max)d are allowed.",
+                (("num", links), ("max", max_links)),
+            )
+        )
 
     website = fields.get("website", "").strip() or None
     record: dict[str, str] = {
         "author": fields.get("author", ""),
-        "date": (now or datetime.now(UTC)).astimezone(zone).isoformat(timespec="seconds"),
+        "date": (now or datetime.now(UTC))
+        .astimezone(zone)
+        .isoformat(timespec="seconds"),
         "body": body,
     }
     if website:
@@ -192,8 +239,11 @@ def check_fields(
     if parent and SLUG.fullmatch(slug):
         record["parent"] = parent
     comment, problems = check_comment(
-        record, path=f"{slug or 'post'}/new.yaml", timezone=zone,
-        default_id="new", allow_role=False,
+        record,
+        path=f"{slug or 'post'}/new.yaml",
+        timezone=zone,
+        default_id="new",
+        allow_role=False,
     )
     errors.extend(model_error(p) for p in problems)
     if errors or not isinstance(comment, Comment):
@@ -212,13 +262,22 @@ def check_fields(
 #: The model's English messages, matched to the msgids pages translate.
 _MODEL_MESSAGES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("author", re.compile(r"the author is (missing|empty)"), "Please enter your name."),
-    ("author", re.compile(r"the author has (?P<num>\d+) characters, more than (?P<max>\d+)"),
-     "Your name has %(num)d characters; at most %(max)d are allowed."),
+    (
+        "author",
+        re.compile(r"the author has (?P<num>\d+) characters, more than (?P<max>\d+)"),
+        "Your name has %(num)d characters; at most %(max)d are allowed.",
+    ),
     ("body", re.compile(r"the body is (missing|empty)"), "Please write a comment."),
-    ("body", re.compile(r"the body has (?P<num>\d+) characters, more than (?P<max>\d+)"),
-     "Your comment has %(num)d characters; at most %(max)d are allowed."),
-    ("website", re.compile(r".*"),
-     "Please enter a full web address that starts with https:// (or leave the field empty)."),
+    (
+        "body",
+        re.compile(r"the body has (?P<num>\d+) characters, more than (?P<max>\d+)"),
+        "Your comment has %(num)d characters; at most %(max)d are allowed.",
+    ),
+    (
+        "website",
+        re.compile(r".*"),
+        "Please enter a full web address that starts with https:// (or leave the field empty).",
+    ),
     ("parent", re.compile(r".*"), "The comment you answer does not exist (any more)."),
 )
 
@@ -255,7 +314,9 @@ def branch_name(slug: str, comment_id: str) -> str:
 def _needs_escape(ch: str) -> bool:
     code = ord(ch)
     return (
-        code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
         or ch in "\u2028\u2029\ufeff\ufffe\uffff"
     )
 
@@ -316,7 +377,10 @@ def _reads_back(text: str, draft: Draft, zone: tzinfo) -> bool:
         root, path="check.yaml", timezone=zone, default_id="check", allow_role=False
     )
     return (
-        isinstance(comment, Comment) and not problems
-        and comment.body.rstrip("\n") == draft.body and comment.author == draft.author
-        and comment.parent == draft.parent and comment.website == draft.website
+        isinstance(comment, Comment)
+        and not problems
+        and comment.body.rstrip("\n") == draft.body
+        and comment.author == draft.author
+        and comment.parent == draft.parent
+        and comment.website == draft.website
     )

@@ -1,4 +1,4 @@
-"""Invoke tasks for moderation (``comments.*``) and the local intake service (``intake``).
+"""Invoke tasks for moderation (``comments.*``) and the local intake (``intake``).
 
 Thin on purpose: the logic is in ``intake.moderation`` (tested against bare
 repositories); the forge workflows call these same tasks.
@@ -7,16 +7,23 @@ repositories); the forge workflows call these same tasks.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from invoke import Collection, Exit, task
 
 from .gitrepo import Git
-from .moderation import DEFAULT_SPAM_WORDS, Branches, ModerationError, remove_comment, report_markdown, review_change
+from .moderation import (
+    DEFAULT_SPAM_WORDS,
+    Branches,
+    ModerationError,
+    remove_comment,
+    report_markdown,
+    review_change,
+)
 
 
 def _site(c: Any) -> dict[str, Any]:
@@ -42,8 +49,12 @@ def _branches(c: Any, remote: str, base: str) -> Branches:
     return Branches(Git(Path(c.cwd)), remote, base)
 
 
-@task(help={"remote": "remote with the comment branches ('.' = this repository)",
-            "base": "branch comments are merged into"})
+@task(
+    help={
+        "remote": "remote with the comment branches ('.' = this repository)",
+        "base": "branch comments are merged into",
+    }
+)
 def pending(c, remote="origin", base="main"):
     """List waiting comment branches with their check result, spam score and text."""
     items = _branches(c, remote, base).pending(_zone(c), _words(c))
@@ -54,24 +65,37 @@ def pending(c, remote="origin", base="main"):
         print(f"== {item.id}  ({item.branch}, {item.age_days:.1f} days old)")
         for review in item.reviews:
             state = "passes" if review.ok else "FAILS"
-            print(f"   check: {state}; spam score {review.score}"
-                  + (" (likely spam)" if review.likely_spam else ""))
+            print(
+                f"   check: {state}; spam score {review.score}"
+                + (" (likely spam)" if review.likely_spam else "")
+            )
             for rule in review.rules:
                 print(f"   rule {rule.name} +{rule.points}: {rule.detail}")
             for problem in review.problems:
                 print(f"   problem: {problem}")
             if review.comment is not None:
                 c_ = review.comment
-                print(f"   {c_.author}" + (f" (in reply to {c_.parent})" if c_.parent else ""))
+                print(
+                    f"   {c_.author}"
+                    + (f" (in reply to {c_.parent})" if c_.parent else "")
+                )
                 for line in c_.body.splitlines():
                     print(f"   | {line}")
-    print(f"{len(items)} comment(s) waiting. Approve: invoke comments.approve ID; "
-          "reject: invoke comments.reject ID")
+    print(
+        f"{len(items)} comment(s) waiting. Approve: invoke comments.approve ID; "
+        "reject: invoke comments.reject ID"
+    )
 
 
-@task(help={"id": "comment id (or branch name)", "remote": "remote ('.' = this repository)",
-            "base": "branch to merge into", "force": "merge even when the check fails"})
-def approve(c, id, remote="origin", base="main", force=False):  # noqa: A002
+@task(
+    help={
+        "id": "comment id (or branch name)",
+        "remote": "remote ('.' = this repository)",
+        "base": "branch to merge into",
+        "force": "merge even when the check fails",
+    }
+)
+def approve(c, id, remote="origin", base="main", force=False):
     """Merge one comment branch into the base branch and delete the branch."""
     try:
         branch = _branches(c, remote, base).approve(id, _zone(c), force=force)
@@ -80,8 +104,13 @@ def approve(c, id, remote="origin", base="main", force=False):  # noqa: A002
     print(f"Approved {branch}: merged into {base}. Rebuild and publish the site.")
 
 
-@task(help={"id": "comment id (or branch name)", "remote": "remote ('.' = this repository)"})
-def reject(c, id, remote="origin"):  # noqa: A002
+@task(
+    help={
+        "id": "comment id (or branch name)",
+        "remote": "remote ('.' = this repository)",
+    }
+)
+def reject(c, id, remote="origin"):
     """Delete one comment branch without merging it."""
     try:
         branch = _branches(c, remote, "main").reject(id)
@@ -90,23 +119,34 @@ def reject(c, id, remote="origin"):  # noqa: A002
     print(f"Rejected {branch}: branch deleted.")
 
 
-@task(help={"days": "age in days (default INTAKE_STALE_DAYS, else 30)",
-            "close": "delete the stale branches", "remote": "remote ('.' = this repository)"})
+@task(
+    help={
+        "days": "age in days (default INTAKE_STALE_DAYS, else 30)",
+        "close": "delete the stale branches",
+        "remote": "remote ('.' = this repository)",
+    }
+)
 def stale(c, days=None, close=False, remote="origin"):
     """List comment branches older than N days; with --close, delete them."""
     limit = float(days if days is not None else _site(c).get("INTAKE_STALE_DAYS", 30))
     old = _branches(c, remote, "main").stale(limit, close=close)
     for branch, age in old:
         print(f"{branch}  {age:.1f} days" + ("  (closed)" if close else ""))
-    print(f"{len(old)} comment branch(es) older than {limit:g} days"
-          + (" closed." if close else "."))
+    print(
+        f"{len(old)} comment branch(es) older than {limit:g} days"
+        + (" closed." if close else ".")
+    )
 
 
 @task(help={"id": "id of a published comment", "post": "post slug (optional)"})
-def remove(c, id, post=""):  # noqa: A002
-    """Take a published comment down; with replies it leaves a 'comment removed' placeholder."""
+def remove(c, id, post=""):
+    """Take a published comment down (with replies: a 'comment removed' placeholder)."""
     site = _site(c)
-    folder = Path(c.cwd) / str(site.get("PATH", "content")) / str(site.get("COMMENTS_PATH", "comments"))
+    folder = (
+        Path(c.cwd)
+        / str(site.get("PATH", "content"))
+        / str(site.get("COMMENTS_PATH", "comments"))
+    )
     try:
         print(remove_comment(folder, id, _zone(c), post or None))
     except ModerationError as exc:
@@ -114,11 +154,18 @@ def remove(c, id, post=""):  # noqa: A002
     print("Commit the change to publish it.")
 
 
-@task(help={"base": "base revision (e.g. origin/main)", "head": "head revision",
-            "report": "write the Markdown report here (also $GITHUB_STEP_SUMMARY)"})
+@task(
+    help={
+        "base": "base revision (e.g. origin/main)",
+        "head": "head revision",
+        "report": "write the Markdown report here (also $GITHUB_STEP_SUMMARY)",
+    }
+)
 def review(c, base="origin/main", head="HEAD", report=""):
-    """Check the comment files of a change: preview, spam score, no role from the intake."""
-    reviews = review_change(Git(Path(c.cwd)), base, head, zone=_zone(c), words=_words(c))
+    """Check a change's comment files: preview, spam score, no role from the intake."""
+    reviews = review_change(
+        Git(Path(c.cwd)), base, head, zone=_zone(c), words=_words(c)
+    )
     text = report_markdown(reviews)
     print(text)
     targets = [report] if report else []
@@ -131,14 +178,32 @@ def review(c, base="origin/main", head="HEAD", report=""):
         raise Exit("comments.review: at least one comment fails its check", code=1)
 
 
-@task(help={"port": "port on 127.0.0.1 (default 8001)", "remote": "where branches go "
-            "(default: origin, else this repository itself)", "spool": "SQLite spool file"})
+@task(
+    help={
+        "port": "port on 127.0.0.1 (default 8001)",
+        "remote": "where branches go (default: origin, else this repository itself)",
+        "spool": "SQLite spool file",
+    }
+)
 def intake(c, port=8001, remote="", spool=".intake/spool.sqlite3"):
-    """Run the comment intake service on 127.0.0.1 against this site's git repository."""
+    """Run the comment intake on 127.0.0.1 over this site's git repository."""
     git = Git(Path(c.cwd))
     chosen = remote or ("origin" if "origin" in git.out("remote").split() else ".")
-    cmd = [sys.executable, "-m", "intake.cli", "--repo", ".", "--remote", chosen,
-           "--host", "127.0.0.1", "--port", str(port), "--spool", spool]
+    cmd = [
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "--repo",
+        ".",
+        "--remote",
+        chosen,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--spool",
+        spool,
+    ]
     print(f"Intake on http://127.0.0.1:{port}/comments, branches go to {chosen!r}")
     c.run(" ".join(shlex.quote(p) for p in cmd), pty=False)
 

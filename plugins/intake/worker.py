@@ -8,11 +8,11 @@ remote already has with the same file counts as done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import random
 import threading
 import time
+from dataclasses import dataclass
 
 import anyio
 
@@ -53,7 +53,7 @@ class Worker:
         return min(self.settings.retry_max_seconds, base) * random.uniform(0.8, 1.2)  # noqa: S311
 
     def base(self, url: str) -> str | None:
-        """The commit new branches start from: the remote's base branch, else the site's HEAD."""
+        """Where new branches start: the remote's base branch, else the site's HEAD."""
         now = time.monotonic()
         if self._base.commit and now - self._base.fetched_at < BASE_REFRESH:
             return self._base.commit
@@ -76,7 +76,9 @@ class Worker:
                 base = self.base(url)
                 self._create(entries, base)
             except GitError as exc:
-                logger.warning("Could not prepare %d comment branches: %s", len(entries), exc)
+                logger.warning(
+                    "Could not prepare %d comment branches: %s", len(entries), exc
+                )
                 self.spool.mark_failed([e.id for e in entries], str(exc), self.delay)
                 return len(entries)
             self._push(entries, url)
@@ -86,7 +88,9 @@ class Worker:
         existing = self.git.branches()
         todo = [
             NewBranch(
-                branch=e.branch, path=e.path, content=e.content,
+                branch=e.branch,
+                path=e.path,
+                content=e.content,
                 message=f"Comment by {e.author} on {e.slug}\n\nSubmitted through the comment "
                 f"form; id {e.id}.\n",
                 timestamp=int(e.received),
@@ -101,9 +105,13 @@ class Worker:
     def _push(self, entries: list[Entry], url: str) -> None:
         by_branch = {e.branch: e for e in entries}
         options = self.settings.push_options
-        if options:  # push options are per push: one push per branch, each with its title
+        if (
+            options
+        ):  # push options are per push: one push per branch, each with its title
             results = [
-                self.git.push(url, [e.branch], [*options, f"merge_request.title={title(e)}"])
+                self.git.push(
+                    url, [e.branch], [*options, f"merge_request.title={title(e)}"]
+                )
                 for e in entries
             ]
         else:

@@ -11,18 +11,22 @@ then how long the worker took to push every branch.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from service.intake_fixtures import (  # noqa: E402
-    LoopbackClient, free_port, make_site_repo, start_service, wait_healthy,
+    LoopbackClient,
+    free_port,
+    make_site_repo,
+    start_service,
+    wait_healthy,
 )
 
 
@@ -40,8 +44,12 @@ def load(port: int, total: int, clients: int) -> tuple[list[float], float, int]:
                 n = next(numbers, None)
             if n is None:
                 return
-            body = {"post": "offener-beitrag", "author": f"Leser {n}",
-                    "body": f"Benchmark-Kommentar {n} mit *etwas* Markdown.", "consent": True}
+            body = {
+                "post": "offener-beitrag",
+                "author": f"Leser {n}",
+                "body": f"Benchmark-Kommentar {n} mit *etwas* Markdown.",
+                "consent": True,
+            }
             start = time.perf_counter()
             status, _ = client.post_json("/comments", body)
             took = time.perf_counter() - start
@@ -71,14 +79,23 @@ def main() -> None:
         repo = make_site_repo(root)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start_service(repo.work, root / "spool.sqlite3", port,
-                             "--rate-address", "0/1", "--rate-post", "0/1",
-                             log=Path(args.log) if args.log else None)
+        proc = start_service(
+            repo.work,
+            root / "spool.sqlite3",
+            port,
+            "--rate-address",
+            "0/1",
+            "--rate-post",
+            "0/1",
+            log=Path(args.log) if args.log else None,
+        )
         try:
             wait_healthy(base)
             latencies, elapsed, failures = load(port, args.total, args.clients)
             push_start = time.perf_counter()
-            while wait_healthy(base)["queued"] and time.perf_counter() - push_start < 300:
+            while (
+                wait_healthy(base)["queued"] and time.perf_counter() - push_start < 300
+            ):
                 time.sleep(0.2)
             pushed = time.perf_counter() - push_start
         finally:
@@ -86,12 +103,16 @@ def main() -> None:
             proc.wait(10)
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"accepted: {len(latencies)} of {args.total} ({failures} refused) "  # noqa: T201
-          f"from {args.clients} clients in {elapsed:.2f}s")
-    print(f"accepted/s: {len(latencies) / elapsed:.0f}")  # noqa: T201
-    print(f"latency p50: {statistics.median(latencies) * 1000:.1f} ms, "  # noqa: T201
-          f"p99: {p99 * 1000:.1f} ms")
-    print(f"all branches pushed {pushed:.1f}s after the last acknowledgement")  # noqa: T201
+    print(
+        f"accepted: {len(latencies)} of {args.total} ({failures} refused) "
+        f"from {args.clients} clients in {elapsed:.2f}s"
+    )
+    print(f"accepted/s: {len(latencies) / elapsed:.0f}")
+    print(
+        f"latency p50: {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99: {p99 * 1000:.1f} ms"
+    )
+    print(f"all branches pushed {pushed:.1f}s after the last acknowledgement")
 
 
 if __name__ == "__main__":

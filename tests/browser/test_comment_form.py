@@ -6,20 +6,19 @@ dark, and the zero-server path."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 import os
-from pathlib import Path
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
 import pytest
-
+from axe_playwright_python.sync_playwright import Axe
 from service.intake_fixtures import free_port, git, start_service, wait_healthy
 from support.browser import serve_directory, watch_page
 from support.site import BuiltSite, build_site
@@ -40,20 +39,30 @@ class Setup:
     tmp: Path
 
     def build(self) -> BuiltSite:
-        site = build_site(self.tmp, content=self.work / "content", output=self.output,
-                          settings={"COMMENTS_INTAKE_URL": self.intake_url + "/comments"})
+        site = build_site(
+            self.tmp,
+            content=self.work / "content",
+            output=self.output,
+            settings={"COMMENTS_INTAKE_URL": self.intake_url + "/comments"},
+        )
         assert site.returncode == 0, site.log
         return site
 
     def post_path(self, site: BuiltSite) -> str:
         for path in site.html_files():
             if path.parent.name == SLUG:
-                return path.relative_to(self.output).as_posix().removesuffix("index.html")
+                return (
+                    path.relative_to(self.output).as_posix().removesuffix("index.html")
+                )
         pytest.fail(f"no page for {SLUG}")
 
     def remote_branches(self) -> list[str]:
-        out = git(self.remote, "for-each-ref", "--format=%(refname:strip=2)",
-                  "refs/heads/comments/")
+        out = git(
+            self.remote,
+            "for-each-ref",
+            "--format=%(refname:strip=2)",
+            "refs/heads/comments/",
+        )
         return out.split()
 
 
@@ -61,7 +70,9 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Setup]:
     remote = tmp_path / "remote.git"
     work = tmp_path / "site"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(
+        ["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True
+    )
     subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
     shutil.copytree(ROOT / "content", work / "content")
     git(work, "config", "user.name", "Sami Yilmaz")
@@ -75,8 +86,14 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     port = free_port()
     with serve_directory(output) as site_url:
         origin = site_url.rstrip("/")
-        proc = start_service(work, tmp_path / "spool.sqlite3", port, "--allow-origin", origin,
-                             log=tmp_path / "intake.log")
+        proc = start_service(
+            work,
+            tmp_path / "spool.sqlite3",
+            port,
+            "--allow-origin",
+            origin,
+            log=tmp_path / "intake.log",
+        )
         try:
             intake = f"http://127.0.0.1:{port}"
             wait_healthy(intake)
@@ -93,10 +110,14 @@ def wait_for_branch(setup: Setup, count: int, timeout: float = 30.0) -> list[str
         if len(branches) >= count:
             return branches
         time.sleep(0.2)
-    pytest.fail(f"no branch appeared; intake log:\n{(setup.tmp / 'intake.log').read_text()}")
+    pytest.fail(
+        f"no branch appeared; intake log:\n{(setup.tmp / 'intake.log').read_text()}"
+    )
 
 
-def test_reply_through_the_form_is_approved_and_published(chromium: Any, setup: Setup) -> None:
+def test_reply_through_the_form_is_approved_and_published(
+    chromium: Any, setup: Setup
+) -> None:
     site = setup.build()
     url = setup.site_url + setup.post_path(site)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -110,13 +131,18 @@ def test_reply_through_the_form_is_approved_and_published(chromium: Any, setup: 
         parent_id = reply.get_attribute("data-reply-to")
         reply.click()
         # The form now sits under the comment it answers, with the parent chosen.
-        assert page.evaluate(
-            "document.getElementById('comment-respond').closest('li.comment').id"
-        ) == f"comment-{parent_id}"
+        assert (
+            page.evaluate(
+                "document.getElementById('comment-respond').closest('li.comment').id"
+            )
+            == f"comment-{parent_id}"
+        )
         assert page.locator("#comment-parent").input_value() == parent_id
         assert page.evaluate("document.activeElement.id") == "comment-body"
         page.fill("#comment-author", "Lea Sommer")
-        page.fill("#comment-body", "Genau *das* habe ich auch erlebt.\n\nZweiter Absatz.")
+        page.fill(
+            "#comment-body", "Genau *das* habe ich auch erlebt.\n\nZweiter Absatz."
+        )
         page.check("#comment-consent")
         # The draft is kept while the reader writes.
         draft = page.evaluate(f"localStorage.getItem('diskurs-draft:{SLUG}')")
@@ -130,19 +156,34 @@ def test_reply_through_the_form_is_approved_and_published(chromium: Any, setup: 
         assert seen["console_errors"] == [], seen["console_errors"]
         assert seen["dialogs"] == []
         # Only the intake was asked (preflight and post), nothing else.
-        others = [r for r in seen["foreign_requests"] if not r.startswith(setup.intake_url)]
+        others = [
+            r for r in seen["foreign_requests"] if not r.startswith(setup.intake_url)
+        ]
         assert others == []
     finally:
         context.close()
 
     (branch,) = wait_for_branch(setup, 1)
     comment_id = branch.rsplit("/", 1)[1]
-    text = git(setup.remote, "show", f"{branch}:content/comments/{SLUG}/{comment_id}.yaml")
-    assert "Lea Sommer" in text and f"parent: \"{parent_id}\"" in text
+    text = git(
+        setup.remote, "show", f"{branch}:content/comments/{SLUG}/{comment_id}.yaml"
+    )
+    assert "Lea Sommer" in text and f'parent: "{parent_id}"' in text
 
     proc = subprocess.run(
-        [sys.executable, "-m", "invoke", "-r", str(ROOT), "comments.approve", comment_id],
-        cwd=setup.work, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "-r",
+            str(ROOT),
+            "comments.approve",
+            comment_id,
+        ],
+        cwd=setup.work,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONUTF8": "1"},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -157,8 +198,9 @@ def test_reply_through_the_form_is_approved_and_published(chromium: Any, setup: 
     assert "Lea Sommer" in new.select_one(".comment-author").get_text()
 
 
-def test_form_without_javascript_posts_and_shows_the_receipt(chromium: Any, setup: Setup
-                                                             ) -> None:
+def test_form_without_javascript_posts_and_shows_the_receipt(
+    chromium: Any, setup: Setup
+) -> None:
     site = setup.build()
     url = setup.site_url + setup.post_path(site)
     context = chromium.new_context(java_script_enabled=False)
@@ -177,12 +219,18 @@ def test_form_without_javascript_posts_and_shows_the_receipt(chromium: Any, setu
         assert "wartet auf Moderation" in page.inner_text("main")
         assert "Geht auch ohne JavaScript." in page.inner_text("main")
         back = page.locator("a", has_text="Zurück zum Beitrag")
-        assert back.count() == 0 or back.get_attribute("href").startswith(setup.site_url)
+        assert back.count() == 0 or back.get_attribute("href").startswith(
+            setup.site_url
+        )
     finally:
         context.close()
     (branch,) = wait_for_branch(setup, 1)
-    text = git(setup.remote, "show", f"{branch}:content/comments/{SLUG}/{branch.rsplit('/', 1)[1]}.yaml")
-    assert f"parent: \"{parent_id}\"" in text
+    text = git(
+        setup.remote,
+        "show",
+        f"{branch}:content/comments/{SLUG}/{branch.rsplit('/', 1)[1]}.yaml",
+    )
+    assert f'parent: "{parent_id}"' in text
 
 
 def test_rejection_in_place_names_the_field(chromium: Any, setup: Setup) -> None:
@@ -192,8 +240,10 @@ def test_rejection_in_place_names_the_field(chromium: Any, setup: Setup) -> None
         page = context.new_page()
         page.goto(setup.site_url + setup.post_path(site), wait_until="load")
         page.fill("#comment-author", "Link Freund")
-        page.fill("#comment-body", "https://a.example https://b.example https://c.example "
-                                   "https://d.example")
+        page.fill(
+            "#comment-body",
+            "https://a.example https://b.example https://c.example https://d.example",
+        )
         page.check("#comment-consent")
         page.click("#comment-form button[type=submit]")
         page.locator("#comment-form-status.form-status-error").wait_for(timeout=15_000)
@@ -222,22 +272,34 @@ def test_form_passes_axe(chromium: Any, setup: Setup, scheme: str) -> None:
         context.close()
 
 
-def test_zero_server_path_links_carry_the_comment(chromium: Any, tmp_path: Path) -> None:
+def test_zero_server_path_links_carry_the_comment(
+    chromium: Any, tmp_path: Path
+) -> None:
     out = tmp_path / "output"
-    site = build_site(tmp_path, output=out, settings={
-        "COMMENTS_INTAKE_URL": "",
-        "COMMENTS_FORGE_NEW_FILE_URL": "https://forge.example/you/blog/new/main",
-        "COMMENTS_MAIL": "kommentare@example.org",
-    })
+    site = build_site(
+        tmp_path,
+        output=out,
+        settings={
+            "COMMENTS_INTAKE_URL": "",
+            "COMMENTS_FORGE_NEW_FILE_URL": "https://forge.example/you/blog/new/main",
+            "COMMENTS_MAIL": "kommentare@example.org",
+        },
+    )
     assert site.returncode == 0, site.log
-    rel = next(p for p in site.html_files() if p.parent.name == SLUG).relative_to(out).as_posix()
+    rel = (
+        next(p for p in site.html_files() if p.parent.name == SLUG)
+        .relative_to(out)
+        .as_posix()
+    )
     soup = site.page(rel)
     assert soup.select_one("form#comment-form") is None
     forge = soup.select_one("a.comment-send-forge")["href"]
     query = parse_qs(urlsplit(forge).query)
     assert query["filename"][0].startswith(f"content/comments/{SLUG}/")
     assert "author:" in query["value"][0] and "body: |" in query["value"][0]
-    assert soup.select_one("a.comment-send-mail")["href"].startswith("mailto:kommentare@example.org?")
+    assert soup.select_one("a.comment-send-mail")["href"].startswith(
+        "mailto:kommentare@example.org?"
+    )
     with serve_directory(out) as base:
         context = chromium.new_context()
         try:
@@ -251,7 +313,9 @@ def test_zero_server_path_links_carry_the_comment(chromium: Any, tmp_path: Path)
             query = parse_qs(urlsplit(href).query)
             assert query["filename"][0].endswith(".yaml")
             value = query["value"][0]
-            assert 'author: "Ada Nowak"' in value and "  Per Pull-Request, bitte." in value
+            assert (
+                'author: "Ada Nowak"' in value and "  Per Pull-Request, bitte." in value
+            )
             assert "parent:" in value
             mail = page.locator("a.comment-send-mail").get_attribute("href")
             assert "Per%20Pull-Request" in mail

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
-
 from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
 from service.intake_fixtures import SITE_ORIGIN, SiteRepo, make_site_repo
+from starlette.testclient import TestClient
 
 
 @pytest.fixture
@@ -37,5 +36,3 @@ def settings(tmp_path: Path, site_repo: SiteRepo) -> IntakeSettings:
 def client(settings: IntakeSettings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), base_url="https://comments.example.org") as c:
         yield c
-
-

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 import subprocess
 import textwrap
+from dataclasses import dataclass
+from pathlib import Path
 
 SITE_ORIGIN = "https://blog.example.org"
 
@@ -80,8 +80,12 @@ class SiteRepo:
     work: Path
 
     def remote_branches(self) -> dict[str, str]:
-        out = git(self.remote, "for-each-ref", "--format=%(refname:strip=2) %(objectname)",
-                  "refs/heads/comments/")
+        out = git(
+            self.remote,
+            "for-each-ref",
+            "--format=%(refname:strip=2) %(objectname)",
+            "refs/heads/comments/",
+        )
         return dict(line.split(" ", 1) for line in out.splitlines() if line)
 
     def show(self, rev: str, path: str) -> str:
@@ -95,7 +99,9 @@ class SiteRepo:
 def make_site_repo(root: Path) -> SiteRepo:
     remote = root / "remote.git"
     work = root / "site"
-    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(
+        ["git", "init", "--quiet", "--bare", "-b", "main", str(remote)], check=True
+    )
     subprocess.run(["git", "init", "--quiet", "-b", "main", str(work)], check=True)
     git(work, "config", "user.name", "Katrin Albers")
     git(work, "config", "user.email", "katrin@example.org")
@@ -111,7 +117,6 @@ def make_site_repo(root: Path) -> SiteRepo:
     git(work, "remote", "add", "origin", str(remote))
     git(work, "push", "--quiet", "origin", "main")
     return SiteRepo(remote, work)
-
 
 
 def form(**fields: str) -> dict[str, str]:
@@ -142,9 +147,24 @@ def start_service(
     """``comment-intake`` in a child process on 127.0.0.1 (stop it with .kill())."""
     import sys
 
-    cmd = [sys.executable, "-m", "intake.cli", "--repo", str(repo), "--remote", "origin",
-           "--host", "127.0.0.1", "--port", str(port), "--spool", str(spool),
-           "--log-level", "warning", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "--repo",
+        str(repo),
+        "--remote",
+        "origin",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--spool",
+        str(spool),
+        "--log-level",
+        "warning",
+        *extra,
+    ]
     out = log.open("ab") if log else subprocess.DEVNULL
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
 
@@ -180,18 +200,25 @@ class LoopbackClient:
         self.timeout = timeout
         self._conn: object | None = None
 
-    def post_json(self, path: str, payload: dict, headers: dict[str, str] | None = None
-                  ) -> tuple[int, dict]:
+    def post_json(
+        self, path: str, payload: dict, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict]:
         """POST JSON; (status, JSON answer). Raises OSError when the service is down."""
         import http.client
         import json
 
         if self._conn is None:
-            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            self._conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=self.timeout
+            )
         conn = self._conn
         try:
-            conn.request("POST", path, body=json.dumps(payload).encode(),  # type: ignore[attr-defined]
-                         headers={"Content-Type": "application/json", **(headers or {})})
+            conn.request(
+                "POST",
+                path,
+                body=json.dumps(payload).encode(),  # type: ignore[attr-defined]
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
             answer = conn.getresponse()  # type: ignore[attr-defined]
             data = answer.read()
         except (OSError, http.client.HTTPException) as exc:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 
 from bs4 import BeautifulSoup
-from starlette.testclient import TestClient
-
 from comments.load import load_file
 from comments.model import Comment
 from intake.app import create_app
 from intake.config import IntakeSettings
 from intake.worker import Worker
 from service.intake_fixtures import SITE_ORIGIN, SiteRepo, form
+from starlette.testclient import TestClient
 
 ID = re.compile(r"\d{8}T\d{6}Z-[a-z0-9]{4}")
 HEADERS = {"Origin": SITE_ORIGIN}
@@ -23,11 +22,17 @@ def drain(client: TestClient) -> None:
     client.app.state.service.worker.drain()
 
 
-def test_form_post_redirects_to_a_receipt_that_shows_the_comment(client: TestClient) -> None:
-    answer = client.post("/comments", data=form(), headers=HEADERS, follow_redirects=False)
+def test_form_post_redirects_to_a_receipt_that_shows_the_comment(
+    client: TestClient,
+) -> None:
+    answer = client.post(
+        "/comments", data=form(), headers=HEADERS, follow_redirects=False
+    )
     assert answer.status_code == 303
     location = answer.headers["location"]
-    assert re.search(r"/comments/\d{8}T\d{6}Z-[a-z0-9]{4}/receipt\?t=[0-9a-f]{32}$", location)
+    assert re.search(
+        r"/comments/\d{8}T\d{6}Z-[a-z0-9]{4}/receipt\?t=[0-9a-f]{32}$", location
+    )
     page = client.get(location)
     assert page.status_code == 200
     soup = BeautifulSoup(page.text, "html.parser")
@@ -67,10 +72,18 @@ def test_worker_pushes_one_branch_with_one_file_per_submission(
     client: TestClient, site_repo: SiteRepo, tmp_path: Path
 ) -> None:
     ids = [
-        client.post("/comments", json=form(email="leser@example.org", parent="brehm-1",
-                                           website="https://ada.example/"),
-                    headers=HEADERS).json()["id"],
-        client.post("/comments", json=form(author="Ada Nowak"), headers=HEADERS).json()["id"],
+        client.post(
+            "/comments",
+            json=form(
+                email="leser@example.org",
+                parent="brehm-1",
+                website="https://ada.example/",
+            ),
+            headers=HEADERS,
+        ).json()["id"],
+        client.post("/comments", json=form(author="Ada Nowak"), headers=HEADERS).json()[
+            "id"
+        ],
     ]
     drain(client)
     branches = site_repo.remote_branches()
@@ -84,29 +97,46 @@ def test_worker_pushes_one_branch_with_one_file_per_submission(
         assert "role" not in text
         file = tmp_path / f"{comment_id}.yaml"
         file.write_text(text + "\n", encoding="utf-8")
-        loaded = load_file(file, client.app.state.service.settings.zone, allow_role=False)
+        loaded = load_file(
+            file, client.app.state.service.settings.zone, allow_role=False
+        )
         assert loaded.problems == []
         (comment,) = loaded.comments
         assert isinstance(comment, Comment)
         assert comment.id == comment_id
         assert comment.body.rstrip() == form()["body"]
-    first = load_file(tmp_path / f"{ids[0]}.yaml", client.app.state.service.settings.zone)
+    first = load_file(
+        tmp_path / f"{ids[0]}.yaml", client.app.state.service.settings.zone
+    )
     assert first.comments[0].parent == "brehm-1"
     assert first.comments[0].website == "https://ada.example/"
     # The email never entered the repository, not even in a commit message.
-    log = __import__("subprocess").run(
-        ["git", "log", "--all", "-p"], cwd=site_repo.remote, capture_output=True, text=True
-    ).stdout
+    log = (
+        __import__("subprocess")
+        .run(
+            ["git", "log", "--all", "-p"],
+            cwd=site_repo.remote,
+            capture_output=True,
+            text=True,
+        )
+        .stdout
+    )
     assert "leser@example.org" not in log
 
 
 def test_worker_is_idempotent_and_never_touches_the_working_tree(
     client: TestClient, site_repo: SiteRepo
 ) -> None:
-    before = __import__("subprocess").run(
-        ["git", "status", "--porcelain", "--ignored"], cwd=site_repo.work,
-        capture_output=True, text=True,
-    ).stdout
+    before = (
+        __import__("subprocess")
+        .run(
+            ["git", "status", "--porcelain", "--ignored"],
+            cwd=site_repo.work,
+            capture_output=True,
+            text=True,
+        )
+        .stdout
+    )
     client.post("/comments", json=form(), headers=HEADERS)
     drain(client)
     first = site_repo.remote_branches()
@@ -114,14 +144,22 @@ def test_worker_is_idempotent_and_never_touches_the_working_tree(
     service = client.app.state.service
     # A crash after the push but before the bookkeeping: the entry is queued again.
     entry = service.spool.all_entries()[0]
-    service.spool._db.execute("UPDATE submission SET state='queued' WHERE id=?", (entry.id,))
+    service.spool._db.execute(
+        "UPDATE submission SET state='queued' WHERE id=?", (entry.id,)
+    )
     Worker(service.settings, service.spool).drain()
     assert site_repo.remote_branches() == first
     assert service.spool.get(entry.id).state == "pushed"
-    after = __import__("subprocess").run(
-        ["git", "status", "--porcelain", "--ignored"], cwd=site_repo.work,
-        capture_output=True, text=True,
-    ).stdout
+    after = (
+        __import__("subprocess")
+        .run(
+            ["git", "status", "--porcelain", "--ignored"],
+            cwd=site_repo.work,
+            capture_output=True,
+            text=True,
+        )
+        .stdout
+    )
     assert before == after
 
 
@@ -134,21 +172,27 @@ def test_retry_after_losing_the_private_clone_reuses_the_branch(
     service = client.app.state.service
     entry = service.spool.all_entries()[0]
     __import__("shutil").rmtree(settings.git_dir)
-    service.spool._db.execute("UPDATE submission SET state='queued' WHERE id=?", (entry.id,))
+    service.spool._db.execute(
+        "UPDATE submission SET state='queued' WHERE id=?", (entry.id,)
+    )
     # A new base on main makes the rebuilt commit differ; the push is refused and
     # the remote branch with the same file counts as done.
     (site_repo.work / "content" / "neu.txt").write_text("x", encoding="utf-8")
     __import__("subprocess").run(["git", "add", "-A"], cwd=site_repo.work, check=True)
-    __import__("subprocess").run(["git", "commit", "-qm", "x"], cwd=site_repo.work, check=True)
-    __import__("subprocess").run(["git", "push", "-q", "origin", "main"], cwd=site_repo.work,
-                                 check=True)
+    __import__("subprocess").run(
+        ["git", "commit", "-qm", "x"], cwd=site_repo.work, check=True
+    )
+    __import__("subprocess").run(
+        ["git", "push", "-q", "origin", "main"], cwd=site_repo.work, check=True
+    )
     Worker(settings, service.spool).drain()
     assert site_repo.remote_branches() == first
     assert service.spool.get(entry.id).state == "pushed"
 
 
-def test_push_failure_is_retried_with_backoff(settings: IntakeSettings, site_repo: SiteRepo,
-                                              tmp_path: Path) -> None:
+def test_push_failure_is_retried_with_backoff(
+    settings: IntakeSettings, site_repo: SiteRepo, tmp_path: Path
+) -> None:
     broken = settings.with_overrides(remote=str(tmp_path / "missing.git"))
     with TestClient(create_app(broken), base_url="https://comments.example.org") as c:
         c.post("/comments", json=form(), headers=HEADERS)
@@ -159,16 +203,34 @@ def test_push_failure_is_retried_with_backoff(settings: IntakeSettings, site_rep
         assert service.spool.due(10) == []  # backing off
         # The remote comes back: the same entry goes out, on its fixed branch.
         __import__("subprocess").run(
-            ["git", "clone", "-q", "--bare", str(site_repo.remote), str(tmp_path / "missing.git")],
+            [
+                "git",
+                "clone",
+                "-q",
+                "--bare",
+                str(site_repo.remote),
+                str(tmp_path / "missing.git"),
+            ],
             check=True,
         )
         service.spool._db.execute("UPDATE submission SET next_try = 0")
         service.worker.run_once()
         assert service.spool.get(entry.id).state == "pushed"
-    out = __import__("subprocess").run(
-        ["git", "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/comments/"],
-        cwd=tmp_path / "missing.git", capture_output=True, text=True,
-    ).stdout.split()
+    out = (
+        __import__("subprocess")
+        .run(
+            [
+                "git",
+                "for-each-ref",
+                "--format=%(refname:strip=2)",
+                "refs/heads/comments/",
+            ],
+            cwd=tmp_path / "missing.git",
+            capture_output=True,
+            text=True,
+        )
+        .stdout.split()
+    )
     assert out == [entry.branch]
 
 

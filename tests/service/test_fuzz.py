@@ -4,22 +4,44 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import subprocess
+from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-from starlette.testclient import TestClient
-
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
 from intake.submission import FIELDS
 from service.intake_fixtures import SITE_ORIGIN, form, make_site_repo
+from starlette.testclient import TestClient
 
 KNOWN = ["offener-beitrag", "geschlossener-beitrag", "ohne-kommentare", "entwurf"]
 NASTY = [
-    "../", "..\\", "/etc/passwd", "%2e%2e%2f", "\x00", "\r\n", "\u2028", "\ud800", "~",
-    "offener-beitrag/../../x", "brehm-1", "nowak-1", "COM1", ".git", "-rf", "--upload-pack=x",
-    "a" * 300, "🙂", "\ufeff", "<script>", "{{7*7}}", "%(x)s", "${x}", "' OR 1=1 --",
+    "../",
+    "..\\",
+    "/etc/passwd",
+    "%2e%2e%2f",
+    "\x00",
+    "\r\n",
+    "\u2028",
+    "\ud800",
+    "~",
+    "offener-beitrag/../../x",
+    "brehm-1",
+    "nowak-1",
+    "COM1",
+    ".git",
+    "-rf",
+    "--upload-pack=x",
+    "a" * 300,
+    "🙂",
+    "\ufeff",
+    "<script>",
+    "{{7*7}}",
+    "%(x)s",
+    "${x}",
+    "' OR 1=1 --",
 ]
 
 text = st.one_of(
@@ -31,8 +53,11 @@ keys = st.one_of(st.sampled_from(sorted(FIELDS)), st.text(max_size=12))
 field_maps = st.dictionaries(keys, text, max_size=10)
 valid_with_changes = st.builds(
     lambda changes: {**form(), **changes},
-    st.dictionaries(st.sampled_from(["post", "parent", "author", "body", "website", "email"]),
-                    text, max_size=3),
+    st.dictionaries(
+        st.sampled_from(["post", "parent", "author", "body", "website", "email"]),
+        text,
+        max_size=3,
+    ),
 )
 origins = st.sampled_from([SITE_ORIGIN, None, "https://evil.example", "null"])
 encodings = st.sampled_from(["json", "form", "raw"])
@@ -44,33 +69,51 @@ def encode(kind: str, fields: dict[str, str], raw: bytes) -> tuple[bytes, str]:
     if kind == "form":
         from urllib.parse import urlencode
 
-        return urlencode(fields, encoding="utf-8", errors="surrogatepass").encode(), \
-            "application/x-www-form-urlencoded"
+        return urlencode(
+            fields, encoding="utf-8", errors="surrogatepass"
+        ).encode(), "application/x-www-form-urlencoded"
     return raw, "application/x-www-form-urlencoded"
 
 
 def test_fuzz_never_5xx_and_never_a_file_outside_its_thread(tmp_path: Path) -> None:
     repo = make_site_repo(tmp_path)
     config = IntakeSettings(
-        repo=repo.work, remote="origin", spool=tmp_path / "spool.sqlite3",
-        site_url=SITE_ORIGIN, rate_address=RateLimit(0, 1), rate_post=RateLimit(0, 1),
+        repo=repo.work,
+        remote="origin",
+        spool=tmp_path / "spool.sqlite3",
+        site_url=SITE_ORIGIN,
+        rate_address=RateLimit(0, 1),
+        rate_post=RateLimit(0, 1),
         worker=False,
     )
     statuses: set[int] = set()
-    with TestClient(create_app(config), base_url="https://comments.example.org",
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(config),
+        base_url="https://comments.example.org",
+        raise_server_exceptions=False,
+    ) as client:
 
-        @hsettings(max_examples=300, deadline=None,
-                   suppress_health_check=[HealthCheck.too_slow])
-        @given(st.one_of(field_maps, valid_with_changes), encodings, st.binary(max_size=200),
-               origins)
-        def one_request(fields: dict[str, str], kind: str, raw: bytes, origin: str | None
-                        ) -> None:
+        @hsettings(
+            max_examples=300,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(
+            st.one_of(field_maps, valid_with_changes),
+            encodings,
+            st.binary(max_size=200),
+            origins,
+        )
+        def one_request(
+            fields: dict[str, str], kind: str, raw: bytes, origin: str | None
+        ) -> None:
             body, ctype = encode(kind, fields, raw)
             headers = {"Content-Type": ctype}
             if origin:
                 headers["Origin"] = origin
-            answer = client.post("/comments", content=body, headers=headers, follow_redirects=False)
+            answer = client.post(
+                "/comments", content=body, headers=headers, follow_redirects=False
+            )
             statuses.add(answer.status_code)
             assert answer.status_code < 500, answer.text
             assert answer.status_code in {202, 303, 400, 403, 413, 415, 422, 429}
@@ -81,15 +124,23 @@ def test_fuzz_never_5xx_and_never_a_file_outside_its_thread(tmp_path: Path) -> N
     assert 400 in statuses and 422 in statuses and statuses & {202, 303}
     out = subprocess.run(
         ["git", "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/"],
-        cwd=repo.remote, capture_output=True, text=True, check=True,
+        cwd=repo.remote,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     branches = [b for b in out if b != "main"]
     assert len(branches) == len(entries)
     for branch in branches:
         parts = branch.split("/")
-        assert parts[0] == "comments" and parts[1] == "offener-beitrag" and len(parts) == 3
+        assert (
+            parts[0] == "comments" and parts[1] == "offener-beitrag" and len(parts) == 3
+        )
         files = subprocess.run(
-            ["git", "diff", "--name-only", f"main...{branch}"], cwd=repo.remote,
-            capture_output=True, text=True, check=True,
+            ["git", "diff", "--name-only", f"main...{branch}"],
+            cwd=repo.remote,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         assert files == [f"content/comments/offener-beitrag/{parts[2]}.yaml"]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bs4 import BeautifulSoup
 import pytest
-from starlette.testclient import TestClient
-
+from bs4 import BeautifulSoup
 from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
 from service.intake_fixtures import SITE_ORIGIN, form
+from starlette.testclient import TestClient
 
 HEADERS = {"Origin": SITE_ORIGIN}
 FORM = {**HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
@@ -47,7 +46,12 @@ def nothing_spooled(client: TestClient) -> bool:
         ({"body": "x" * 20_001}, "body"),
         ({"body": "bad \x00 byte"}, "body"),
         ({"body": "\x1b[31m red"}, "body"),
-        ({"body": "https://a.example https://b.example https://c.example https://d.example"}, "body"),
+        (
+            {
+                "body": "https://a.example https://b.example https://c.example https://d.example"
+            },
+            "body",
+        ),
         ({"consent": ""}, "consent"),
         ({"consent": "no"}, "consent"),
     ],
@@ -64,10 +68,17 @@ def test_field_errors_are_422_with_the_field_named(
     assert nothing_spooled(client)
 
 
-def test_rejection_page_names_each_problem_and_keeps_the_text(client: TestClient) -> None:
-    typed = "Mein langer Text, den ich nicht verlieren will.\n\n<script>alert(1)</script>"
-    answer = client.post("/comments", data=form(author="", body=typed, consent="", lang="de"),
-                         headers=HEADERS)
+def test_rejection_page_names_each_problem_and_keeps_the_text(
+    client: TestClient,
+) -> None:
+    typed = (
+        "Mein langer Text, den ich nicht verlieren will.\n\n<script>alert(1)</script>"
+    )
+    answer = client.post(
+        "/comments",
+        data=form(author="", body=typed, consent="", lang="de"),
+        headers=HEADERS,
+    )
     assert answer.status_code == 422
     soup = BeautifulSoup(answer.text, "html.parser")
     assert soup.html["lang"] == "de"
@@ -92,19 +103,35 @@ def test_rejection_page_in_english(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("body", "headers", "status"),
     [
-        (b"post=offener-beitrag&author=%FF%FE&body=x&consent=yes", FORM, 400),  # bad UTF-8
+        (
+            b"post=offener-beitrag&author=%FF%FE&body=x&consent=yes",
+            FORM,
+            400,
+        ),  # bad UTF-8
         (b"\xff\xfe\x00garbage", FORM, 400),
         (b"post=a&post=b", FORM, 400),  # a field twice
         (b"unknown=1", FORM, 400),
         (b"%%%", FORM, 400),  # a nameless field
-        (b'{"post": "offener-beitrag",', {**HEADERS, "Content-Type": "application/json"}, 400),
+        (
+            b'{"post": "offener-beitrag",',
+            {**HEADERS, "Content-Type": "application/json"},
+            400,
+        ),
         (b'["a list"]', {**HEADERS, "Content-Type": "application/json"}, 400),
         (b'{"author": ["x"]}', {**HEADERS, "Content-Type": "application/json"}, 400),
-        (b'{"author": "\\ud800"}', {**HEADERS, "Content-Type": "application/json"}, 400),
+        (
+            b'{"author": "\\ud800"}',
+            {**HEADERS, "Content-Type": "application/json"},
+            400,
+        ),
         (b"\xc3\x28", {**HEADERS, "Content-Type": "application/json"}, 400),
         (b"[" * 50_000, {**HEADERS, "Content-Type": "application/json"}, 400),
         (b"post=x", {**HEADERS, "Content-Type": "text/plain"}, 415),
-        (b"post=x", {**HEADERS, "Content-Type": "multipart/form-data; boundary=x"}, 415),
+        (
+            b"post=x",
+            {**HEADERS, "Content-Type": "multipart/form-data; boundary=x"},
+            415,
+        ),
         (b"post=x", {**FORM, "Content-Length": "abc"}, 400),
     ],
 )
@@ -118,14 +145,18 @@ def test_malformed_requests_are_refused(
 
 def test_oversize_body_is_413(client: TestClient, settings: IntakeSettings) -> None:
     big = json.dumps(form(body="a" * (settings.max_request_bytes + 10))).encode()
-    answer = client.post("/comments", content=big,
-                         headers={**HEADERS, "Content-Type": "application/json"})
+    answer = client.post(
+        "/comments",
+        content=big,
+        headers={**HEADERS, "Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
     assert nothing_spooled(client)
 
 
-def test_oversize_chunked_body_without_length_is_413(client: TestClient,
-                                                     settings: IntakeSettings) -> None:
+def test_oversize_chunked_body_without_length_is_413(
+    client: TestClient, settings: IntakeSettings
+) -> None:
     def chunks():  # no Content-Length: the limit applies while reading
         for _ in range(settings.max_request_bytes // 1000 + 5):
             yield b"a" * 1000
@@ -153,24 +184,39 @@ def test_wrong_origin_is_403(client: TestClient, headers: dict[str, str]) -> Non
 
 def test_the_service_own_origin_and_the_site_are_allowed(client: TestClient) -> None:
     for origin in (SITE_ORIGIN, "https://comments.example.org"):
-        assert client.post("/comments", json=form(), headers={"Origin": origin}).status_code == 202
+        assert (
+            client.post(
+                "/comments", json=form(), headers={"Origin": origin}
+            ).status_code
+            == 202
+        )
 
 
 def test_cors_preflight_allows_only_the_site(client: TestClient) -> None:
-    ok = client.options("/comments", headers={
-        "Origin": SITE_ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    })
+    ok = client.options(
+        "/comments",
+        headers={
+            "Origin": SITE_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert ok.headers.get("access-control-allow-origin") == SITE_ORIGIN
-    bad = client.options("/comments", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
-    })
+    bad = client.options(
+        "/comments",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
     assert bad.status_code == 400
     assert "access-control-allow-origin" not in bad.headers
 
 
 def test_filled_honeypot_is_refused(client: TestClient) -> None:
-    answer = client.post("/comments", data=form(homepage="http://spam.example"), headers=HEADERS)
+    answer = client.post(
+        "/comments", data=form(homepage="http://spam.example"), headers=HEADERS
+    )
     assert answer.status_code == 400
     assert nothing_spooled(client)
 
@@ -178,7 +224,10 @@ def test_filled_honeypot_is_refused(client: TestClient) -> None:
 def test_address_flood_hits_the_rate_limit(settings: IntakeSettings) -> None:
     limited = settings.with_overrides(rate_address=RateLimit(3, 600))
     with TestClient(create_app(limited), base_url="https://comments.example.org") as c:
-        codes = [c.post("/comments", json=form(), headers=HEADERS).status_code for _ in range(6)]
+        codes = [
+            c.post("/comments", json=form(), headers=HEADERS).status_code
+            for _ in range(6)
+        ]
         assert codes == [202, 202, 202, 429, 429, 429]
         answer = c.post("/comments", data=form(), headers=HEADERS)
         assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
@@ -188,29 +237,45 @@ def test_address_flood_hits_the_rate_limit(settings: IntakeSettings) -> None:
 def test_post_flood_hits_the_per_post_limit(settings: IntakeSettings) -> None:
     limited = settings.with_overrides(rate_post=RateLimit(2, 3600))
     with TestClient(create_app(limited), base_url="https://comments.example.org") as c:
-        codes = [c.post("/comments", json=form(), headers=HEADERS).status_code for _ in range(4)]
+        codes = [
+            c.post("/comments", json=form(), headers=HEADERS).status_code
+            for _ in range(4)
+        ]
         assert codes == [202, 202, 429, 429]
 
 
 def test_bad_idempotency_key_is_400(client: TestClient) -> None:
-    answer = client.post("/comments", json=form(),
-                         headers={**HEADERS, "Idempotency-Key": "a\tb"})
+    answer = client.post(
+        "/comments", json=form(), headers={**HEADERS, "Idempotency-Key": "a\tb"}
+    )
     assert answer.status_code == 400
 
 
 def test_proof_of_work_when_required(settings: IntakeSettings) -> None:
     from intake.guard import Challenge, solve
 
-    with TestClient(create_app(settings.with_overrides(pow=True, pow_max_number=2000)),
-                    base_url="https://comments.example.org") as c:
+    with TestClient(
+        create_app(settings.with_overrides(pow=True, pow_max_number=2000)),
+        base_url="https://comments.example.org",
+    ) as c:
         assert c.post("/comments", json=form(), headers=HEADERS).status_code == 400
         raw = c.get("/challenge").json()
         payload = solve(Challenge(**raw))
-        assert c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code == 202
+        assert (
+            c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code
+            == 202
+        )
         # A solved challenge counts once.
-        assert c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code == 400
-        assert c.post("/comments", json=form(altcha="bm90IGpzb24="), headers=HEADERS
-                      ).status_code == 400
+        assert (
+            c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code
+            == 400
+        )
+        assert (
+            c.post(
+                "/comments", json=form(altcha="bm90IGpzb24="), headers=HEADERS
+            ).status_code
+            == 400
+        )
 
 
 def test_challenge_is_404_when_proof_of_work_is_off(client: TestClient) -> None:

@@ -4,19 +4,24 @@ stale, remove, and the pull-request review (preview, spam score, role)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from starlette.testclient import TestClient
-
 from comments.load import load_thread
 from comments.thread import build_thread
 from intake.gitrepo import Git
-from intake.moderation import Branches, ModerationError, remove_comment, review_change, spam_rules
+from intake.moderation import (
+    Branches,
+    ModerationError,
+    remove_comment,
+    review_change,
+    spam_rules,
+)
 from service.intake_fixtures import SITE_ORIGIN, SiteRepo, form, git
+from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Berlin")
@@ -33,7 +38,9 @@ def test_pending_lists_branches_with_check_score_and_text(
     client: TestClient, site_repo: SiteRepo
 ) -> None:
     good = submit(client, body="Ein ruhiger Gedanke zum Text.")
-    spam = submit(client, author="Cheap Casino", body="casino https://a.example https://b.example")
+    spam = submit(
+        client, author="Cheap Casino", body="casino https://a.example https://b.example"
+    )
     client.app.state.service.worker.drain()
     items = {p.id: p for p in Branches(Git(site_repo.work)).pending(ZONE)}
     assert set(items) == {good, spam}
@@ -74,7 +81,9 @@ def test_reject_deletes_the_branch(client: TestClient, site_repo: SiteRepo) -> N
         Branches(Git(site_repo.work)).reject(comment_id)
 
 
-def test_stale_lists_and_closes_old_branches(client: TestClient, site_repo: SiteRepo) -> None:
+def test_stale_lists_and_closes_old_branches(
+    client: TestClient, site_repo: SiteRepo
+) -> None:
     submit(client)
     client.app.state.service.worker.drain()
     branches = Branches(Git(site_repo.work))
@@ -89,8 +98,11 @@ def test_a_role_claimed_in_an_intake_file_fails_the_review(site_repo: SiteRepo) 
     work = site_repo.work
     git(work, "checkout", "-q", "-b", "comments/offener-beitrag/20170503T071200Z-k3f9")
     path = work / "content/comments/offener-beitrag/20170503T071200Z-k3f9.yaml"
-    path.write_text("author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
-                    "body: Ich bin die Autorin, ehrlich.\n", encoding="utf-8")
+    path.write_text(
+        "author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
+        "body: Ich bin die Autorin, ehrlich.\n",
+        encoding="utf-8",
+    )
     git(work, "add", "-A")
     git(work, "commit", "-qm", "forged badge")
     (review,) = review_change(Git(work), "main", "HEAD", zone=ZONE)
@@ -100,8 +112,11 @@ def test_a_role_claimed_in_an_intake_file_fails_the_review(site_repo: SiteRepo) 
     git(work, "checkout", "-q", "main")
     git(work, "checkout", "-q", "-b", "moderator-reply")
     hand = work / "content/comments/offener-beitrag/albers-1.yaml"
-    hand.write_text("author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
-                    "parent: brehm-1\nbody: Danke!\n", encoding="utf-8")
+    hand.write_text(
+        "author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
+        "parent: brehm-1\nbody: Danke!\n",
+        encoding="utf-8",
+    )
     git(work, "add", "-A")
     git(work, "commit", "-qm", "moderator reply")
     (review,) = review_change(Git(work), "main", "HEAD", zone=ZONE)
@@ -113,7 +128,9 @@ def test_approve_refuses_a_failing_comment(site_repo: SiteRepo) -> None:
     name = "comments/offener-beitrag/20170503T071200Z-zz99"
     git(work, "checkout", "-q", "-b", name)
     (work / "content/comments/offener-beitrag/20170503T071200Z-zz99.yaml").write_text(
-        "author: X\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\nbody: hi\n", encoding="utf-8")
+        "author: X\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\nbody: hi\n",
+        encoding="utf-8",
+    )
     git(work, "add", "-A")
     git(work, "commit", "-qm", "x")
     git(work, "push", "-q", "origin", name)
@@ -129,13 +146,17 @@ def test_local_mode_moderates_branches_of_the_repository_itself(
     # The intake pushes into the site's own repository (remote ".").
     service = client.app.state.service
     service.worker.settings = service.settings.with_overrides(remote=".")
-    local = type(service.worker)(service.settings.with_overrides(remote="."), service.spool)
+    local = type(service.worker)(
+        service.settings.with_overrides(remote="."), service.spool
+    )
     comment_id = submit(client)
     local.drain()
     branches = Branches(Git(site_repo.work), ".")
     assert [p.id for p in branches.pending(ZONE)] == [comment_id]
     branches.approve(comment_id, ZONE)
-    assert (site_repo.work / f"content/comments/offener-beitrag/{comment_id}.yaml").is_file()
+    assert (
+        site_repo.work / f"content/comments/offener-beitrag/{comment_id}.yaml"
+    ).is_file()
     assert branches.pending(ZONE) == []
 
 
@@ -147,7 +168,9 @@ def test_remove_keeps_the_thread_whole(site_repo: SiteRepo) -> None:
     assert loaded.problems == []
     by_id = {c.id: c for c in loaded.comments}
     assert by_id["brehm-1"].removed and by_id["brehm-1"].author == ""
-    assert "Erster Kommentar" not in (folder / "offener-beitrag/thread.yaml").read_text()
+    assert (
+        "Erster Kommentar" not in (folder / "offener-beitrag/thread.yaml").read_text()
+    )
     assert by_id["nowak-1"].parent == "brehm-1"
     thread, problems = build_thread(loaded.comments, loaded.broken)
     assert problems == [] and thread.count == 1
@@ -163,37 +186,80 @@ def test_spam_rules_name_what_they_saw() -> None:
 
     from comments.model import Comment
 
-    calm = Comment("a", "Ada Nowak", datetime(2017, 5, 3, tzinfo=ZONE),
-                   "Ich sehe das ähnlich, aus eigener Erfahrung.", "x.yaml")
+    calm = Comment(
+        "a",
+        "Ada Nowak",
+        datetime(2017, 5, 3, tzinfo=ZONE),
+        "Ich sehe das ähnlich, aus eigener Erfahrung.",
+        "x.yaml",
+    )
     assert spam_rules(calm) == []
-    loud = Comment("b", "www.cheap.example", datetime(2017, 5, 3, tzinfo=ZONE),
-                   "BUY NOW BUY NOW BUY NOW BUY NOW !!!!!!!!!!!!", "y.yaml", website="http://10.0.0.1/")
-    names = {r.name for r in spam_rules(loud, others=["buy now buy now   BUY NOW buy now !!!!!!!!!!!!"])}
+    loud = Comment(
+        "b",
+        "www.cheap.example",
+        datetime(2017, 5, 3, tzinfo=ZONE),
+        "BUY NOW BUY NOW BUY NOW BUY NOW !!!!!!!!!!!!",
+        "y.yaml",
+        website="http://10.0.0.1/",
+    )
+    names = {
+        r.name
+        for r in spam_rules(
+            loud, others=["buy now buy now   BUY NOW buy now !!!!!!!!!!!!"]
+        )
+    }
     assert names >= {"author-link", "shouting", "repeated", "website-ip", "duplicate"}
 
 
 def test_invoke_lists_the_moderation_tasks() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"], cwd=ROOT, capture_output=True, text=True,
-        check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout
-    for name in ("comments.pending", "comments.approve", "comments.reject", "comments.stale",
-                 "comments.remove", "comments.review", "intake"):
+    for name in (
+        "comments.pending",
+        "comments.approve",
+        "comments.reject",
+        "comments.stale",
+        "comments.remove",
+        "comments.review",
+        "intake",
+    ):
         assert name in out
 
 
-def test_invoke_review_fails_on_a_forged_role(site_repo: SiteRepo, tmp_path: Path) -> None:
+def test_invoke_review_fails_on_a_forged_role(
+    site_repo: SiteRepo, tmp_path: Path
+) -> None:
     work = site_repo.work
     git(work, "checkout", "-q", "-b", "comments/offener-beitrag/20170503T071200Z-k3f9")
     (work / "content/comments/offener-beitrag/20170503T071200Z-k3f9.yaml").write_text(
         "author: Sami Yilmaz\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\nbody: Hallo\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     git(work, "add", "-A")
     git(work, "commit", "-qm", "x")
     report = tmp_path / "report.md"
     proc = subprocess.run(
-        [sys.executable, "-m", "invoke", "-r", str(ROOT), "comments.review", "--base", "main",
-         "--report", str(report)], cwd=work, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "-r",
+            str(ROOT),
+            "comments.review",
+            "--base",
+            "main",
+            "--report",
+            str(report),
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
         env={k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"},
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -4,16 +4,19 @@ acknowledged submission ends as exactly one file on exactly one branch."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
-
 from service.intake_fixtures import (
-    LoopbackClient, free_port, make_site_repo, start_service, wait_healthy,
+    LoopbackClient,
+    free_port,
+    make_site_repo,
+    start_service,
+    wait_healthy,
 )
 
 TOTAL = 2000
@@ -49,12 +52,19 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
                     n = next(numbers, None)
                 if n is None:
                     return
-                payload = {"post": "offener-beitrag", "author": f"Leser {n}",
-                           "body": f"Lastprobe Nummer load-{n:05d}-end.", "consent": True}
+                payload = {
+                    "post": "offener-beitrag",
+                    "author": f"Leser {n}",
+                    "body": f"Lastprobe Nummer load-{n:05d}-end.",
+                    "consent": True,
+                }
                 while time.monotonic() < stop:
                     try:  # a retry after a lost answer carries the same key
                         status, answer = client.post_json(
-                            "/comments", payload, {"Idempotency-Key": f"load-test-{n:05d}"})
+                            "/comments",
+                            payload,
+                            {"Idempotency-Key": f"load-test-{n:05d}"},
+                        )
                     except OSError:
                         time.sleep(0.05)
                         continue
@@ -93,16 +103,23 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
 
     refs = subprocess.run(
         ["git", "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/comments/"],
-        cwd=repo.remote, capture_output=True, text=True, check=True,
+        cwd=repo.remote,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert len(refs) == len(set(refs))
     # Read every branch's comment file in one git process.
     wanted = "".join(
-        f"{r}:content/comments/offener-beitrag/{r.rsplit('/', 1)[1]}.yaml\n" for r in refs
+        f"{r}:content/comments/offener-beitrag/{r.rsplit('/', 1)[1]}.yaml\n"
+        for r in refs
     )
     batch = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=repo.remote, input=wanted.encode(),
-        capture_output=True, check=True,
+        ["git", "cat-file", "--batch"],
+        cwd=repo.remote,
+        input=wanted.encode(),
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     assert "missing" not in batch
     seen: dict[int, list[str]] = {}
@@ -110,13 +127,22 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
         seen.setdefault(int(match.group(1)), []).append(match.group(0))
     assert sorted(seen) == sorted(acked), "a submission is missing or unexpected"
     assert all(len(v) == 1 for v in seen.values()), "a submission was written twice"
-    assert sorted(refs) == sorted(f"comments/offener-beitrag/{i}" for i in acked.values())
+    assert sorted(refs) == sorted(
+        f"comments/offener-beitrag/{i}" for i in acked.values()
+    )
     # One file per branch: a sample of branches, each changes exactly its own file.
     for ref in refs[:: max(1, len(refs) // 25)]:
         files = subprocess.run(
-            ["git", "diff", "--name-only", f"main...{ref}"], cwd=repo.remote,
-            capture_output=True, text=True, check=True,
+            ["git", "diff", "--name-only", f"main...{ref}"],
+            cwd=repo.remote,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
-        assert files == [f"content/comments/offener-beitrag/{ref.rsplit('/', 1)[1]}.yaml"]
-    print(f"{TOTAL} submissions acknowledged in {elapsed:.1f}s with a SIGKILL after "
-          f"{killed['at']}; {len(refs)} branches, none missing, none doubled")
+        assert files == [
+            f"content/comments/offener-beitrag/{ref.rsplit('/', 1)[1]}.yaml"
+        ]
+    print(
+        f"{TOTAL} submissions acknowledged in {elapsed:.1f}s with a SIGKILL after "
+        f"{killed['at']}; {len(refs)} branches, none missing, none doubled"
+    )

@@ -2,52 +2,73 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-CHECK_JSONSCHEMA = shutil.which("check-jsonschema") or str(Path(sys.executable).with_name("check-jsonschema"))
+CHECK_JSONSCHEMA = shutil.which("check-jsonschema") or str(
+    Path(sys.executable).with_name("check-jsonschema")
+)
 
 
 def load(name: str) -> dict:
-    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+    return yaml.safe_load(
+        (ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8")
+    )
 
 
 def test_there_are_workflows() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"comment-pr.yml", "comment-check.yml", "publish.yml",
-                                          "comment-stale.yml"}
+    assert {p.name for p in WORKFLOWS} >= {
+        "comment-pr.yml",
+        "comment-check.yml",
+        "publish.yml",
+        "comment-stale.yml",
+    }
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_the_vendored_schema(path: Path) -> None:
     proc = subprocess.run(
         [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_gitlab_ci_matches_the_vendored_schema() -> None:
     proc = subprocess.run(
-        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.gitlab-ci", str(ROOT / ".gitlab-ci.yml")],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHECK_JSONSCHEMA,
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            str(ROOT / ".gitlab-ci.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_the_schema_check_would_catch_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    broken.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n"
+    )
     proc = subprocess.run(
         [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(broken)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0
 
@@ -55,14 +76,19 @@ def test_the_schema_check_would_catch_a_broken_workflow(tmp_path: Path) -> None:
 def test_triggers() -> None:
     # PyYAML reads the key `on` as True (YAML 1.1).
     assert load("comment-pr.yml")[True]["push"]["branches"] == ["comments/**"]
-    assert load("comment-check.yml")[True]["pull_request"]["paths"] == ["content/comments/**"]
+    assert load("comment-check.yml")[True]["pull_request"]["paths"] == [
+        "content/comments/**"
+    ]
     assert load("publish.yml")[True]["push"]["branches"] == ["main"]
     assert "schedule" in load("comment-stale.yml")[True]
 
 
 def test_workflows_only_call_tasks_that_exist() -> None:
     listed = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     tasks = set(re.findall(r"^\s+([\w.-]+)", listed, flags=re.M))
@@ -78,4 +104,7 @@ def test_workflow_steps_stay_thin() -> None:
     for path in WORKFLOWS:
         for job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].values():
             for step in job.get("steps", []):
-                assert len(step.get("run", "").strip().splitlines()) <= 15, (path.name, step)
+                assert len(step.get("run", "").strip().splitlines()) <= 15, (
+                    path.name,
+                    step,
+                )
