@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
-from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString
+from bs4.element import Tag
+from lxml import html as lxml_html
+from lxml.html import HtmlElement
 from markdownify import MarkdownConverter
 
 from .wpautop import prepare, shortcodes_in
@@ -60,6 +61,10 @@ MARKDOWN_TAGS = frozenset(
     ]
 )
 _SAME_TAG = {"b": "strong", "i": "em"}
+#: lxml's HTML parser for markdownify: the tree a browser builds, several times
+#: faster than html.parser, which matters with tens of thousands of comments.
+_PARSER = "lxml"
+_MEDIA_TAGS = ("img", "iframe", "video", "audio", "source", "embed", "object")
 #: Attributes Markdown can write, per tag; any other attribute (style, id,
 #: cite, colspan …) is content Markdown would lose.
 _MARKDOWN_ATTRS = {
@@ -115,15 +120,11 @@ class Media:
 
 def media_in(source: str) -> tuple[Media, ...]:
     """Everything in the HTML that a browser would load: the site's own or not."""
-    soup = BeautifulSoup(source, "html.parser")
     out = []
-    for el in soup.find_all(
-        ["img", "iframe", "video", "audio", "source", "embed", "object"]
-    ):
+    for el in _fragment(source).iter(*_MEDIA_TAGS):
         src = el.get("src") or el.get("data") or ""
         if src:
-            alt = el.get("alt")
-            out.append(Media(el.name, str(src), None if alt is None else str(alt)))
+            out.append(Media(str(el.tag), src, el.get("alt")))
     return tuple(out)
 
 
@@ -177,6 +178,7 @@ class _CommentConverter(_Converter):
 
 def _markdownify(source: str, *, escape_misc: bool, comment: bool = False) -> str:
     converter = (_CommentConverter if comment else _Converter)(
+        bs4_options=_PARSER,
         heading_style="ATX",
         bullets="-",
         strong_em_symbol="*",
@@ -228,14 +230,15 @@ def render(text: str) -> str:
 
 def unsupported(source: str) -> str:
     """Why Markdown cannot hold this HTML (a tag or attribute), or ''."""
-    soup = BeautifulSoup(source, "html.parser")
-    for el in soup.find_all(True):
-        if _SAME_TAG.get(el.name, el.name) not in MARKDOWN_TAGS:
-            return f"<{el.name}> has no Markdown form"
-        allowed = _MARKDOWN_ATTRS.get(el.name, set())
-        for attr in el.attrs:
+    for el in _fragment(source).iterdescendants():
+        if not isinstance(el.tag, str):
+            continue  # an HTML comment: dropped either way
+        if _SAME_TAG.get(el.tag, el.tag) not in MARKDOWN_TAGS:
+            return f"<{el.tag}> has no Markdown form"
+        allowed = _MARKDOWN_ATTRS.get(el.tag, set())
+        for attr in el.attrib:
             if attr not in allowed and attr not in _THEME_ATTRS:
-                return f'the attribute {attr}="…" on <{el.name}> has no Markdown form'
+                return f'the attribute {attr}="…" on <{el.tag}> has no Markdown form'
     return ""
 
 
@@ -259,56 +262,56 @@ class _Signature:
 
 
 def _signature(source: str) -> _Signature:
-    soup = BeautifulSoup(source, "html.parser")
-    words: list[str] = []
+    root = _fragment(source)
     tags: list[tuple[str, ...]] = []
-    for node in soup.descendants:
-        if isinstance(node, Comment):
+    for el in root.iterdescendants():
+        if not isinstance(el.tag, str):
             continue
-        if isinstance(node, NavigableString):
-            words.append(str(node))
-        elif isinstance(node, Tag):
-            name = _SAME_TAG.get(node.name, node.name)
-            if name in {"span", "thead", "tbody"} or _wraps_only(node):
-                continue
-            if name == "p" and not node.find(True) and not node.get_text().strip():
-                continue  # WordPress's "&nbsp;" spacer paragraphs hold nothing
-            key: tuple[str, ...] = (name,)
-            inner = _only_child(node)
-            if name in {"em", "strong"} and inner is not None and _wraps_only(inner):
-                key = ("em+strong",)
-            elif name == "a":
-                key = (name, str(node.get("href", "")), str(node.get("title", "")))
-            elif name == "img":
-                key = (name, str(node.get("src", "")), str(node.get("alt", "")))
-            elif name == "ol":
-                key = (name, str(node.get("start", "1")))
-            tags.append(key)
-    text = " ".join("".join(words).replace("\xa0", " ").split())
+        name = _SAME_TAG.get(el.tag, el.tag)
+        if name in {"span", "thead", "tbody"} or _wraps_only(el):
+            continue
+        if name == "p" and len(el) == 0 and not el.text_content().strip():
+            continue  # WordPress's "&nbsp;" spacer paragraphs hold nothing
+        key: tuple[str, ...] = (name,)
+        inner = _only_child(el)
+        if name in {"em", "strong"} and inner is not None and _wraps_only(inner):
+            key = ("em+strong",)
+        elif name == "a":
+            key = (name, el.get("href", ""), el.get("title", ""))
+        elif name == "img":
+            key = (name, el.get("src", ""), el.get("alt", ""))
+        elif name == "ol":
+            key = (name, el.get("start", "1"))
+        tags.append(key)
+    text = " ".join("".join(root.itertext()).replace("\xa0", " ").split())
     return _Signature(text, tuple(tags))
 
 
-def _only_child(node: Tag) -> Tag | None:
-    kids = [
-        k
-        for k in node.children
-        if not (isinstance(k, NavigableString) and not k.strip())
-    ]
-    return kids[0] if len(kids) == 1 and isinstance(kids[0], Tag) else None
+def _only_child(el: HtmlElement) -> HtmlElement | None:
+    """The one child element of ``el`` when there is no text beside it."""
+    if len(el) != 1 or (el.text or "").strip() or (el[0].tail or "").strip():
+        return None
+    child = el[0]
+    return child if isinstance(child.tag, str) else None
 
 
-def _wraps_only(node: Tag) -> bool:
+def _wraps_only(el: HtmlElement) -> bool:
     """True for the inner half of pairs that mean one thing either way round.
 
     ``<pre><code>`` is how Markdown writes ``<pre>``; ``<em><strong>`` and
     ``<strong><em>`` are the same emphasis. The inner tag is not counted.
     """
-    parent = node.parent
-    if not isinstance(parent, Tag) or _only_child(parent) is not node:
+    parent = el.getparent()
+    if parent is None or _only_child(parent) is not el:
         return False
-    outer = _SAME_TAG.get(parent.name, parent.name)
-    inner = _SAME_TAG.get(node.name, node.name)
+    outer = _SAME_TAG.get(parent.tag, parent.tag)
+    inner = _SAME_TAG.get(el.tag, el.tag)
     return (outer, inner) in {("pre", "code"), ("em", "strong"), ("strong", "em")}
+
+
+def _fragment(source: str) -> HtmlElement:
+    """An HTML fragment as one tree, parsed like a browser would (lxml)."""
+    return lxml_html.fragment_fromstring(source, create_parent="div")
 
 
 def _first_difference(a: str, b: str) -> str:
