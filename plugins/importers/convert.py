@@ -302,11 +302,12 @@ def _wraps_only(el: HtmlElement) -> bool:
     ``<strong><em>`` are the same emphasis. The inner tag is not counted.
     """
     parent = el.getparent()
-    if parent is None or _only_child(parent) is not el:
+    if parent is None:
         return False
-    outer = _SAME_TAG.get(parent.tag, parent.tag)
-    inner = _SAME_TAG.get(el.tag, el.tag)
-    return (outer, inner) in {("pre", "code"), ("em", "strong"), ("strong", "em")}
+    if _only_child(parent) is not el:
+        return False
+    pair = (_SAME_TAG.get(parent.tag, parent.tag), _SAME_TAG.get(el.tag, el.tag))
+    return pair in {("pre", "code"), ("em", "strong"), ("strong", "em")}
 
 
 def _fragment(source: str) -> HtmlElement:
