@@ -77,9 +77,7 @@ class Report:
             f"comments: {c['comments']} imported on {c['threads']} posts and pages",
             "comments skipped: "
             + (
-                ", ".join(
-                    f"{c['skip ' + k]} {k}" for k in _SKIP_ORDER if c["skip " + k]
-                )
+                ", ".join(f"{c['skip ' + k]} {k}" for k in self._skip_reasons())
                 or "none"
             ),
             f"comments on items not imported (orphans): {c['orphaned comments']}",
@@ -109,6 +107,17 @@ class Report:
         )
         return out
 
+    def _skip_reasons(self) -> list[str]:
+        """Reasons comments stayed behind: the usual ones first, then any other."""
+        found = [k[5:] for k, n in self.counts.items() if k.startswith("skip ") and n]
+        return sorted(
+            found,
+            key=lambda k: (
+                _SKIP_ORDER.index(k) if k in _SKIP_ORDER else len(_SKIP_ORDER),
+                k,
+            ),
+        )
+
 
 _SKIP_ORDER = ("unapproved", "spam", "trash", "pingback", "trackback", "invalid")
 
@@ -136,80 +145,82 @@ def plan_import(
     taken: set[str] = set()
     others = dict(existing or {})
     for item in site.items:
-        kind = item.post_type
         status = _status(item, options, report)
         if status is None:
             _orphans(item, options, report)
             continue
-        body = convert_body(item.content)
         base = slug_of(item.name, plain(item.title)) or f"wp-{item.post_id}"
-        slug = _unique(base, taken, others, _KINDS[kind])
+        slug = _unique(base, taken, others, _KINDS[item.post_type])
         if slug != base and base in others:
             report.notes.append(
-                f"{_KINDS[kind]}/{slug}: the slug {base!r} belongs to {others[base]}; "
-                f"imported as {slug!r}"
+                f"{_KINDS[item.post_type]}/{slug}: the slug {base!r} belongs to "
+                f"{others[base]}; imported as {slug!r}"
             )
-        author_name, author_id = site.authors.get(item.creator, (item.creator, ""))
-        thread = plan_thread(
-            slug,
-            item.comments,
-            ThreadOptions(
-                options.timezone,
-                options.include_pingbacks,
-                options.anonymous,
-                author_id,
-            ),
-        )
-        for reason, n in thread.skipped.items():
-            report.counts["skip " + reason] += n
-        report.notes.extend(thread.notes)
-        report.problems.extend(thread.problems)
-        if thread.files:
-            report.counts["threads"] += 1
-            report.counts["comments"] += len(thread.files)
-        files.extend(thread.files)
-
-        report.counts[body.markup] += 1
-        _count_media(body.media, f"{_KINDS[kind]}/{slug}", report)
-        if body.markup == "html":
-            report.notes.append(f"{_KINDS[kind]}/{slug}: kept as HTML ({body.reason})")
-        if body.shortcodes:
-            report.notes.append(
-                f"{_KINDS[kind]}/{slug}: WordPress shortcodes left as text: "
-                + counts(body.shortcodes)
-            )
-        title = plain(item.title)
-        if not title:
-            title = slug.replace("-", " ").capitalize()
-            report.notes.append(
-                f"{_KINDS[kind]}/{slug}: no title in the export; titled {title!r}"
-            )
-        categories = [plain(c) for c in item.categories]
-        source = Source(
-            title=title,
-            date=_date(item, options.timezone),
-            author=plain(author_name) or item.creator,
-            slug=slug,
-            body=body.text,
-            markup=body.markup,
-            category=categories[0] if categories and kind == "post" else "",
-            # Pelican has one category; the others are kept as tags, not lost.
-            tags=_tags([*categories[1:], *item.tags]) if kind == "post" else (),
-            lang=lang,
-            status="draft" if status == "draft" else "",
-            comments=_comments_mode(item, has_thread=bool(thread.files)),
-            summary=plain(item.excerpt),
-        )
-        report.counts[kind] += 1
-        report.counts[f"{kind} {status}"] += 1
-        files.append(
-            Planned(
-                f"{_KINDS[kind]}/{slug}{source_suffix(body.markup)}",
-                source_text(source),
-                kind,
-            )
-        )
+        files.extend(_plan_item(item, slug, status, lang, site, options, report))
     return Plan(tuple(files), report)
+
+
+def _plan_item(
+    item: WpItem,
+    slug: str,
+    status: str,
+    lang: str,
+    site: WpSite,
+    options: Options,
+    report: Report,
+) -> list[Planned]:
+    """The source file of one post or page, and the files of its thread."""
+    kind = item.post_type
+    where = f"{_KINDS[kind]}/{slug}"
+    author_name, author_id = site.authors.get(item.creator, (item.creator, ""))
+    thread = plan_thread(
+        slug,
+        item.comments,
+        ThreadOptions(
+            options.timezone, options.include_pingbacks, options.anonymous, author_id
+        ),
+    )
+    for reason, n in thread.skipped.items():
+        report.counts["skip " + reason] += n
+    report.notes.extend(thread.notes)
+    report.problems.extend(thread.problems)
+    if thread.files:
+        report.counts["threads"] += 1
+        report.counts["comments"] += len(thread.files)
+
+    body = convert_body(item.content)
+    report.counts[body.markup] += 1
+    _count_media(body.media, where, report)
+    if body.markup == "html":
+        report.notes.append(f"{where}: kept as HTML ({body.reason})")
+    if body.shortcodes:
+        report.notes.append(
+            f"{where}: WordPress shortcodes left as text: {counts(body.shortcodes)}"
+        )
+    title = plain(item.title)
+    if not title:
+        title = slug.replace("-", " ").capitalize()
+        report.notes.append(f"{where}: no title in the export; titled {title!r}")
+    categories = [plain(c) for c in item.categories]
+    source = Source(
+        title=title,
+        date=_date(item, options.timezone),
+        author=plain(author_name) or item.creator,
+        slug=slug,
+        body=body.text,
+        markup=body.markup,
+        category=categories[0] if categories and kind == "post" else "",
+        # Pelican has one category; the others are kept as tags, not lost.
+        tags=_tags([*categories[1:], *item.tags]) if kind == "post" else (),
+        lang=lang,
+        status="draft" if status == "draft" else "",
+        comments=_comments_mode(item, has_thread=bool(thread.files)),
+        summary=plain(item.excerpt),
+    )
+    report.counts[kind] += 1
+    report.counts[f"{kind} {status}"] += 1
+    post = Planned(f"{where}{source_suffix(body.markup)}", source_text(source), kind)
+    return [*thread.files, post]
 
 
 def _count_media(media: Iterable[Media], where: str, report: Report) -> None:
@@ -227,7 +238,7 @@ def _count_media(media: Iterable[Media], where: str, report: Report) -> None:
 
 
 def _status(item: WpItem, options: Options, report: Report) -> str | None:
-    """ "published", "draft", or None with the reason counted."""
+    """The status to write ("published" or "draft"), or None with the reason counted."""
     kind = item.post_type
     if kind not in _KINDS:
         report.counts[f"item {kind or 'untyped'}"] += 1

@@ -299,3 +299,12 @@ def test_images_from_other_hosts_and_missing_alt_text_are_reported(
         "other hosts: 3 (cdn.example.net (2), video.example.org (1))" in line
         for line in report.lines()
     )
+
+
+def test_other_comment_types_are_skipped_and_named(tmp_path: Path) -> None:
+    wxr = tmp_path / "export.xml"
+    wxr.write_bytes(export(item(1, comments=(comment(1), comment(2, kind="review")))))
+    report = run_import(wxr, Options(output=tmp_path / "c"))
+    assert report.counts["comments"] == 1
+    assert "comments skipped: 1 type review" in report.lines()
+
