@@ -119,7 +119,15 @@ class Report:
         )
 
 
-_SKIP_ORDER = ("unapproved", "spam", "trash", "pingback", "trackback", "invalid")
+_SKIP_ORDER = (
+    "unapproved",
+    "spam",
+    "trash",
+    "pingback",
+    "trackback",
+    "duplicate",
+    "invalid",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,8 @@ def plan_thread(
     wanted: dict[str, WpComment] = {}
     for wp in wp_comments:
         reason = skip_reason(wp, include_pingbacks=options.include_pingbacks)
+        if not reason and wp.comment_id in wanted:
+            reason = "duplicate"  # a broken export: the first one with the id wins
         if reason:
             result.skipped[reason] += 1
         else:

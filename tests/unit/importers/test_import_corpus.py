@@ -307,4 +307,3 @@ def test_other_comment_types_are_skipped_and_named(tmp_path: Path) -> None:
     report = run_import(wxr, Options(output=tmp_path / "c"))
     assert report.counts["comments"] == 1
     assert "comments skipped: 1 type review" in report.lines()
-

@@ -197,3 +197,9 @@ def test_anonymous_commenters_get_a_name() -> None:
         comment(1, author=""), options=ThreadOptions(BERLIN, anonymous="Gast")
     )
     assert fields(result, "1")["author"] == "Gast"
+
+
+def test_a_duplicate_comment_id_keeps_the_first() -> None:
+    result = thread_of(comment(1, content="Erster"), comment(1, content="Zweiter"))
+    assert fields(result, "1")["body"] == "Erster"
+    assert result.skipped == {"duplicate": 1}
