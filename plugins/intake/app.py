@@ -324,9 +324,9 @@ def create_app(settings: IntakeSettings) -> Starlette:
                 "Please send the comment again.",
             )
             return reject(request, 400, [error], fields, lang)
-        posts = service.index.cached() or await anyio.to_thread.run_sync(
-            service.index.posts
-        )
+        posts = service.index.cached()
+        if posts is None:
+            posts = await anyio.to_thread.run_sync(service.index.posts)
         draft, errors = check_fields(
             fields, posts, zone=settings.zone, max_links=settings.max_links
         )

@@ -104,10 +104,10 @@ def scan_posts(
         modes = {m for m, _ in versions}
         mode = next(m for m in ("off", "closed", "open") if m in modes)
         meta = versions[0][1]
-        folder = comments_dir / slug
+        thread_dir = comments_dir / slug
         ids: frozenset[str] = frozenset()
-        if folder.is_dir():
-            loaded = load_thread(folder, zone)
+        if thread_dir.is_dir():
+            loaded = load_thread(thread_dir, zone)
             ids = frozenset(c.id for c in loaded.comments)
         titles = tuple(
             (m["lang"].lower(), m.get("title", slug))

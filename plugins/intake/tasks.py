@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from invoke import Collection, Exit, task
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from .gitrepo import Git
 from .moderation import (
@@ -55,7 +58,7 @@ def _branches(c: Any, remote: str, base: str) -> Branches:
         "base": "branch comments are merged into",
     }
 )
-def pending(c, remote="origin", base="main"):
+def pending(c: Context, remote: str = "origin", base: str = "main") -> None:
     """List waiting comment branches with their check result, spam score and text."""
     items = _branches(c, remote, base).pending(_zone(c), _words(c))
     if not items:
@@ -95,7 +98,9 @@ def pending(c, remote="origin", base="main"):
         "force": "merge even when the check fails",
     }
 )
-def approve(c, id, remote="origin", base="main", force=False):
+def approve(
+    c: Context, id: str, remote: str = "origin", base: str = "main", force: bool = False
+) -> None:
     """Merge one comment branch into the base branch and delete the branch."""
     try:
         branch = _branches(c, remote, base).approve(id, _zone(c), force=force)
@@ -110,7 +115,7 @@ def approve(c, id, remote="origin", base="main", force=False):
         "remote": "remote ('.' = this repository)",
     }
 )
-def reject(c, id, remote="origin"):
+def reject(c: Context, id: str, remote: str = "origin") -> None:
     """Delete one comment branch without merging it."""
     try:
         branch = _branches(c, remote, "main").reject(id)
@@ -126,7 +131,9 @@ def reject(c, id, remote="origin"):
         "remote": "remote ('.' = this repository)",
     }
 )
-def stale(c, days=None, close=False, remote="origin"):
+def stale(
+    c: Context, days: str | None = None, close: bool = False, remote: str = "origin"
+) -> None:
     """List comment branches older than N days; with --close, delete them."""
     limit = float(days if days is not None else _site(c).get("INTAKE_STALE_DAYS", 30))
     old = _branches(c, remote, "main").stale(limit, close=close)
@@ -139,7 +146,7 @@ def stale(c, days=None, close=False, remote="origin"):
 
 
 @task(help={"id": "id of a published comment", "post": "post slug (optional)"})
-def remove(c, id, post=""):
+def remove(c: Context, id: str, post: str = "") -> None:
     """Take a published comment down (with replies: a 'comment removed' placeholder)."""
     site = _site(c)
     folder = (
@@ -161,7 +168,9 @@ def remove(c, id, post=""):
         "report": "write the Markdown report here (also $GITHUB_STEP_SUMMARY)",
     }
 )
-def review(c, base="origin/main", head="HEAD", report=""):
+def review(
+    c: Context, base: str = "origin/main", head: str = "HEAD", report: str = ""
+) -> None:
     """Check a change's comment files: preview, spam score, no role from the intake."""
     reviews = review_change(
         Git(Path(c.cwd)), base, head, zone=_zone(c), words=_words(c)
@@ -185,7 +194,9 @@ def review(c, base="origin/main", head="HEAD", report=""):
         "spool": "SQLite spool file",
     }
 )
-def intake(c, port=8001, remote="", spool=".intake/spool.sqlite3"):
+def intake(
+    c: Context, port: int = 8001, remote: str = "", spool: str = ".intake/spool.sqlite3"
+) -> None:
     """Run the comment intake on 127.0.0.1 over this site's git repository."""
     git = Git(Path(c.cwd))
     chosen = remote or ("origin" if "origin" in git.out("remote").split() else ".")

@@ -49,7 +49,7 @@ class Worker:
 
     def delay(self, attempts: int) -> float:
         """Exponential backoff with jitter, capped."""
-        base = self.settings.retry_base_seconds * 2 ** min(attempts - 1, 20)
+        base = self.settings.retry_base_seconds * 2.0 ** min(attempts - 1, 20)
         return min(self.settings.retry_max_seconds, base) * random.uniform(0.8, 1.2)  # noqa: S311
 
     def base(self, url: str) -> str | None:

@@ -193,7 +193,9 @@ def test_retry_after_losing_the_private_clone_reuses_the_branch(
 def test_push_failure_is_retried_with_backoff(
     settings: IntakeSettings, site_repo: SiteRepo, tmp_path: Path
 ) -> None:
-    broken = settings.with_overrides(remote=str(tmp_path / "missing.git"))
+    broken = settings.with_overrides(
+        remote=str(tmp_path / "missing.git"), retry_base_seconds=60.0
+    )
     with TestClient(create_app(broken), base_url="https://comments.example.org") as c:
         c.post("/comments", json=form(), headers=HEADERS)
         service = c.app.state.service
