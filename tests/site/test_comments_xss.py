@@ -104,6 +104,7 @@ def test_the_harness_catches_what_it_looks_for() -> None:
         "<div id='comments'><iframe></iframe></div>", "<div id='comments'><p style='x'></p></div>",
         "<script type='application/ld+json'>{\"a\": </script>",
         "<div id='comments'><ol class='comment-list'><li><a href='https://x.org/'>x</a></li></ol></div>",
+        "<div id='comments'><ol class='comment-list'><li><a href='#x\" onclick'>x</a></li></ol></div>",
     ]
     for html in bad:
         assert list(problems_in(html)), html

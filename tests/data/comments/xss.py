@@ -103,6 +103,8 @@ FORBIDDEN_TAGS = ("iframe", "object", "embed", "frame", "frameset", "applet", "b
                   "img", "math", "template", "noscript", "form", "input", "textarea", "button",
                   "link", "meta", "audio", "video", "source", "portal")
 _SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+#: Our own in-page links: permalinks, "in reply to" and the reply link.
+_OWN_ANCHOR = re.compile(r"#comment-(?:form|[A-Za-z0-9._-]{1,100})")
 
 
 def corpus_payloads() -> list[str]:
@@ -232,6 +234,8 @@ def _comment_problems(section: Tag) -> Iterator[str]:
     for link in section.select(".comment-list a"):
         href = str(link.get("href", ""))
         if href.startswith("#"):
+            if not _OWN_ANCHOR.fullmatch(href):
+                yield f"in-page link {href[:80]!r} in a comment"
             continue
         scheme = urlsplit(_SPACE_OR_CONTROL.sub("", href)).scheme.lower()
         if scheme not in ("", "http", "https", "mailto"):
