@@ -73,6 +73,7 @@ PLUGINS = [
     "reading.plugin",
     "comments.plugin",
     "feeds.plugin",
+    "fastbuild.plugin",
 ]
 
 MARKDOWN = {
@@ -143,4 +144,15 @@ READING_TITLE = "Leselisten"
 # Strict mode (invoke check) turns every content problem into a failing exit.
 CONTENT_STRICT = False
 
-LOAD_CONTENT_CACHE = False
+# Fast builds (plugins/fastbuild, README "Performance"): Pelican's reader cache
+# (fastbuild drops it when code or settings change), our caches of checked and
+# rendered comments and post HTML, page stamps so a rebuild writes only what
+# changed, and worker processes. `pelican --ignore-cache` recomputes everything.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+CHECK_MODIFIED_METHOD = "sha256"  # by content: a git checkout changes every mtime
+GZIP_CACHE = False  # compressing costs more time than the disk it saves
+FASTBUILD_CACHE = True
+FASTBUILD_WORKERS = None  # one per core; 0 renders everything in one process
+FASTBUILD_PRECOMPUTE = ["pullquotes.feedtext.for_feed", "pullquotes.feedtext.excerpt_phrases"]

@@ -7,20 +7,21 @@ described by ``ContentLike``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-import logging
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sitekit.cache import ContentCache, cache_for, code_version
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
 from .jsonld import JsonObject, comment_tree
-from .load import SUFFIXES, load_thread, thread_files
-from .render import CommentView, render_bodies, views
+from .load import SUFFIXES, LoadedThread, load_file, load_thread, thread_files
+from .render import CommentView, render_bodies, render_body, views
 from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH, Thread, build_thread
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,45 @@ logger = logging.getLogger(__name__)
 MODES = ("open", "closed", "off")
 #: Where the build keeps its ``CommentsBuild`` (one per Pelican run).
 STATE_KEY = "_COMMENTS_BUILD"
+#: The persistent cache of checked and rendered comment files (sitekit.cache).
+CACHE_NAME = "comments"
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One comment file, checked and its bodies rendered: what the cache keeps."""
+
+    loaded: LoadedThread
+    html: dict[str, str]  # body text -> sanitized HTML
+
+
+def file_entry(path: Path, timezone: tzinfo) -> FileEntry:
+    loaded = load_file(path, timezone)
+    return FileEntry(
+        loaded, {c.body: render_body(c) for c in loaded.comments if not c.removed}
+    )
+
+
+def comment_cache(settings: dict[str, Any]) -> ContentCache:
+    """The build's cache of comment files: keyed by bytes, this code and the time zone."""
+    version = code_version(
+        "comments",
+        "sitekit",
+        distributions=("markdown-it-py", "nh3", "pyyaml", "babel"),
+    )
+    return cache_for(
+        settings, CACHE_NAME, version, allowed_modules=("comments", "sitekit")
+    )
+
+
+def cached_entry(cache: ContentCache, path: Path, timezone: tzinfo) -> FileEntry:
+    """A file's entry from the cache, or checked and rendered now (and cached)."""
+    return cache.memo(
+        path,
+        lambda p: file_entry(p, timezone),
+        str(timezone),
+        check=lambda value: isinstance(value, FileEntry),
+    )
 
 
 class SettingsError(ValueError):
@@ -69,11 +109,23 @@ class CommentSettings:
         except (ZoneInfoNotFoundError, ValueError):
             timezone = ZoneInfo("UTC")  # Pelican itself complains about TIMEZONE
         depth = settings.get("COMMENTS_DISPLAY_DEPTH", DEFAULT_DEPTH)
-        if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= MAX_DEPTH:
-            bad("COMMENTS_DISPLAY_DEPTH", f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}")
+        if (
+            not isinstance(depth, int)
+            or isinstance(depth, bool)
+            or not 1 <= depth <= MAX_DEPTH
+        ):
+            bad(
+                "COMMENTS_DISPLAY_DEPTH",
+                f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}",
+            )
         days = settings.get("COMMENTS_CLOSE_AFTER_DAYS")
-        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
-            bad("COMMENTS_CLOSE_AFTER_DAYS", f"must be None or a whole number of days >= 0, not {days!r}")
+        if days is not None and (
+            not isinstance(days, int) or isinstance(days, bool) or days < 0
+        ):
+            bad(
+                "COMMENTS_CLOSE_AFTER_DAYS",
+                f"must be None or a whole number of days >= 0, not {days!r}",
+            )
         now_raw = settings.get("COMMENTS_NOW")
         now: datetime | None = None
         if isinstance(now_raw, datetime):
@@ -120,6 +172,7 @@ class CommentsBuild:
     threads: dict[str, ThreadData] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
     started: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    cache: ContentCache | None = None
 
     @property
     def now(self) -> datetime:
@@ -137,18 +190,29 @@ class CommentsBuild:
         folder = self.settings.path / slug
         if not slug or not folder.is_dir():
             return ThreadData(EMPTY, {})
-        loaded = load_thread(folder, self.settings.timezone)
+        bodies: dict[str, str] = {}
+
+        def load(path: Path, timezone: tzinfo) -> LoadedThread:
+            if self.cache is None:
+                return load_file(path, timezone)
+            entry = cached_entry(self.cache, path, timezone)
+            bodies.update(entry.html)
+            return entry.loaded
+
+        loaded = load_thread(folder, self.settings.timezone, load=load)
         thread, problems = build_thread(
             loaded.comments, loaded.broken, depth=self.settings.depth
         )
         self.log.extend(loaded.problems)
         self.log.extend(problems)
-        return ThreadData(thread, render_bodies(thread.comments))
+        return ThreadData(thread, render_bodies(thread.comments, known=bodies))
 
     def mode_of(self, content: ContentLike, *, page: bool) -> str:
         """open, closed or off: the header (pages default to off), then the age rule."""
         raw = content.metadata.get("comments")
-        mode = str(raw).strip().lower() if raw is not None else ("off" if page else "open")
+        mode = (
+            str(raw).strip().lower() if raw is not None else ("off" if page else "open")
+        )
         if mode not in MODES:
             # The header rules are checked (and reported) by the sitecheck
             # plugin; here an unknown value neither hides a thread nor invites
@@ -171,7 +235,11 @@ class CommentsBuild:
         if mode == "off":
             data = ThreadData(EMPTY, {})
         lang = getattr(content, "lang", None) or self.settings.default_lang
-        page_url = f"{self.settings.siteurl}/{content.url}" if self.settings.siteurl else content.url
+        page_url = (
+            f"{self.settings.siteurl}/{content.url}"
+            if self.settings.siteurl
+            else content.url
+        )
         attrs: dict[str, Any] = {
             "thread": data.thread,
             "comment_count": data.thread.count,
@@ -199,7 +267,9 @@ class CommentsBuild:
                     continue  # an empty folder holds no comments to lose
                 self.log.add(
                     Problem(
-                        str(entry), None, "folder",
+                        str(entry),
+                        None,
+                        "folder",
                         f"no post or page has the slug '{entry.name}'",
                         "rename the folder to the slug of its post, or move its files",
                     )
@@ -207,7 +277,9 @@ class CommentsBuild:
             elif entry.is_file() and entry.suffix in SUFFIXES:
                 self.log.add(
                     Problem(
-                        str(entry), None, "folder",
+                        str(entry),
+                        None,
+                        "folder",
                         "a comment file must lie in its post's folder",
                         f"move it to {root.name}/<post-slug>/",
                     )
@@ -218,12 +290,18 @@ def build_state(settings: dict[str, Any]) -> CommentsBuild:
     """The build's ``CommentsBuild``, kept in its settings (created on first use)."""
     state = settings.get(STATE_KEY)
     if not isinstance(state, CommentsBuild):
-        state = CommentsBuild(CommentSettings.from_settings(settings), problem_log(settings))
+        state = CommentsBuild(
+            CommentSettings.from_settings(settings),
+            problem_log(settings),
+            cache=comment_cache(settings),
+        )
         settings[STATE_KEY] = state
     return state
 
 
-def decorate_all(state: CommentsBuild, contents: Iterable[ContentLike], *, page: bool) -> None:
+def decorate_all(
+    state: CommentsBuild, contents: Iterable[ContentLike], *, page: bool
+) -> None:
     """Decorate every post or page of one generator."""
     for content in contents:
         state.decorate(content, page=page)
@@ -234,8 +312,8 @@ __all__ = [
     "CommentSettings",
     "CommentsBuild",
     "ContentLike",
-    "SettingsError",
     "JsonObject",
+    "SettingsError",
     "ThreadData",
     "build_state",
     "decorate_all",

@@ -7,6 +7,7 @@ comments with one id the later file is the one in error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -57,7 +58,9 @@ def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Probl
     try:
         root = read_path(path)
     except YamlError as exc:
-        return [], [Problem(where, _clamp(exc.line, path), "file", exc.message, exc.hint)]
+        return [], [
+            Problem(where, _clamp(exc.line, path), "file", exc.message, exc.hint)
+        ]
     if isinstance(root, YamlMap):
         return [(root, path.stem)], []
     if isinstance(root, YamlList):
@@ -69,19 +72,32 @@ def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Probl
             else:
                 problems.append(
                     Problem(
-                        where, line, "file", "each list item must be a comment mapping",
+                        where,
+                        line,
+                        "file",
+                        "each list item must be a comment mapping",
                         "start each comment with '- id: ...'",
                     )
                 )
         if not root:
             problems.append(
-                Problem(where, root.line, "file", "the list holds no comments",
-                        "add comments to it or delete the file")
+                Problem(
+                    where,
+                    root.line,
+                    "file",
+                    "the list holds no comments",
+                    "add comments to it or delete the file",
+                )
             )
         return records, problems
     return [], [
-        Problem(where, 1, "file", "the file must hold a comment mapping or a list of them",
-                "see CONTENT-FORMATS.md, section Comments")
+        Problem(
+            where,
+            1,
+            "file",
+            "the file must hold a comment mapping or a list of them",
+            "see CONTENT-FORMATS.md, section Comments",
+        )
     ]
 
 
@@ -91,7 +107,10 @@ def load_file(path: Path, timezone: tzinfo, *, allow_role: bool = True) -> Loade
     records, out.problems = records_of(path)
     for record, default_id in records:
         item, problems = check_comment(
-            record, path=str(path), timezone=timezone, default_id=default_id,
+            record,
+            path=str(path),
+            timezone=timezone,
+            default_id=default_id,
             allow_role=allow_role,
         )
         out.problems.extend(problems)
@@ -102,12 +121,21 @@ def load_file(path: Path, timezone: tzinfo, *, allow_role: bool = True) -> Loade
     return out
 
 
-def load_thread(folder: Path, timezone: tzinfo, files: list[Path] | None = None) -> LoadedThread:
-    """Check every file of a thread folder and the rule that ids are unique."""
+def load_thread(
+    folder: Path,
+    timezone: tzinfo,
+    files: list[Path] | None = None,
+    load: Callable[[Path, tzinfo], LoadedThread] = load_file,
+) -> LoadedThread:
+    """Check every file of a thread folder and the rule that ids are unique.
+
+    ``load`` checks one file; the build passes one that serves unchanged files
+    from the persistent cache (``build.cached_entry``).
+    """
     out = LoadedThread()
     first_seen: dict[str, str] = {}
     for path in files if files is not None else thread_files(folder):
-        loaded = load_file(path, timezone)
+        loaded = load(path, timezone)
         out.problems.extend(loaded.problems)
         # In file order, so that of two comments with one id the later is the error.
         items = sorted([*loaded.comments, *loaded.broken], key=lambda i: i.line or 0)
@@ -116,14 +144,18 @@ def load_thread(folder: Path, timezone: tzinfo, files: list[Path] | None = None)
             if where is not None:
                 out.problems.append(
                     Problem(
-                        str(path), item.line, "id",
+                        str(path),
+                        item.line,
+                        "id",
                         f"duplicate id '{item.id}' (first in {where})",
                         "give this comment another id",
                     )
                 )
                 continue
             first_seen[item.id] = (
-                f"{Path(item.path).name}:{item.line}" if item.line else Path(item.path).name
+                f"{Path(item.path).name}:{item.line}"
+                if item.line
+                else Path(item.path).name
             )
             if isinstance(item, Comment):
                 out.comments.append(item)

@@ -6,7 +6,7 @@ once per thread and language (dates), the templates only print the results.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html.parser import HTMLParser
@@ -33,9 +33,19 @@ def render_body(comment: Comment) -> str:
     return render_markdown(comment.body)
 
 
-def render_bodies(comments: Iterable[Comment]) -> dict[str, str]:
-    """Comment id to sanitized body HTML ("" for a removed comment)."""
-    return {c.id: render_body(c) for c in comments}
+def render_bodies(
+    comments: Iterable[Comment], known: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Comment id to sanitized body HTML ("" for a removed comment).
+
+    ``known`` maps body texts to HTML rendered earlier (the cache); any body
+    not in it is rendered now.
+    """
+    known = known or {}
+    return {
+        c.id: known[c.body] if not c.removed and c.body in known else render_body(c)
+        for c in comments
+    }
 
 
 class _TextOf(HTMLParser):
@@ -85,7 +95,9 @@ class CommentView:
     when: str  # localized date and time
 
 
-def views(comments: Iterable[Comment], lang: str, timezone: tzinfo) -> dict[str, CommentView]:
+def views(
+    comments: Iterable[Comment], lang: str, timezone: tzinfo
+) -> dict[str, CommentView]:
     """Comment id to its avatar and localized date, for one page language."""
     avatars: dict[str, Markup] = {}
     out: dict[str, CommentView] = {}

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
+from sitekit.cache import text_memo
 from sitekit.feedwriter import xml_text
 from sitekit.markup import sanitize_html
 
@@ -85,11 +86,13 @@ def _absolute_srcset(srcset: str, base_url: str) -> str:
     return ", ".join(candidates)
 
 
+@text_memo  # pure: remembered between builds by its arguments (fastbuild)
 def post_html(html: str, base_url: str) -> str:
     """An author's post HTML for a feed (trusted: not sanitized, only made portable)."""
     return absolute_html(_feed_text()(xml_text(html)), base_url)
 
 
+@text_memo  # pure: remembered between builds by its arguments (fastbuild)
 def comment_html(html: str, base_url: str) -> str:
     """A reader's comment HTML for a feed: sanitized, then made absolute."""
     return absolute_html(sanitize_html(html), base_url)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
+from sitekit.cache import output_ledger
 
 from .comments import attach_comment_feed_urls, discussion_feeds, latest_comments_feed
 from .posts import all_posts_feed, category_feeds, post_item
@@ -96,6 +97,8 @@ class FeedsGenerator:
         )
         written: set[str] = set()
         count = 0
+        # Unchanged feeds are not written again; a gone post's feeds are removed (fastbuild).
+        ledger = output_ledger(self.settings, "feeds", self.output_path)
         for job in self.jobs(site):
             clash = written.intersection(job.paths)
             if clash:
@@ -106,7 +109,11 @@ class FeedsGenerator:
                 )
                 continue
             written.update(job.paths)
-            count += len(write_job(site, job))
+            stamp = ledger.stamp(job)
+            if not ledger.unchanged(job.paths, stamp):
+                write_job(site, job)
+                ledger.record(job.paths, stamp)
+            count += len(job.paths)
         logger.info("Feeds: wrote %d files for %s", count, site.base_url)
 
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from bs4 import BeautifulSoup, Tag
+from sitekit.cache import text_memo
 
 CLASSNAME = "pullquote"
 CLASSNAME_EXCERPT = "excerpt"
@@ -40,6 +41,7 @@ def _is_excerpt(figure: Tag) -> bool:
     return CLASSNAME_EXCERPT in _classes(figure)
 
 
+@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def for_feed(html: str) -> str:
     """The HTML as a feed or summary should carry it: no excerpts, plain blockquotes.
 
@@ -79,6 +81,7 @@ def _drop(tag: Tag) -> None:
     tag.decompose()
 
 
+@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def excerpt_phrases(html: str) -> list[str]:
     """The text of every excerpt, whitespace folded, in document order."""
     if CLASSNAME not in html:
@@ -91,6 +94,7 @@ def excerpt_phrases(html: str) -> list[str]:
     ]
 
 
+@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def own_text(html: str) -> str:
     """The post's text without any pull-quote, for the excerpt check."""
     soup = BeautifulSoup(html, "html.parser")

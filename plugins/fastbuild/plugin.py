@@ -1,0 +1,147 @@
+"""Pelican glue for fast builds: worker pool, tracked reads, selective writer, caches.
+
+Each receiver does one step of a build (see ``runtime.Runtime``); every one
+first checks that this plugin is on for the build that sent the signal,
+because signals are process-global.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from pelican import signals
+from pelican.readers import MarkdownReader
+from sitekit.cache import REGISTRY_KEY, CacheRegistry, save_caches
+
+from . import tracking
+from .reader import RUNTIME_KEY, PooledMarkdownReader
+from .runtime import Runtime
+from .writer import FastWriter
+
+logger = logging.getLogger(__name__)
+
+NAMES = ("fastbuild.plugin", "fastbuild")
+
+
+def _runtime(settings: dict[str, Any]) -> Runtime | None:
+    if not any(str(p) in NAMES for p in settings.get("PLUGINS") or ()):
+        return None
+    runtime = settings.get(RUNTIME_KEY)
+    return runtime if isinstance(runtime, Runtime) and runtime.config else None
+
+
+def on_initialized(pelican: Any) -> None:
+    """Read the settings once; make the often-changing attributes tracked."""
+    settings = pelican.settings
+    if not any(str(p) in NAMES for p in settings.get("PLUGINS") or ()):
+        return
+    runtime = Runtime()
+    settings[RUNTIME_KEY] = runtime
+    runtime.configure(settings)
+    if runtime.config and runtime.config.selective_write:
+        tracking.install(runtime.config.tracked)
+
+
+def on_run(pelican: Any) -> None:
+    """``get_generators`` opens every run: a fresh pool and fresh page stamps."""
+    runtime = _runtime(pelican.settings)
+    if runtime is not None:
+        runtime.begin(pelican.output_path)
+
+
+def on_readers_init(readers: Any) -> None:
+    """Markdown goes through the pooled reader (Pelican's own when no pool runs)."""
+    if _runtime(readers.settings) is None:
+        return
+    for ext in MarkdownReader.file_extensions:
+        if readers.reader_classes.get(ext) is MarkdownReader:
+            readers.reader_classes[ext] = PooledMarkdownReader
+
+
+def on_article_generator_init(generator: Any) -> None:
+    """Queue every post the moment its generator exists, before it reads any."""
+    runtime = _runtime(generator.settings)
+    if runtime is not None:
+        runtime.lean_cache_saves(generator)
+        runtime.queue_markdown(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+        runtime.queue_comments()
+
+
+def on_page_generator_init(generator: Any) -> None:
+    runtime = _runtime(generator.settings)
+    if runtime is not None:
+        runtime.lean_cache_saves(generator)
+        runtime.queue_markdown(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+
+
+def on_all_generators_finalized(generators: Sequence[Any]) -> None:
+    """Everything is read: stop the workers, save the caches, set up page flushing."""
+    settings = next((g.settings for g in generators if hasattr(g, "settings")), None)
+    runtime = _runtime(settings) if settings is not None else None
+    if runtime is None:
+        return
+    runtime.end_pool()
+    save_caches(runtime.settings)  # before writing: a failed write keeps them
+    if runtime.parallel_write:
+        for generator in generators:
+            if hasattr(generator, "generate_output"):
+                _flush_after(generator)
+
+
+def _flush_after(generator: Any) -> None:
+    """Pages collected while a generator wrote are rendered when it is done."""
+    original = generator.generate_output
+
+    def generate_output(writer: Any) -> None:
+        original(writer)
+        if isinstance(writer, FastWriter):
+            writer.flush()
+
+    generator.generate_output = generate_output
+
+
+def get_writer(pelican: Any) -> type[FastWriter] | None:
+    runtime = _runtime(pelican.settings)
+    if runtime is None or (runtime.stamps is None and not runtime.parallel_write):
+        return None
+    return FastWriter
+
+
+def on_finalized(pelican: Any) -> None:
+    """Remove pages of content that is gone, keep the stamps, note what made the cache."""
+    runtime = _runtime(pelican.settings)
+    if runtime is None:
+        return
+    stamps = runtime.stamps
+    registry = runtime.settings.get(REGISTRY_KEY)
+    removed = 0
+    if stamps is not None:
+        removed += stamps.remove_orphans()
+        stamps.cache.save()
+    if isinstance(registry, CacheRegistry) and runtime.config and runtime.config.cache:
+        removed += registry.remove_orphans()
+    if stamps is not None:
+        logger.info(
+            "fastbuild: %d pages rendered, %d unchanged pages skipped, %d files removed",
+            stamps.rendered,
+            stamps.skipped,
+            removed,
+        )
+    runtime.stats["files_removed"] = removed
+    save_caches(runtime.settings)
+    runtime.save_reader_version()
+    runtime.end()
+
+
+def register() -> None:
+    """Connect the receivers (module level: blinker keeps weak references)."""
+    signals.initialized.connect(on_initialized)
+    signals.get_generators.connect(on_run)
+    signals.readers_init.connect(on_readers_init)
+    signals.article_generator_init.connect(on_article_generator_init)
+    signals.page_generator_init.connect(on_page_generator_init)
+    signals.all_generators_finalized.connect(on_all_generators_finalized)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(on_finalized)

@@ -1,0 +1,340 @@
+"""One build's fast-build state: the settings read, the worker pool, the page stamps.
+
+It lives in Pelican's settings under ``FASTBUILD_STATE`` (as the problem log
+does), because readers, generators and the writer all see the settings and
+nothing else in common. Pelican pickles its settings into its content cache,
+so this object pickles as an empty one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from pelican.readers import MarkdownReader
+from sitekit.cache import (
+    ACTIVE,
+    FOLDER,
+    MISSING,
+    REGISTRY_KEY,
+    CacheRegistry,
+    ContentCache,
+    registry_for,
+)
+
+from .fingerprint import Fingerprinter
+from .pool import Pool
+from .reader import render_file
+from .settings import FastBuildSettings
+from .stamps import PageStamps, build_code_version
+
+logger = logging.getLogger(__name__)
+
+#: Pelican's own cache files (reader and generator layer), by generator.
+PELICAN_CACHES = (
+    "ArticlesGenerator-Readers",
+    "PagesGenerator-Readers",
+    "ArticlesGenerator",
+    "PagesGenerator",
+)
+
+
+def _resolve(name: str) -> Any:
+    """``package.module.function`` to the function (a setting names it)."""
+    module, _, attr = name.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(
+            f"FASTBUILD_PRECOMPUTE names {name!r}, which cannot be imported ({exc})"
+        ) from exc
+
+
+def _comments_enabled(settings: dict[str, Any]) -> bool:
+    return any(
+        str(p) in ("comments.plugin", "comments") for p in settings.get("PLUGINS") or ()
+    )
+
+
+def prefetch_thread(
+    settings: dict[str, Any], folder: str, version: str, timezone: Any
+) -> dict[str, Any]:
+    """Check and render every file of one thread folder: new cache entries by key."""
+    from comments.build import CACHE_NAME, cached_entry
+    from comments.load import thread_files
+
+    cache = ContentCache(CACHE_NAME, version)
+    for path in thread_files(Path(folder)):
+        cached_entry(cache, path, timezone)
+    return cache.take_new()
+
+
+class Runtime:
+    """Per-build state; ``begin`` starts a build, ``end`` finishes it."""
+
+    def __init__(self) -> None:
+        self.config: FastBuildSettings | None = None
+        self.settings: dict[str, Any] = {}
+        self.pool: Pool | None = None
+        self.stamps: PageStamps | None = None
+        self.code: str = ""
+        self.reader_version: str | None = None
+        self.queued = 0
+        self._hooked: ContentCache | None = None
+        self.precompute: tuple[Any, ...] = ()
+        #: What this run did, written to ``CACHE_PATH/diskurs/last-build.json``.
+        self.stats: dict[str, Any] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Runtime, ())
+
+    @property
+    def workers(self) -> int:
+        return self.config.workers if self.config else 0
+
+    @property
+    def parallel_write(self) -> bool:
+        return bool(
+            self.config and self.config.parallel_write and self.config.workers > 0
+        )
+
+    def cache_dir(self) -> Path | None:
+        if not (self.config and self.config.cache):
+            return None
+        return Path(str(self.settings.get("CACHE_PATH") or "cache")) / FOLDER
+
+    # -- lifecycle -----------------------------------------------------------
+    def configure(self, settings: dict[str, Any]) -> None:
+        """At ``initialized``: read the settings, guard Pelican's reader cache."""
+        self.settings = settings
+        self.config = FastBuildSettings.from_settings(settings)
+        self.code = build_code_version(settings.get("PLUGINS") or ())
+        self.precompute = tuple(_resolve(name) for name in self.config.precompute)
+        if self.config.cache:
+            self._guard_pelican_cache()
+
+    def begin(self, output_path: str) -> None:
+        """At the start of each run (``pelican -r`` runs many with one settings)."""
+        self.end_pool()
+        self.queued = 0
+        self.stats = {
+            "files_by_workers": 0,
+            "files_here": 0,
+            "pages_deferred": 0,
+            "render_processes": 1,
+        }
+        registry = self.settings.get(REGISTRY_KEY)
+        if isinstance(registry, CacheRegistry):
+            registry.new_run()
+        # text_memo functions (pull-quotes, feeds) remember their results in our caches.
+        ACTIVE.set(registry_for(self.settings))
+        self.stamps = None
+        if self.config and self.config.selective_write and self.config.cache:
+            self.stamps = PageStamps(
+                self.settings,
+                output_path,
+                self.config.runtime_keys,
+                self.cache_dir(),
+                self.code,
+            )
+
+    def queue_markdown(self, generator: Any, paths_key: str, excludes_key: str) -> None:
+        """Queue every Markdown file of a generator that Pelican's cache does not hold."""
+        if not self.config or self.config.workers <= 0:
+            return
+        settings = generator.settings
+        files = generator.get_files(settings[paths_key], exclude=settings[excludes_key])
+        todo = []
+        for rel in files:
+            if rel.rsplit(".", 1)[-1] not in MarkdownReader.file_extensions:
+                continue
+            path = os.path.abspath(os.path.join(generator.path, rel))
+            if generator.readers.get_cached_data(path, None) is not None:
+                continue  # Pelican's reader cache has it: nothing to render
+            todo.append(path)
+        if self.pool is None and self.queued + len(todo) < self.config.min_files:
+            return
+        if self.pool is None:
+            self.pool = Pool(self.settings, self.config.workers)
+        # Workers start at the end; Pelican reads from the front.
+        for path in reversed(todo):
+            self.pool.submit(("md", path), render_file, path, self.precompute)
+        self.queued += len(todo)
+
+    def queue_comments(self) -> None:
+        """Queue every thread folder with a file the comment cache does not hold.
+
+        The comments plugin asks its cache for each file; a miss on a queued
+        folder takes the folder's result from the pool (or computes it here,
+        if no worker has started it), so the plugin itself stays serial.
+        """
+        if self.pool is None or not _comments_enabled(self.settings):
+            return
+        from comments.build import build_state
+        from comments.load import thread_files
+
+        state = build_state(self.settings)
+        cache, root, tz = state.cache, state.settings.path, state.settings.timezone
+        if cache is None or not root.is_dir():
+            return
+        todo: list[str] = []
+        for folder in sorted(
+            p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        ):
+            for path in thread_files(folder):
+                try:
+                    key = cache.key(path, path.read_bytes(), str(tz))
+                except OSError:
+                    key = ""
+                if key not in cache:
+                    todo.append(str(folder))
+                    break
+        if not todo:
+            return
+        for folder in reversed(todo):
+            self.pool.submit(
+                ("comments", folder), prefetch_thread, folder, cache.version, tz
+            )
+        pool = self.pool
+
+        def prefetched(key: str, path: str) -> Any:
+            job = ("comments", os.path.dirname(path))
+            if not pool.has(job):
+                return MISSING
+            entries = pool.take(job, prefetch_thread, job[1], cache.version, tz)
+            cache.add_entries(entries)
+            return entries.get(key, MISSING)
+
+        cache.prefetched = prefetched
+        self._hooked = cache
+
+    def end_pool(self) -> None:
+        hooked = self._hooked
+        if hooked is not None:
+            hooked.prefetched = None
+            self._hooked = None
+        if self.pool is not None:
+            logger.info(
+                "fastbuild: %d files rendered by workers, %d here",
+                self.pool.done_there,
+                self.pool.done_here,
+            )
+            self.stats["files_by_workers"] += self.pool.done_there
+            self.stats["files_here"] += self.pool.done_here
+            self.pool.shutdown()
+            self.pool = None
+
+    # -- Pelican's content cache ---------------------------------------------
+    def lean_cache_saves(self, generator: Any) -> None:
+        """Pelican pickles the settings into its cache (every tag holds them): not our state.
+
+        Plugins keep one build's state in the settings (problem log, theme
+        state, comment threads); some of it cannot be pickled, and none of it
+        belongs in a cache. It is set aside while Pelican saves.
+        """
+        keys = self.config.runtime_keys if self.config else ()
+        settings = generator.settings
+        for owner in (generator, getattr(generator, "readers", None)):
+            save = getattr(owner, "save_cache", None)
+            if owner is None or save is None or getattr(save, "_fastbuild", False):
+                continue
+
+            def lean_save(save: Any = save) -> None:
+                aside = {
+                    k: settings.pop(k)
+                    for k in list(settings)
+                    if k in keys or (k.startswith("_") and k != "__builtins__")
+                }
+                try:
+                    save()
+                finally:
+                    settings.update(aside)
+
+            lean_save._fastbuild = True  # type: ignore[attr-defined]
+            owner.save_cache = lean_save
+
+    def _guard_pelican_cache(self) -> None:
+        """Drop Pelican's content cache when code or settings changed since it was made.
+
+        Pelican checks only each source file's stamp: after a change to a
+        Markdown extension, a plugin or a setting it would hand back HTML made
+        by the old code. The version of what made it is kept next to it.
+        """
+        fp = Fingerprinter(lambda obj: None)
+        keys = self.config.runtime_keys if self.config else ()
+        relevant = {
+            k: v
+            for k, v in self.settings.items()
+            if k not in keys and not k.startswith("_")
+        }
+        h = hashlib.blake2b(digest_size=16)
+        h.update(self.code.encode())
+        h.update(fp.digest(relevant))
+        if fp.unstable:
+            # A setting we cannot digest: never trust the old cache.
+            h.update(os.urandom(16))
+        self.reader_version = h.hexdigest()
+        stamp = self._version_file()
+        try:
+            old = stamp.read_text(encoding="ascii").strip()
+        except OSError:
+            old = None
+        if old != self.reader_version:
+            cache_path = Path(str(self.settings.get("CACHE_PATH") or "cache"))
+            for name in PELICAN_CACHES:
+                try:
+                    (cache_path / name).unlink()
+                except OSError:
+                    pass
+            if old is not None:
+                logger.info(
+                    "fastbuild: code or settings changed; Pelican's content cache is rebuilt"
+                )
+
+    def _version_file(self) -> Path:
+        return (
+            Path(str(self.settings.get("CACHE_PATH") or "cache"))
+            / FOLDER
+            / "pelican-cache.version"
+        )
+
+    def end(self) -> None:
+        """The run is over: nothing memoizes into this build's caches any more."""
+        self.end_pool()
+        ACTIVE.set(None)
+        directory = self.cache_dir()
+        if directory is None:
+            return
+        registry = self.settings.get(REGISTRY_KEY)
+        if isinstance(registry, CacheRegistry):
+            self.stats["caches"] = {
+                name: {"hits": c.hits, "misses": c.misses}
+                for name, c in registry.caches.items()
+            }
+        if self.stamps is not None:
+            self.stats.update(
+                pages_rendered=self.stamps.rendered, pages_skipped=self.stamps.skipped
+            )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / "last-build.json").write_text(
+                json.dumps(self.stats, indent=1), encoding="utf-8"
+            )
+        except OSError as exc:
+            logger.debug("fastbuild: cannot write build stats (%s)", exc)
+
+    def save_reader_version(self) -> None:
+        """After Pelican saved its cache: record what made it."""
+        if self.reader_version is None:
+            return
+        path = self._version_file()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.reader_version + "\n", encoding="ascii")
+        except OSError as exc:
+            logger.warning("fastbuild: cannot write %s (%s)", path, exc)

@@ -1,0 +1,95 @@
+"""The ``FASTBUILD_*`` settings, read and checked once per build."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Attributes the comments plugin sets on posts and pages that change with a
+#: new comment; reads of these are recorded per page (see ``tracking``).
+DEFAULT_TRACKED = (
+    "thread",
+    "comment_count",
+    "comment_html",
+    "comment_jsonld",
+    "comment_views",
+    "comments_mode",
+    "comments_open",
+)
+#: Settings that hold one build's runtime state, not configuration.
+DEFAULT_RUNTIME_KEYS = (
+    "FASTBUILD_STATE",
+    "CONTENT_PROBLEMS",
+    "THEMEKIT_STATE",
+    "_COMMENTS_BUILD",
+    "_DISKURS_CACHES",
+    "PLUGINS",  # Pelican replaces the list by names after loading; the code version covers it
+)
+
+
+class SettingsError(ValueError):
+    """A ``FASTBUILD_*`` setting has a value the plugin cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class FastBuildSettings:
+    """What the plugin does in this build."""
+
+    workers: int  # worker processes; 0 renders everything in the main process
+    min_files: int  # below this many files to render, forking costs more than it saves
+    selective_write: bool  # skip pages whose inputs are unchanged
+    parallel_write: bool  # render the pages to write in forked processes too
+    cache: (
+        bool  # keep the caches between builds (sitekit.cache, Pelican's reader cache)
+    )
+    tracked: tuple[str, ...]
+    runtime_keys: tuple[str, ...]
+    precompute: tuple[
+        str, ...
+    ]  # "module.function" text_memo functions of a post's HTML
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FastBuildSettings:
+        def flag(key: str, default: bool) -> bool:
+            value = settings.get(key, default)
+            if not isinstance(value, bool):
+                raise SettingsError(f"{key} must be True or False, not {value!r}")
+            return value
+
+        def count(key: str, default: int) -> int:
+            value = settings.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise SettingsError(f"{key} must be a whole number >= 0, not {value!r}")
+            return value
+
+        def names(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+            value = settings.get(key, default)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{key} must be a list of names, not {value!r}")
+            return tuple(value)
+
+        cores = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
+        workers = settings.get("FASTBUILD_WORKERS")
+        if workers is None:
+            # One per core: the main process waits on them most of the time.
+            workers = cores if cores > 1 else 0
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+            raise SettingsError(
+                f"FASTBUILD_WORKERS must be None or a whole number >= 0, not {workers!r}"
+            )
+        return cls(
+            workers=workers,
+            min_files=count("FASTBUILD_MIN_FILES", 24),
+            selective_write=flag("FASTBUILD_SELECTIVE_WRITE", True),
+            parallel_write=flag("FASTBUILD_PARALLEL_WRITE", True),
+            cache=flag("FASTBUILD_CACHE", False),
+            tracked=names("FASTBUILD_TRACKED_ATTRIBUTES", DEFAULT_TRACKED),
+            runtime_keys=DEFAULT_RUNTIME_KEYS + names("FASTBUILD_RUNTIME_SETTINGS", ()),
+            precompute=names("FASTBUILD_PRECOMPUTE", ()),
+        )

@@ -1,0 +1,354 @@
+"""Stamps of what each output page was rendered from, kept between builds.
+
+A page's stamp joins three things. The site digest: the code, the theme files,
+the settings, the shared context and every post's and page's data except its
+text and its comments (a change there rewrites every page, as it should).
+The call: the template and the values Pelican passed for this one page. And the
+reads recorded while it rendered (``tracking``): which post's text, summary,
+thread or count it showed, each with a digest of the value. A page is skipped
+only when all three are unchanged and the file on disk is still the one we
+wrote; anything else renders it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+from sitekit.cache import ContentCache, code_version
+
+from .fingerprint import Fingerprinter
+from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest
+
+logger = logging.getLogger(__name__)
+
+#: Context values Pelican fills from a set (hash-seeded order); their order means nothing.
+ORDERLESS = frozenset({"staticfiles"})
+
+#: Libraries whose version changes what a page looks like.
+DISTRIBUTIONS = (
+    "pelican",
+    "jinja2",
+    "markupsafe",
+    "markdown",
+    "pygments",
+    "babel",
+    "markdown-it-py",
+    "nh3",
+    "feedgen",
+    "pyyaml",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """What a written page was rendered from, and the file we wrote."""
+
+    stamp: bytes
+    reads: tuple[tuple[str, str, bytes], ...]
+    size: int
+    mtime_ns: int
+
+
+def _reference(obj: Any) -> str | None:
+    if isinstance(obj, Content):
+        path = getattr(obj, "source_path", None)
+        return (
+            f"{type(obj).__name__}:{path}"
+            if path
+            else f"{type(obj).__name__}:?{id(obj)}"
+        )
+    return None
+
+
+def _describe(obj: Any) -> Any:
+    if isinstance(obj, URLWrapper):
+        # Its slug is computed on first use; digest what it means, not its cache.
+        return (type(obj).__name__, obj.name, obj.slug)
+    return None
+
+
+def theme_digest(roots: Iterable[str | os.PathLike[str]]) -> bytes:
+    """Every file of the theme (templates, translations, static files)."""
+    h = hashlib.blake2b(digest_size=16)
+    for root in roots:
+        base = Path(root)
+        if not base.is_dir():
+            h.update(f"missing:{base}".encode())
+            continue
+        for path in sorted(
+            p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
+            h.update(
+                str(path.relative_to(base)).encode("utf-8", "surrogateescape") + b"\0"
+            )
+            h.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+    return h.digest()
+
+
+def plugin_modules(plugins: Iterable[Any]) -> list[str]:
+    """The top-level packages of the plugins in this build, plus the shared kernel."""
+    names = {str(getattr(p, "__name__", p)).split(".")[0] for p in plugins}
+    names.update({"sitekit", "fastbuild"})
+    return sorted(names)
+
+
+class PageStamps:
+    """The stamps of one build's pages, and those of the build before."""
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        output_path: str,
+        runtime_keys: Iterable[str],
+        directory: Path | None,
+        code: str,
+    ) -> None:
+        self.settings = settings
+        self.output_path = output_path
+        self.runtime_keys = frozenset(runtime_keys)
+        self.code = code
+        version = hashlib.blake2b(
+            f"{code}|{os.path.abspath(output_path)}".encode(), digest_size=16
+        ).hexdigest()
+        self.cache = ContentCache(
+            "pages", version, directory, allowed_modules=("fastbuild",)
+        )
+        self.fp = Fingerprinter(_reference, describe=_describe)
+        self._site: bytes | None = None
+        self._envs: dict[int, bytes] = {}
+        self._reads: dict[tuple[int, str], bytes] = {}
+        self._by_ref: dict[str, Any] | None = None
+        self._volatile: frozenset[str] = frozenset()
+        self.visited: set[str] = set()
+        self.skipped = 0
+        self.rendered = 0
+
+    # -- digests -------------------------------------------------------------
+    def _settings_part(
+        self, mapping: Mapping[str, Any], exclude: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        out = {}
+        for key, value in mapping.items():
+            if key in self.runtime_keys or key.startswith("_") or key == "localsiteurl":
+                continue
+            if exclude is not None and key in exclude and exclude[key] is value:
+                continue  # a setting, digested with the settings
+            if key in ORDERLESS and isinstance(value, list):
+                value = sorted(_reference(v) or repr(v) for v in value)
+            out[key] = value
+        return out
+
+    def site_digest(self, context: Mapping[str, Any]) -> bytes:
+        """Everything every page may show, except the tracked reads (once per build)."""
+        if self._site is None:
+            self._volatile = frozenset(
+                {"_content", CONTENT, SUMMARY}
+                | {
+                    n
+                    for n, v in vars(Content).items()
+                    if isinstance(v, TrackedAttribute)
+                }
+            )
+            h = hashlib.blake2b(digest_size=16)
+            h.update(self.code.encode())
+            h.update(
+                theme_digest(
+                    [
+                        self.settings["THEME"],
+                        *self.settings.get("THEME_TEMPLATES_OVERRIDES", ()),
+                    ]
+                )
+            )
+            h.update(self.fp.digest(self._settings_part(self.settings, None)))
+            h.update(self.fp.digest(self._settings_part(context, self.settings)))
+            for obj in self._contents(context):
+                h.update(self._own_digest(obj))
+            self._site = h.digest()
+            if self.fp.unstable:
+                logger.info(
+                    "fastbuild: %d value(s) cannot be digested (%s); every page is written",
+                    len(self.fp.unstable),
+                    ", ".join(sorted(set(self.fp.unstable))[:5]),
+                )
+        return self._site
+
+    def _contents(self, context: Mapping[str, Any]) -> list[Any]:
+        """Every post and page (drafts, hidden and translations too), by source path."""
+        seen: dict[int, Any] = {}
+        for value in (context.get("generated_content") or {}).values():
+            if isinstance(value, Content):
+                seen[id(value)] = value
+        for key in (
+            "articles",
+            "translations",
+            "drafts",
+            "drafts_translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "draft_pages",
+        ):
+            for value in context.get(key) or ():
+                if isinstance(value, Content):
+                    seen[id(value)] = value
+        objs = sorted(
+            seen.values(), key=lambda c: (str(c.source_path), type(c).__name__)
+        )
+        self._by_ref = {r: c for c in objs if (r := _reference(c)) is not None}
+        return objs
+
+    def _own_digest(self, obj: Any) -> bytes:
+        """A post's data except its text and the tracked attributes."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update((_reference(obj) or "").encode("utf-8", "surrogatepass"))
+        state = vars(obj)
+        for name in sorted(state):
+            if name in self._volatile or name in self.fp.skip:
+                continue
+            h.update(name.encode() + b"=")
+            h.update(self.fp.digest(state[name]))
+        for prop in ("url", "save_as"):
+            try:
+                h.update(
+                    f"{prop}={getattr(obj, prop)};".encode("utf-8", "surrogatepass")
+                )
+            except Exception:
+                h.update(b"!" + os.urandom(8))
+        return h.digest()
+
+    def env_digest(self, env: Any) -> bytes:
+        got = self._envs.get(id(env))
+        if got is None:
+            got = self.fp.digest(
+                {
+                    "globals": dict(getattr(env, "globals", {})),
+                    "filters": dict(getattr(env, "filters", {})),
+                    "tests": dict(getattr(env, "tests", {})),
+                    "policies": dict(getattr(env, "policies", {})),
+                    "autoescape": getattr(env, "autoescape", None),
+                }
+            )
+            self._envs[id(env)] = got
+        return got
+
+    def stamp(
+        self, template: Any, localcontext: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> bytes:
+        """The digest of one page's inputs other than its recorded reads."""
+        local = {
+            k: v
+            for k, v in localcontext.items()
+            if (k not in context or context[k] is not v) and k not in self.runtime_keys
+        }
+        h = hashlib.blake2b(digest_size=16)
+        h.update(self.site_digest(context))
+        h.update(self.env_digest(getattr(template, "environment", None)))
+        h.update(str(getattr(template, "name", "")).encode())
+        h.update(self.fp.digest(local))
+        return h.digest()
+
+    def read_digest(self, obj: Any, name: str) -> bytes:
+        key = (id(obj), name)
+        got = self._reads.get(key)
+        if got is None:
+            got = read_digest(obj, name)
+            self._reads[key] = got
+        return got
+
+    # -- records -------------------------------------------------------------
+    def unchanged(self, rel: str, path: str, stamp: bytes) -> bool:
+        """True when the page on disk was rendered from exactly these inputs."""
+        self.visited.add(rel)
+        record = self.cache.get(rel)
+        if not isinstance(record, PageRecord) or record.stamp != stamp:
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+            return False  # someone else wrote it, or it was cut short
+        by_ref = self._by_ref or {}
+        for ref, name, digest in record.reads:
+            obj = by_ref.get(ref)
+            if obj is None or self.read_digest(obj, name) != digest:
+                return False
+        self.skipped += 1
+        return True
+
+    def record(
+        self, rel: str, path: str, stamp: bytes, reads: Iterable[tuple[Any, str]]
+    ) -> None:
+        """Remember what a page just written was rendered from."""
+        self.visited.add(rel)
+        self.rendered += 1
+        entries = []
+        for obj, name in reads:
+            ref = _reference(obj)
+            if ref is None or "?" in ref:
+                return  # a read we cannot name next time: never skip this page
+            entries.append((ref, name, self.read_digest(obj, name)))
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        entries.sort()
+        self.cache.put(
+            rel, PageRecord(stamp, tuple(entries), st.st_size, st.st_mtime_ns)
+        )
+
+    def record_digests(
+        self, rel: str, path: str, stamp: bytes, reads: list[tuple[str, str, bytes]]
+    ) -> None:
+        """``record`` for a page rendered elsewhere, its reads already digested."""
+        self.visited.add(rel)
+        self.rendered += 1
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        self.cache.put(
+            rel, PageRecord(stamp, tuple(sorted(reads)), st.st_size, st.st_mtime_ns)
+        )
+
+    def remove_orphans(self) -> int:
+        """Delete pages we wrote in an earlier build that no page of this build is.
+
+        A deleted post, tag or category leaves no page behind, as a full build
+        into an empty folder would not have it; a file someone else changed
+        since is left alone.
+        """
+        removed = 0
+        for rel, record in list(self.cache.items()):
+            if rel in self.visited or not isinstance(record, PageRecord):
+                continue
+            path = os.path.join(self.output_path, rel)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if st.st_size == record.size and st.st_mtime_ns == record.mtime_ns:
+                os.unlink(path)
+                removed += 1
+                parent = os.path.dirname(path)
+                while os.path.abspath(parent) != os.path.abspath(self.output_path):
+                    try:
+                        os.rmdir(parent)
+                    except OSError:
+                        break
+                    parent = os.path.dirname(parent)
+        return removed
+
+
+def build_code_version(plugins: Iterable[Any]) -> str:
+    """The code every page depends on: our plugins and the libraries."""
+    return code_version(*plugin_modules(plugins), distributions=DISTRIBUTIONS)

@@ -1,0 +1,123 @@
+"""Which post's comments (and text) did a page read while it rendered?
+
+A new comment changes one post's thread and count. The pages to write again
+are exactly those whose rendering read that thread or that count: the post's
+own page, the index page and the tag pages that list it. Rather than guess
+from the theme, we record it: the attributes that change often (a post's
+text and summary, and the comment attributes the comments plugin sets) become
+data descriptors on Pelican's content classes that note every read made while
+a page renders. A page whose recorded reads all give the same values again,
+and whose other inputs are unchanged, renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from pelican.contents import Content
+
+from .fingerprint import pickled_digest
+
+#: The reads of the page being rendered now, or None outside a render.
+RECORDING: ContextVar[set[tuple[Any, str]] | None] = ContextVar(
+    "fastbuild_reads", default=None
+)
+
+#: Reads of ``content``/``get_content``: the post's text.
+CONTENT = "content"
+#: Reads of ``summary``/``get_summary``: made from the text or the Summary header.
+SUMMARY = "summary"
+
+
+def _record(obj: Any, name: str) -> None:
+    reads = RECORDING.get()
+    if reads is not None:
+        reads.add((obj, name))
+
+
+class TrackedAttribute:
+    """An instance attribute like any other, whose reads during a render are noted."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        _record(obj, self.name)  # a missing attribute is a read too: it may appear
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+    def __delete__(self, obj: Any) -> None:
+        try:
+            del obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+
+def install(attributes: Iterable[str]) -> None:
+    """Make ``attributes`` and the text accessors of every content class tracked.
+
+    Idempotent: a second build in one process (``pelican -r``) changes nothing.
+    """
+    for name in attributes:
+        if not isinstance(Content.__dict__.get(name), TrackedAttribute):
+            setattr(Content, name, TrackedAttribute(name))
+    if getattr(Content, "_fastbuild_tracked", False):
+        return
+    content_prop = Content.__dict__["content"]
+    summary_prop = Content.__dict__["summary"]
+    get_content = Content.__dict__["get_content"]
+    get_summary = Content.__dict__["get_summary"]
+
+    def content_get(self: Any) -> Any:
+        _record(self, CONTENT)
+        return content_prop.fget(self)
+
+    def summary_get(self: Any) -> Any:
+        _record(self, SUMMARY)
+        return summary_prop.fget(self)
+
+    def tracked_get_content(self: Any, siteurl: str) -> Any:
+        _record(self, CONTENT)
+        return get_content(self, siteurl)
+
+    def tracked_get_summary(self: Any, siteurl: str) -> Any:
+        _record(self, SUMMARY)
+        return get_summary(self, siteurl)
+
+    Content.content = property(
+        content_get, content_prop.fset, content_prop.fdel, content_prop.__doc__
+    )
+    Content.summary = property(
+        summary_get, summary_prop.fset, summary_prop.fdel, summary_prop.__doc__
+    )
+    Content.get_content = tracked_get_content
+    Content.get_summary = tracked_get_summary
+    Content._fastbuild_tracked = True
+
+
+def read_digest(obj: Any, name: str) -> bytes:
+    """The digest of what a read of ``name`` on ``obj`` returns in this build."""
+    state = getattr(obj, "__dict__", {})
+    h = hashlib.blake2b(digest_size=16)
+    if name in (CONTENT, SUMMARY):
+        # get_content() is _content with intrasite links resolved; the link
+        # targets' URLs are part of the site's structure, digested apart.
+        h.update(name.encode())
+        h.update(str(state.get("_content", "")).encode("utf-8", "surrogatepass"))
+        if name == SUMMARY:
+            h.update(b"|" + pickled_digest(state.get("metadata", {}).get("summary")))
+            h.update(b"|" + pickled_digest(state.get("_summary")))
+        return h.digest()
+    if name not in state:
+        return b"missing"
+    return pickled_digest(state[name])

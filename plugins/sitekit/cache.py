@@ -1,0 +1,670 @@
+"""A persistent cache of work derived from content files, keyed by their bytes.
+
+Parsing, checking and rendering 20,000 comments costs seconds on every build,
+although a merged pull request changes one file. Pelican's own cache checks only
+the stamp of a post's source file, never plugin code or settings, so it cannot
+hold derived data. This one keys every entry by a hash of the file's path and
+bytes, the code version of whatever computes it and the settings it reads, so a
+changed file, plugin or setting simply misses. What is on disk is never trusted
+blindly: the file carries a checksum, only allowlisted classes are unpickled,
+and anything wrong (truncated, corrupt, old format, other version) is dropped
+and rebuilt from the content, so the cache can make a build slower, never
+different.
+
+Layout under ``CACHE_PATH/diskurs/``: ``<name>-<version>.base`` (all entries of
+the last compaction) and ``<name>-<version>.log`` (entries added since, one
+checksummed record each), so publishing one comment appends one record instead
+of rewriting the whole cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import io
+import logging
+import os
+import pickle
+import struct
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Settings key that turns the persistent caches on (pelicanconf sets it).
+ENABLED_KEY = "FASTBUILD_CACHE"
+#: Settings key under which a build keeps its open caches, by name.
+REGISTRY_KEY = "_DISKURS_CACHES"
+#: Folder below ``CACHE_PATH``.
+FOLDER = "diskurs"
+
+_MAGIC = b"DISKURS-CACHE-2\n"
+_RECORD = struct.Struct("<I32s")  # payload length, blake2b-256 of the payload
+_HASH_KEY = b"diskurs-cache"  # keyed only to tell our files apart, not for secrecy
+#: Compact when this share of the stored entries went unused, or the log grew this long.
+_STALE_SHARE = 0.25
+_LOG_SHARE = 0.25
+
+#: Classes any cache may hold besides the ones a cache allows by module.
+_BASE_CLASSES = {
+    "builtins": {
+        "set",
+        "frozenset",
+        "list",
+        "dict",
+        "tuple",
+        "str",
+        "bytes",
+        "bytearray",
+        "int",
+        "float",
+        "complex",
+        "bool",
+        "range",
+        "slice",
+    },
+    "datetime": {"datetime", "date", "time", "timedelta", "timezone"},
+    "zoneinfo": {"ZoneInfo"},
+    "zoneinfo._zoneinfo": {"ZoneInfo"},
+    "copyreg": {"_reconstructor", "__newobj__", "__newobj_ex__"},
+    "markupsafe": {"Markup"},
+}
+
+
+#: Libraries whose version may change what a memoized function returns.
+MEMO_DISTRIBUTIONS = (
+    "beautifulsoup4",
+    "lxml",
+    "nh3",
+    "markdown-it-py",
+    "markdown",
+    "pygments",
+    "pelican",
+    "feedgen",
+    "markupsafe",
+)
+
+
+class CacheFormatError(ValueError):
+    """A cache file that is not ours, or not whole; it is dropped, never used."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=32, key=_HASH_KEY).digest()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Loads only our value classes: a tampered cache cannot run code."""
+
+    def __init__(self, data: bytes, allowed_modules: tuple[str, ...]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._allowed = allowed_modules
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _BASE_CLASSES.get(module, ()):
+            return super().find_class(module, name)
+        if "." not in name and any(
+            module == m or module.startswith(m + ".") for m in self._allowed
+        ):
+            return super().find_class(module, name)
+        raise CacheFormatError(f"class {module}.{name} is not allowed in a cache")
+
+
+def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[dict[str, Any]]:
+    """The checksummed records of one file, up to the first one that is not whole."""
+    if not data.startswith(_MAGIC):
+        raise CacheFormatError("not a cache file of this format")
+    pos = len(_MAGIC)
+    while pos < len(data):
+        if pos + _RECORD.size > len(data):
+            raise CacheFormatError("truncated record header")
+        length, digest = _RECORD.unpack_from(data, pos)
+        start = pos + _RECORD.size
+        payload = data[start : start + length]
+        if len(payload) != length or _digest(payload) != digest:
+            raise CacheFormatError("a record is truncated or corrupt")
+        value = _Unpickler(payload, allowed).load()
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise CacheFormatError("a record is not a mapping of keys to entries")
+        yield value
+        pos = start + length
+
+
+def _record(entries: Mapping[str, Any]) -> bytes:
+    payload = pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
+    return _RECORD.pack(len(payload), _digest(payload)) + payload
+
+
+def code_version(*modules: str, distributions: Iterable[str] = ()) -> str:
+    """A digest of the source of ``modules`` (whole packages) and library versions.
+
+    Changing any line of the code that computes an entry must miss the cache;
+    hashing a few dozen source files costs well under a millisecond each.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            h.update(f"missing:{name}".encode())
+            continue
+        origin = Path(spec.origin)
+        files = (
+            sorted(origin.parent.rglob("*.py"))
+            if spec.submodule_search_locations
+            else [origin]
+        )
+        for file in files:
+            h.update(str(file.relative_to(origin.parent)).encode())
+            h.update(file.read_bytes())
+    for dist in distributions:
+        try:
+            h.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{dist}=missing".encode())
+    return h.hexdigest()
+
+
+class ContentCache:
+    """Entries derived from content files, keyed by content, saved between builds.
+
+    ``memo(path, compute)`` is the whole interface for a caller: it returns what
+    ``compute(path)`` returned for a file with these bytes under this version,
+    or computes it now. Entries not used by a build are dropped at the next
+    compaction, so the cache follows the content instead of growing forever.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        directory: Path | None = None,
+        allowed_modules: Iterable[str] = (),
+        *,
+        load: bool = True,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.directory = directory
+        self.allowed_modules = tuple(allowed_modules)
+        self._entries: dict[str, Any] = {}
+        self._new: dict[str, Any] = {}
+        self._used: set[str] = set()
+        self._log_entries = 0
+        self.hits = 0
+        self.misses = 0
+        #: Asked on a miss before computing: a pool may already be working on it.
+        self.prefetched: Callable[[str, str], Any] | None = None
+        if directory is not None and load:
+            self._load()
+        elif directory is not None:
+            self._log_entries = 1 << 30  # nothing loaded: the next save compacts
+
+    # -- files ---------------------------------------------------------------
+    def _file(self, suffix: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{self.name}-{self.version[:24]}.{suffix}"
+
+    def _read(self, path: Path) -> list[dict[str, Any]]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        return list(_records(data, self.allowed_modules))
+
+    def _load(self) -> None:
+        base_path, log_path = self._file("base"), self._file("log")
+        try:
+            for record in self._read(base_path):
+                self._entries.update(record)
+        except (
+            CacheFormatError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+            OSError,
+        ) as exc:
+            logger.warning(
+                "Cache %s is unusable (%s); rebuilding it from the content",
+                base_path,
+                exc,
+            )
+            self._entries = {}
+            self._remove(base_path, log_path)
+            return
+        try:
+            data = log_path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            logger.warning("Cannot read cache log %s (%s); ignoring it", log_path, exc)
+            return
+        try:
+            for record in _records(data, self.allowed_modules):
+                self._entries.update(record)
+                self._log_entries += len(record)
+        except (
+            CacheFormatError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ) as exc:
+            # A torn append (a build killed while saving) loses only that append.
+            logger.warning(
+                "Cache log %s ends in a broken record (%s); the rest is kept "
+                "and it is rewritten",
+                log_path,
+                exc,
+            )
+            self._log_entries = len(self._entries) + 1  # forces a compaction at save
+
+    @staticmethod
+    def _remove(*paths: Path) -> None:
+        for p in paths:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+    # -- entries -------------------------------------------------------------
+    def key(self, path: str | os.PathLike[str], data: bytes, *extra: str) -> str:
+        """The entry key of one file: its path, its bytes and what else it depends on."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(self.version.encode())
+        for part in (os.fspath(path), *extra):
+            b = part.encode("utf-8", "surrogateescape")
+            h.update(len(b).to_bytes(4, "little"))
+            h.update(b)
+        h.update(data)
+        return h.hexdigest()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self._entries:
+            self._used.add(key)
+            return self._entries[key]
+        return default
+
+    def items(self) -> list[tuple[str, Any]]:
+        """Every entry, used in this build or not (for pruning what they describe)."""
+        return list(self._entries.items())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    def put(self, key: str, value: Any) -> None:
+        self._entries[key] = value
+        self._new[key] = value
+        self._used.add(key)
+
+    def memo(
+        self,
+        path: str | os.PathLike[str],
+        compute: Callable[[Path], T],
+        *extra: str,
+        check: Callable[[Any], bool] | None = None,
+    ) -> T:
+        """``compute(path)``, or its result from an earlier build of the same bytes.
+
+        ``check`` guards against a value of the wrong shape (a bug or an old
+        layout under the same version); such an entry is recomputed.
+        """
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError:
+            return compute(p)  # let the computation report the unreadable file
+        k = self.key(path, data, *extra)
+        value = self._entries.get(k, _MISSING)
+        if value is not _MISSING and (check is None or check(value)):
+            self.hits += 1
+            self._used.add(k)
+            return value  # type: ignore[no-any-return]
+        if self.prefetched is not None:
+            value = self.prefetched(k, os.fspath(path))
+            if (
+                value is not _MISSING
+                and value is not None
+                and (check is None or check(value))
+            ):
+                self.hits += 1
+                self.put(k, value)
+                return value  # type: ignore[no-any-return]
+        self.misses += 1
+        value = compute(p)
+        self.put(k, value)
+        return value
+
+    def take_new(self) -> dict[str, Any]:
+        """Entries computed since the last call (a pool worker sends these home)."""
+        new, self._new = self._new, {}
+        return new
+
+    def add_entries(self, entries: Mapping[str, Any]) -> None:
+        """Entries computed elsewhere (a pool worker) for this build."""
+        for k, v in entries.items():
+            if k not in self._entries:
+                self._new[k] = v
+            self._entries[k] = v
+
+    # -- saving --------------------------------------------------------------
+    def save(self) -> None:
+        """Persist what this build used: append new entries, compact when stale."""
+        if self.directory is None:
+            return
+        new = {k: v for k, v in self._new.items() if k in self._used}
+        stale = len(self._entries) - len(self._used)
+        needs_compaction = (
+            stale > _STALE_SHARE * max(len(self._used), 1)
+            or self._log_entries + len(new) > _LOG_SHARE * max(len(self._used), 1) + 64
+        )
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if needs_compaction:
+                keep = {k: self._entries[k] for k in self._used if k in self._entries}
+                self._write_atomic(self._file("base"), _MAGIC + _record(keep))
+                self._remove(self._file("log"))
+                self._entries = keep
+                self._log_entries = 0
+            elif new:
+                log = self._file("log")
+                exists = log.exists()
+                with log.open("ab") as fh:
+                    if not exists:
+                        fh.write(_MAGIC)
+                    fh.write(_record(new))
+                self._log_entries += len(new)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            logger.warning(
+                "Could not save cache %s (%s); the next build recomputes it",
+                self.name,
+                exc,
+            )
+            self._remove(self._file("base"), self._file("log"))
+        self._new = {}
+
+    @staticmethod
+    def _write_atomic(path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            ContentCache._remove(Path(tmp))
+            raise
+
+    def new_run(self) -> None:
+        self._used = set()
+        self.hits = self.misses = 0
+
+    def stats(self) -> str:
+        return f"{self.name}: {self.hits} hits, {self.misses} misses, {len(self._entries)} entries"
+
+
+_MISSING: Any = object()
+#: Returned by a ``prefetched`` hook that has nothing for a key.
+MISSING: Any = _MISSING
+
+
+def registry_for(settings: dict[str, Any]) -> CacheRegistry:
+    """The build's caches, kept in its settings (like the problem log)."""
+    registry = settings.get(REGISTRY_KEY)
+    if not isinstance(registry, CacheRegistry):
+        directory = None
+        if settings.get(ENABLED_KEY):
+            directory = Path(str(settings.get("CACHE_PATH") or "cache")) / FOLDER
+        # ``pelican --ignore-cache`` clears LOAD_CONTENT_CACHE: recompute, then save afresh.
+        registry = CacheRegistry(
+            directory, load=bool(settings.get("LOAD_CONTENT_CACHE", True))
+        )
+        settings[REGISTRY_KEY] = registry
+    return registry
+
+
+def cache_for(
+    settings: dict[str, Any],
+    name: str,
+    version: str,
+    allowed_modules: Iterable[str] = (),
+) -> ContentCache:
+    """The build's cache ``name``: persistent when ``FASTBUILD_CACHE`` is on.
+
+    One object per build and name, so a pool, a plugin and the final save all
+    see the same entries. Without the setting the cache lives in memory for
+    one build only.
+    """
+    return registry_for(settings).open(name, version, allowed_modules)
+
+
+class CacheRegistry:
+    """The caches one build opened; pickles as an empty registry.
+
+    It lives in Pelican's settings, which Pelican's own content cache pickles
+    along with every tag and category, so it must pickle small and never carry
+    one build's entries into another's.
+    """
+
+    def __init__(self, directory: Path | None = None, *, load: bool = True) -> None:
+        self.directory = directory
+        self.load = load
+        self.caches: dict[str, ContentCache] = {}
+        self.ledgers: dict[str, OutputLedger] = {}
+        self._memo_version: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CacheRegistry, ())
+
+    def open(
+        self, name: str, version: str, allowed_modules: Iterable[str] = ()
+    ) -> ContentCache:
+        cache = self.caches.get(name)
+        if cache is None or cache.version != version:
+            cache = ContentCache(
+                name, version, self.directory, allowed_modules, load=self.load
+            )
+            self.caches[name] = cache
+        return cache
+
+    def save_all(self) -> None:
+        for cache in self.caches.values():
+            cache.save()
+
+    def new_run(self) -> None:
+        """Forget which entries the last run used (``pelican -r`` keeps the settings)."""
+        for cache in self.caches.values():
+            cache.new_run()
+        self.ledgers.clear()
+
+    def remove_orphans(self) -> int:
+        """Files of every ledger that this build no longer makes (see OutputLedger)."""
+        return sum(ledger.remove_orphans() for ledger in self.ledgers.values())
+
+    # -- memoized text functions ----------------------------------------------
+    def memo_version(self) -> str:
+        """Every plugin package next to ours, and the libraries they parse with.
+
+        A memoized function calls others (the feeds call the pull-quote code),
+        so any change to any plugin recomputes every memo: rare, and safe.
+        """
+        if self._memo_version is None:
+            here = Path(__file__).resolve().parent.parent
+            packages = sorted(
+                p.name for p in here.iterdir() if (p / "__init__.py").is_file()
+            )
+            self._memo_version = code_version(
+                *packages, distributions=MEMO_DISTRIBUTIONS
+            )
+        return self._memo_version
+
+    def memo_call(self, name: str, fn: Callable[..., T], args: tuple[str, ...]) -> T:
+        cache = self.open(name, self.memo_version())
+        data = b"\0".join(a.encode("utf-8", "surrogatepass") for a in args)
+        key = cache.key(name, data)
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            cache.misses += 1
+            value = fn(*args)
+            cache.put(key, value)
+        else:
+            cache.hits += 1
+        return _fresh(value)
+
+    def take_new(self) -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
+        """Entries computed since the last call, per cache (a worker sends these home)."""
+        out = []
+        for cache in self.caches.values():
+            new = cache.take_new()
+            if new:
+                out.append((cache.name, cache.version, cache.allowed_modules, new))
+        return out
+
+    def add_new(
+        self, batches: Iterable[tuple[str, str, tuple[str, ...], dict[str, Any]]]
+    ) -> None:
+        for name, version, allowed, entries in batches:
+            self.open(name, version, allowed).add_entries(entries)
+
+
+def _fresh(value: Any) -> Any:
+    """A cached list or dict is shared; hand out a copy, so a caller may change it."""
+    if isinstance(value, list | dict | set):
+        return value.copy()
+    return value
+
+
+#: The caches of the build running in this process, for ``text_memo`` (set by
+#: the fastbuild plugin at the start of each run; None: nothing is memoized).
+ACTIVE: ContextVar[CacheRegistry | None] = ContextVar("diskurs_caches", default=None)
+
+
+def text_memo(fn: Callable[..., T]) -> Callable[..., T]:
+    """Remember a pure function of strings across builds, by its arguments' text.
+
+    For the expensive pure functions of a post's HTML (parsing it to rewrite
+    pull-quotes, making links absolute for a feed): a rebuild after one new
+    comment calls them for every post again with the same text. The cache
+    file follows the code of all plugins and of the parsing libraries, so an
+    edit to any of them recomputes. Only for functions whose result depends on
+    nothing but their string arguments (and code).
+    """
+    name = f"memo-{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def memoized(*args: Any) -> T:
+        registry = ACTIVE.get()
+        if registry is None or not all(type(a) is str for a in args):
+            return fn(*args)
+        return registry.memo_call(name, fn, args)
+
+    return memoized
+
+
+def save_caches(settings: Mapping[str, Any]) -> None:
+    """Persist every cache this build opened (called once, when the build ends)."""
+    registry = settings.get(REGISTRY_KEY)
+    if isinstance(registry, CacheRegistry):
+        registry.save_all()
+
+
+class OutputLedger:
+    """Output files a plugin writes itself (feeds): skip unchanged ones, remove lost ones.
+
+    A file is skipped only when the value it is written from digests the same
+    as when we wrote it and the file on disk is still the one we wrote (size
+    and modification time). Files we wrote in an earlier build that no part of
+    this build wrote or skipped belong to content that is gone (a deleted
+    post's comment feed, an emptied category's feed) and are removed, as a
+    full build into an empty folder would not have them.
+    """
+
+    def __init__(self, cache: ContentCache, output: Path) -> None:
+        self.cache = cache
+        self.output = output
+        self.visited: set[str] = set()
+        self.skipped = 0
+        self.written = 0
+
+    @staticmethod
+    def stamp(value: Any) -> bytes | None:
+        """A digest of what a file is written from; None when it cannot be taken."""
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return None
+        return hashlib.blake2b(data, digest_size=16).digest()
+
+    def unchanged(self, rels: Iterable[str], stamp: bytes | None) -> bool:
+        """True when every file is on disk exactly as written from this stamp."""
+        rels = list(rels)
+        self.visited.update(rels)
+        if stamp is None:
+            return False
+        for rel in rels:
+            record = self.cache.get(rel)
+            if not isinstance(record, tuple) or len(record) != 3 or record[0] != stamp:
+                return False
+            try:
+                st = os.stat(self.output / rel)
+            except OSError:
+                return False
+            if (st.st_size, st.st_mtime_ns) != record[1:]:
+                return False
+        self.skipped += len(rels)
+        return True
+
+    def record(self, rels: Iterable[str], stamp: bytes | None) -> None:
+        """Remember the files just written from this stamp."""
+        for rel in rels:
+            self.visited.add(rel)
+            self.written += 1
+            if stamp is None:
+                continue
+            try:
+                st = os.stat(self.output / rel)
+            except OSError:
+                continue
+            self.cache.put(rel, (stamp, st.st_size, st.st_mtime_ns))
+
+    def remove_orphans(self) -> int:
+        removed = 0
+        for rel, record in self.cache.items():
+            if rel in self.visited or not isinstance(record, tuple) or len(record) != 3:
+                continue
+            path = self.output / rel
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_size, st.st_mtime_ns) == record[1:]:
+                path.unlink()
+                removed += 1
+        return removed
+
+
+def output_ledger(
+    settings: dict[str, Any], name: str, output: str | os.PathLike[str]
+) -> OutputLedger:
+    """The build's ledger of the files ``name`` writes into ``output``."""
+    registry = registry_for(settings)
+    key = f"{name}|{os.path.abspath(output)}"
+    ledger = registry.ledgers.get(key)
+    if ledger is None:
+        version = hashlib.blake2b(
+            f"{registry.memo_version()}|{os.path.abspath(output)}".encode(),
+            digest_size=16,
+        ).hexdigest()
+        cache = registry.open(f"outputs-{name}", version)
+        ledger = registry.ledgers[key] = OutputLedger(cache, Path(output))
+    return ledger
