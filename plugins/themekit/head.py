@@ -160,6 +160,10 @@ def blogposting(
     comments = getattr(article, "comment_jsonld", None)
     if comments:
         data["comment"] = list(comments)
+    # Reading recommendations (set by the reading plugin) are what the post cites.
+    citations = getattr(article, "reading_jsonld", None)
+    if citations:
+        data["citation"] = list(citations)
     return data
 
 

@@ -291,6 +291,14 @@ def test_jsonld_carries_the_comments(published_site: BuiltSite) -> None:
     assert isinstance(data.get("comment"), list) and data["comment"]
 
 
+def test_jsonld_cites_the_reading_tips(published_site: BuiltSite) -> None:
+    [data] = jsonld(published_site.page(FLAGSHIP_DE))
+    box = published_site.page(FLAGSHIP_DE).select(".reading-box a[href*='#']")
+    cited = {c.get("name") for c in data.get("citation", [])}
+    assert len(cited) >= 2
+    assert {a.get_text(strip=True) for a in box} & cited
+
+
 def test_jsonld_in_the_built_pages_cannot_close_its_element(
     published_site: BuiltSite,
 ) -> None:
