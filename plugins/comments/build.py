@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,7 +50,7 @@ def file_entry(path: Path, timezone: tzinfo) -> FileEntry:
 
 
 def comment_cache(settings: dict[str, Any]) -> ContentCache:
-    """The build's cache of comment files: keyed by bytes, this code and the time zone."""
+    """The cache of checked comment files, keyed by bytes, code and time zone."""
     version = code_version(
         "comments",
         "sitekit",
@@ -93,7 +93,7 @@ class CommentSettings:
     depth: int = DEFAULT_DEPTH
     close_after_days: int | None = None
     now: datetime | None = None  # None: the build's own clock
-    timezone: tzinfo = ZoneInfo("UTC")
+    timezone: tzinfo = UTC
     siteurl: str = ""
     default_lang: str = "en"
 

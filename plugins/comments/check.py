@@ -9,9 +9,9 @@ Rules that need the whole thread (unique ids, parents, cycles) live in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
-import re
 from urllib.parse import urlsplit
 
 from sitekit.markup import plain_text
@@ -116,7 +116,11 @@ def check_comment(
 
     status = text("status")
     if status is not None and status not in STATUSES:
-        fail("status", f"unknown status '{shown(status)}'", "the only status is 'removed'")
+        fail(
+            "status",
+            f"unknown status '{shown(status)}'",
+            "the only status is 'removed'",
+        )
         status = None
     removed = status == "removed"
 
@@ -199,7 +203,9 @@ def check_comment(
             website=website,
             role=role,
             status=status,
-            parent_line=line_of("parent") if line_of is not None and parent else own_line,
+            parent_line=line_of("parent")
+            if line_of is not None and parent
+            else own_line,
         ),
         [],
     )

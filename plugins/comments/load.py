@@ -138,7 +138,8 @@ def load_thread(
         loaded = load(path, timezone)
         out.problems.extend(loaded.problems)
         # In file order, so that of two comments with one id the later is the error.
-        items = sorted([*loaded.comments, *loaded.broken], key=lambda i: i.line or 0)
+        items: list[Comment | Broken] = [*loaded.comments, *loaded.broken]
+        items.sort(key=lambda i: i.line or 0)
         for item in items:
             where = first_seen.get(item.id)
             if where is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pelican import signals
+from pelican import signals  # type: ignore[import-untyped]  # no py.typed
 
 from .build import build_state, decorate_all
 
@@ -33,8 +33,13 @@ def attach_to_articles(generator: Any) -> None:
     decorate_all(
         build_state(generator.settings),
         _contents(
-            generator, "articles", "translations", "hidden_articles",
-            "hidden_translations", "drafts", "drafts_translations",
+            generator,
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "drafts",
+            "drafts_translations",
         ),
         page=False,
     )
@@ -47,8 +52,13 @@ def attach_to_pages(generator: Any) -> None:
     decorate_all(
         build_state(generator.settings),
         _contents(
-            generator, "pages", "translations", "hidden_pages",
-            "hidden_translations", "draft_pages", "draft_translations",
+            generator,
+            "pages",
+            "translations",
+            "hidden_pages",
+            "hidden_translations",
+            "draft_pages",
+            "draft_translations",
         ),
         page=True,
     )

@@ -88,7 +88,9 @@ def build_thread(
     problems: list[Problem] = []
 
     def leave_out(c: Comment, message: str, hint: str) -> None:
-        problems.append(Problem(c.path, c.parent_line or c.line, "parent", message, hint))
+        problems.append(
+            Problem(c.path, c.parent_line or c.line, "parent", message, hint)
+        )
         del shown_by_id[c.id]
 
     for c in list(shown_by_id.values()):
@@ -118,10 +120,10 @@ def build_thread(
             state[n] = 2
     for cid in sorted(in_cycle):
         parent_of[cid] = None  # no ancestor is left for replies of a cycle
-        c = shown_by_id.get(cid)
-        if c is not None:
+        member = shown_by_id.get(cid)
+        if member is not None:
             leave_out(
-                c,
+                member,
                 f"comment '{cid}' is part of a reply cycle",
                 "one comment of the cycle must answer another comment or none",
             )

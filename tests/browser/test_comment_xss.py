@@ -9,17 +9,16 @@ hosts are answered with 204 No Content, so clicking a reader's link keeps the pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from support.browser import serve_directory
 from support.site import ROOT, BuiltSite, build_site, copy_content
 
 sys.path.insert(0, str(ROOT / "tests" / "data" / "comments"))
-from xss import write_xss_threads  # noqa: E402
+from xss import write_xss_threads
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,7 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BATCH = 150
 CLICK_ALL = """
 async ([selector, start, count]) => {
-  const links = Array.from(document.querySelectorAll(selector)).slice(start, start + count);
+  const all = Array.from(document.querySelectorAll(selector));
+  const links = all.slice(start, start + count);
   for (const a of links) {
     a.click();
     await new Promise((r) => setTimeout(r, 3));
@@ -60,12 +60,18 @@ READER_LINKS = "#comments .comment-content a, #comments .comment-author a"
 #: Our own in-page links (permalink, reply, in reply to), built from checked ids
 #: (the static test asserts their shape). Each click scrolls a page of a thousand
 #: comments, so a sample of each kind is clicked.
-OWN_LINKS = ("#comments a.u-url", "#comments a.comment-reply", "#comments .comment-in-reply-to a")
+OWN_LINKS = (
+    "#comments a.u-url",
+    "#comments a.comment-reply",
+    "#comments .comment-in-reply-to a",
+)
 SAMPLE = 60
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def hostile_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("xss-browser")
     content = copy_content(tmp)
     pages = write_xss_threads(content)
@@ -77,7 +83,9 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 def watched_page(chromium: Any, base_url: str) -> tuple[Any, Any, dict[str, list[str]]]:
     # Reduced motion: no smooth scrolling to each anchor clicked on a long page.
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+    )
     seen: dict[str, list[str]] = {"console": [], "dialogs": [], "errors": []}
 
     def route(route: Any) -> None:
@@ -109,7 +117,7 @@ def click_every_link(page: Any, url: str, selector: str) -> int:
     while start < total:
         try:
             start += page.evaluate(CLICK_ALL, [selector, start, BATCH]) or BATCH
-        except Exception:  # noqa: BLE001 - a click navigated away mid-batch
+        except Exception:
             start += BATCH
         if page.url.split("#")[0] != url.split("#")[0]:
             page.goto(url, wait_until="load")
@@ -117,7 +125,9 @@ def click_every_link(page: Any, url: str, selector: str) -> int:
 
 
 @pytest.mark.parametrize("slug", ["xss-bodies", "xss-authors", "xss-websites"])
-def test_no_payload_runs_in_chromium(chromium: Any, hostile_site: tuple[str, dict[str, str]], slug: str) -> None:
+def test_no_payload_runs_in_chromium(
+    chromium: Any, hostile_site: tuple[str, dict[str, str]], slug: str
+) -> None:
     base_url, pages = hostile_site
     url = base_url + pages[slug]
     context, page, seen = watched_page(chromium, base_url)
@@ -137,12 +147,15 @@ def test_no_payload_runs_in_chromium(chromium: Any, hostile_site: tuple[str, dic
         context.close()
 
 
-def test_the_harness_sees_a_payload_that_runs(chromium: Any, hostile_site: tuple[str, dict[str, str]]) -> None:
+def test_the_harness_sees_a_payload_that_runs(
+    chromium: Any, hostile_site: tuple[str, dict[str, str]]
+) -> None:
     base_url, _ = hostile_site
     context, page, seen = watched_page(chromium, base_url)
     try:
         page.set_content(
-            '<div id="comments"><ol class="comment-list"><li><div class="comment-content">'
+            '<div id="comments"><ol class="comment-list"><li>'
+            '<div class="comment-content">'
             '<a href="https://example.org/">ok</a> <a href="javascript:alert(1)">x</a>'
             '<a href="#x" onclick="console.log(2)">y</a></div></li></ol></div>'
         )

@@ -7,15 +7,15 @@ that checks the model against itself.
 
 from __future__ import annotations
 
-from collections import Counter
 import json
+from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
 import pytest
 import yaml
-
+from bs4 import BeautifulSoup, Tag
 from support.site import ROOT, BuiltSite
 
 THREADS = ROOT / "content" / "comments"
@@ -63,20 +63,30 @@ def body(tag: Tag) -> Tag:
 
 
 def jsonld(soup: BeautifulSoup) -> list[dict[str, Any]]:
-    return [json.loads(s.string or "") for s in soup.find_all("script", type="application/ld+json")]
+    return [
+        json.loads(s.string or "")
+        for s in soup.find_all("script", type="application/ld+json")
+    ]
 
 
-@pytest.mark.parametrize(("slug", "page"), [
-    ("social-media-im-silo", FLAGSHIP), ("social-media-im-silo", FLAGSHIP_EN),
-    ("kommentare-per-pull-request", OPEN_POST), ("redaktionsplan-ohne-stress", CLOSED_POST),
-    ("styleguide", STYLEGUIDE),
-])
+@pytest.mark.parametrize(
+    ("slug", "page"),
+    [
+        ("social-media-im-silo", FLAGSHIP),
+        ("social-media-im-silo", FLAGSHIP_EN),
+        ("kommentare-per-pull-request", OPEN_POST),
+        ("redaktionsplan-ohne-stress", CLOSED_POST),
+        ("styleguide", STYLEGUIDE),
+    ],
+)
 def test_replies_nest_inside_their_parent_down_to_the_display_depth(
     sample_site: BuiltSite, slug: str, page: str
 ) -> None:
     comments = written(slug)
     soup = sample_site.page(page)
-    assert {t["id"][len("comment-"):] for t in soup.select("li.comment")} == set(comments)
+    assert {t["id"][len("comment-") :] for t in soup.select("li.comment")} == set(
+        comments
+    )
     for cid, fields in comments.items():
         tag = element(soup, cid)
         parent = fields.get("parent")
@@ -95,9 +105,14 @@ def test_replies_nest_inside_their_parent_down_to_the_display_depth(
 
 def test_the_flagship_thread_reads_as_written(sample_site: BuiltSite) -> None:
     soup = sample_site.page(FLAGSHIP)
-    chain = ["20170503T071200Z-k3f9", "20170503T094000Z-m2xa", "20170503T110500Z-q7td",
-             "20170503T132000Z-b4we", "20170504T064700Z-x1pc"]
-    for outer, inner in zip(chain, chain[1:], strict=False):
+    chain = [
+        "20170503T071200Z-k3f9",
+        "20170503T094000Z-m2xa",
+        "20170503T110500Z-q7td",
+        "20170503T132000Z-b4we",
+        "20170504T064700Z-x1pc",
+    ]
+    for outer, inner in pairwise(chain):
         assert element(soup, outer).find(id=f"comment-{inner}") is not None
     flattened = element(soup, "20170504T080200Z-r9kd")
     assert "depth-5" in flattened["class"] and "comment-flattened" in flattened["class"]
@@ -110,16 +125,25 @@ def test_the_flagship_thread_reads_as_written(sample_site: BuiltSite) -> None:
     assert en_link.get_text(strip=True) == "in reply to Jonas Brehm"
 
 
-@pytest.mark.parametrize("slug,page", [("social-media-im-silo", FLAGSHIP), ("styleguide", STYLEGUIDE)])
+@pytest.mark.parametrize(
+    "slug,page", [("social-media-im-silo", FLAGSHIP), ("styleguide", STYLEGUIDE)]
+)
 def test_siblings_oldest_first(sample_site: BuiltSite, slug: str, page: str) -> None:
     soup = sample_site.page(page)
     for ol in soup.select("#comments ol.comment-list"):
         items = ol.find_all("li", class_="comment", recursive=False)
         times = [li.find("time")["datetime"] for li in items if li.find("time")]
         assert times == sorted(times), [li["id"] for li in items]
-    top = [li["id"] for li in soup.select_one("#comments > ol").find_all("li", recursive=False)]
+    top = [
+        li["id"]
+        for li in soup.select_one("#comments > ol").find_all("li", recursive=False)
+    ]
     if slug == "social-media-im-silo":
-        assert top == ["comment-20170503T071200Z-k3f9", "comment-nowak-1", "comment-kern-1"]
+        assert top == [
+            "comment-20170503T071200Z-k3f9",
+            "comment-nowak-1",
+            "comment-kern-1",
+        ]
 
 
 def test_dates_are_local_with_a_machine_readable_twin(sample_site: BuiltSite) -> None:
@@ -131,12 +155,21 @@ def test_dates_are_local_with_a_machine_readable_twin(sample_site: BuiltSite) ->
     assert en.get_text(strip=True) == "May 3, 2017 at 9:12 AM"
 
 
-@pytest.mark.parametrize(("page", "de"), [(FLAGSHIP, True), (FLAGSHIP_EN, False), (STYLEGUIDE, True), (OPEN_POST, True)])
-def test_badges_and_role_classes_only_where_set(sample_site: BuiltSite, page: str, de: bool) -> None:
+@pytest.mark.parametrize(
+    ("page", "de"),
+    [(FLAGSHIP, True), (FLAGSHIP_EN, False), (STYLEGUIDE, True), (OPEN_POST, True)],
+)
+def test_badges_and_role_classes_only_where_set(
+    sample_site: BuiltSite, page: str, de: bool
+) -> None:
     slug = Path(page.rstrip("/")).name
     comments = written(slug)
     soup = sample_site.page(page)
-    labels = {"author": "Autor:in", "moderator": "Moderation"} if de else {"author": "Author", "moderator": "Moderator"}
+    labels = (
+        {"author": "Autor:in", "moderator": "Moderation"}
+        if de
+        else {"author": "Author", "moderator": "Moderator"}
+    )
     roles = Counter()
     for cid, fields in comments.items():
         tag = element(soup, cid)
@@ -187,7 +220,11 @@ def test_anchors_are_unique_on_every_page(sample_site: BuiltSite) -> None:
 
 def test_counts_in_heading_home_and_archive(sample_site: BuiltSite) -> None:
     counts = {
-        FLAGSHIP: sum(1 for f in written("social-media-im-silo").values() if f.get("status") != "removed"),
+        FLAGSHIP: sum(
+            1
+            for f in written("social-media-im-silo").values()
+            if f.get("status") != "removed"
+        ),
         OPEN_POST: len(written("kommentare-per-pull-request")),
         CLOSED_POST: len(written("redaktionsplan-ohne-stress")),
     }
@@ -197,15 +234,24 @@ def test_counts_in_heading_home_and_archive(sample_site: BuiltSite) -> None:
         assert heading.get_text(strip=True) == f"{n} Kommentare"
         assert heading.find_parent("section")["aria-labelledby"] == "comments-title"
     styleguide = sample_site.page(STYLEGUIDE).select_one("#comments-title")
-    assert styleguide.get_text(strip=True) == "7 Kommentare"  # the removed one is not counted
+    assert (
+        styleguide.get_text(strip=True) == "7 Kommentare"
+    )  # the removed one is not counted
     for listing in ("", "archiv/"):
         soup = sample_site.page(listing)
         for page, n in counts.items():
-            link = soup.find("a", href=lambda h, p=page: bool(h) and h.rstrip("/").endswith(p.rstrip("/")))
+            link = soup.find(
+                "a",
+                href=lambda h, p=page: (
+                    bool(h) and h.rstrip("/").endswith(p.rstrip("/"))
+                ),
+            )
             assert link is not None, (listing, page)
             entry = link.find_parent(["article", "li"])
             count = entry.select_one(".comment-count")
-            assert count is not None and count.get_text(strip=True) == f"{n} Kommentare", (listing, page)
+            assert (
+                count is not None and count.get_text(strip=True) == f"{n} Kommentare"
+            ), (listing, page)
 
 
 def test_open_closed_and_off(sample_site: BuiltSite) -> None:
@@ -214,18 +260,25 @@ def test_open_closed_and_off(sample_site: BuiltSite) -> None:
     assert len(replies) == 5
     for a in replies:
         assert a["href"] == "#comment-form"
-        assert a.find_parent("li", class_="comment")["id"] == f"comment-{a['data-reply-to']}"
+        assert (
+            a.find_parent("li", class_="comment")["id"]
+            == f"comment-{a['data-reply-to']}"
+        )
         assert a["aria-label"].endswith("antworten")
     assert not open_page.select(".comments-closed")
 
     closed = sample_site.page(CLOSED_POST)
     assert len(closed.select("#comments li.comment")) == 3
-    assert not closed.select("a.comment-reply") and closed.find(id="comment-form") is None
+    assert (
+        not closed.select("a.comment-reply") and closed.find(id="comment-form") is None
+    )
     assert closed.select_one(".comments-closed") is not None
 
     off = sample_site.page(OFF_POST)
     assert off.find(id="comments") is None and not off.select(".comment-count")
-    home_entry = sample_site.page("").find("a", href=lambda h: bool(h) and "notes-from-a-small-conference" in h)
+    home_entry = sample_site.page("").find(
+        "a", href=lambda h: bool(h) and "notes-from-a-small-conference" in h
+    )
     assert not home_entry.find_parent("article").select(".comment-count")
 
     # Pages default to off; the style guide opts in with `Comments: closed`.
@@ -233,7 +286,9 @@ def test_open_closed_and_off(sample_site: BuiltSite) -> None:
     assert not sample_site.page(STYLEGUIDE).select("a.comment-reply")
 
 
-def test_a_removed_comment_keeps_its_place_and_its_reply(sample_site: BuiltSite) -> None:
+def test_a_removed_comment_keeps_its_place_and_its_reply(
+    sample_site: BuiltSite,
+) -> None:
     soup = sample_site.page(STYLEGUIDE)
     removed = element(soup, "muster-entfernt")
     assert "comment-removed" in removed["class"]
@@ -245,7 +300,9 @@ def test_a_removed_comment_keeps_its_place_and_its_reply(sample_site: BuiltSite)
 
 def test_jsonld_comment_tree_matches_the_thread(sample_site: BuiltSite) -> None:
     comments = written("social-media-im-silo")
-    (posting,) = [d for d in jsonld(sample_site.page(FLAGSHIP)) if d.get("@type") == "BlogPosting"]
+    (posting,) = [
+        d for d in jsonld(sample_site.page(FLAGSHIP)) if d.get("@type") == "BlogPosting"
+    ]
     assert posting["commentCount"] == 11
     seen: dict[str, str | None] = {}
 
@@ -253,7 +310,11 @@ def test_jsonld_comment_tree_matches_the_thread(sample_site: BuiltSite) -> None:
         for obj in objects:
             assert obj["@type"] == "Comment"
             cid = obj["url"].rsplit("#comment-", 1)[1]
-            answered = obj.get("parentItem", {}).get("@id", "#comment-" + str(parent)).rsplit("#comment-", 1)[1]
+            answered = (
+                obj.get("parentItem", {})
+                .get("@id", "#comment-" + str(parent))
+                .rsplit("#comment-", 1)[1]
+            )
             seen[cid] = None if answered == "None" else answered
             fields = comments[cid]
             assert obj["author"]["name"] == fields["author"]

@@ -1,4 +1,4 @@
-"""Builds of our own content trees: settings, broken threads in strict and default mode, size.
+"""Builds of our own content trees: settings, broken threads (strict and default), size.
 
 Every rule of the comment contract has a folder in tests/data/comments/rules;
 all of them go into one site (a post per rule), built once strictly (every
@@ -8,22 +8,23 @@ default mode (exit 0, only the broken comments missing, their replies shown).
 
 from __future__ import annotations
 
-from pathlib import Path
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
-
 from support.site import ROOT, BuiltSite, build_site, copy_content
 
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "comments"))
-from rules import cases, expected, ids  # noqa: E402
+from rules import cases, expected, ids
 
 FLAGSHIP = "2017/social-media-im-silo/"
 
 
-def write_post(content: Path, slug: str, *, date: str = "2024-01-10 10:00", extra: str = "") -> None:
+def write_post(
+    content: Path, slug: str, *, date: str = "2024-01-10 10:00", extra: str = ""
+) -> None:
     (content / "posts" / f"{slug}.md").write_text(
         textwrap.dedent(f"""\
             Title: Regel {slug}
@@ -52,12 +53,18 @@ def rules_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def strict_build(rules_content: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return build_site(tmp_path_factory.mktemp("strict"), content=rules_content, strict=True)
+def strict_build(
+    rules_content: Path, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltSite:
+    return build_site(
+        tmp_path_factory.mktemp("strict"), content=rules_content, strict=True
+    )
 
 
 @pytest.fixture(scope="module")
-def default_build(rules_content: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+def default_build(
+    rules_content: Path, tmp_path_factory: pytest.TempPathFactory
+) -> BuiltSite:
     return build_site(tmp_path_factory.mktemp("default"), content=rules_content)
 
 
@@ -76,21 +83,35 @@ def test_strict_mode_lists_every_problem_and_fails(strict_build: BuiltSite) -> N
     assert missing == [], "\n".join(missing) + "\n---\n" + strict_build.log[-4000:]
 
 
-def test_strict_mode_reports_nothing_else_about_comments(strict_build: BuiltSite) -> None:
-    reported = {ln.split(": ", 1)[0] for ln in strict_build.log.splitlines() if ln.startswith("content/comments/")}
+def test_strict_mode_reports_nothing_else_about_comments(
+    strict_build: BuiltSite,
+) -> None:
+    reported = {
+        ln.split(": ", 1)[0]
+        for ln in strict_build.log.splitlines()
+        if ln.startswith("content/comments/")
+    }
     announced = {
         f"content/comments/regel-{case.name}/{name}:{line}"
-        for case in cases() for name, line, _ in expected(case)
+        for case in cases()
+        for name, line, _ in expected(case)
     }
     assert reported == announced
 
 
-def test_default_mode_leaves_out_only_the_broken_comments(default_build: BuiltSite) -> None:
+def test_default_mode_leaves_out_only_the_broken_comments(
+    default_build: BuiltSite,
+) -> None:
     assert default_build.returncode == 0, default_build.log
-    assert "content/comments/regel-cycle/thread.yaml:5: parent:" in default_build.log  # warned
+    assert (
+        "content/comments/regel-cycle/thread.yaml:5: parent:" in default_build.log
+    )  # warned
     for case in cases():
         soup = default_build.page(f"2024/regel-{case.name}/")
-        shown = {li["id"].removeprefix("comment-") for li in soup.select("#comments li.comment")}
+        shown = {
+            li["id"].removeprefix("comment-")
+            for li in soup.select("#comments li.comment")
+        }
         written = ids(case)
         assert {i for i in written if i.startswith("ok")} <= shown, case.name
         assert not {i for i in shown if i.startswith("bad")}, case.name
@@ -99,13 +120,22 @@ def test_default_mode_leaves_out_only_the_broken_comments(default_build: BuiltSi
 
 
 def test_replies_of_a_broken_comment_take_its_place(default_build: BuiltSite) -> None:
-    for case in ("unknown-key", "missing-author", "missing-date", "missing-body", "bad-date"):
+    for case in (
+        "unknown-key",
+        "missing-author",
+        "missing-date",
+        "missing-body",
+        "bad-date",
+    ):
         soup = default_build.page(f"2024/regel-{case}/")
         reply = soup.find(id="comment-ok-reply")
         assert reply is not None, case
         assert reply.find_parent("li", class_="comment") is None  # now at the top level
     cycle = default_build.page("2024/regel-cycle/")
-    top = [li["id"] for li in cycle.select_one("#comments > ol").find_all("li", recursive=False)]
+    top = [
+        li["id"]
+        for li in cycle.select_one("#comments > ol").find_all("li", recursive=False)
+    ]
     assert top == ["comment-ok-outside"]
 
 
@@ -117,24 +147,47 @@ def test_display_depth_setting(tmp_path: Path) -> None:
     second = soup.find(id="comment-20170503T094000Z-m2xa")
     third = soup.find(id="comment-20170503T110500Z-q7td")
     assert second.find_parent("li", class_="comment") is first
-    assert third.find_parent("li", class_="comment") is first  # beside its parent, not inside
-    assert [a["href"] for a in third.select(".comment-in-reply-to a")] == ["#comment-20170503T094000Z-m2xa"]
-    assert {c for li in soup.select("li.comment") for c in li["class"] if c.startswith("depth-")} == {"depth-1", "depth-2"}
+    assert (
+        third.find_parent("li", class_="comment") is first
+    )  # beside its parent, not inside
+    assert [a["href"] for a in third.select(".comment-in-reply-to a")] == [
+        "#comment-20170503T094000Z-m2xa"
+    ]
+    assert {
+        c
+        for li in soup.select("li.comment")
+        for c in li["class"]
+        if c.startswith("depth-")
+    } == {"depth-1", "depth-2"}
 
 
 def test_threads_close_by_themselves(tmp_path: Path) -> None:
     # 2024-03-14 post: 6 days old at "now"; the 2017 post is long closed.
-    site = build_site(tmp_path, settings={
-        "COMMENTS_CLOSE_AFTER_DAYS": 30, "COMMENTS_NOW": "2024-03-20T12:00:00+01:00"})
+    site = build_site(
+        tmp_path,
+        settings={
+            "COMMENTS_CLOSE_AFTER_DAYS": 30,
+            "COMMENTS_NOW": "2024-03-20T12:00:00+01:00",
+        },
+    )
     assert site.returncode == 0, site.log
     still_open = site.page("2024/kommentare-per-pull-request/")
-    assert still_open.select("a.comment-reply") and not still_open.select(".comments-closed")
+    assert still_open.select("a.comment-reply") and not still_open.select(
+        ".comments-closed"
+    )
     closed = site.page(FLAGSHIP)
     assert len(closed.select("li.comment")) == 11
-    assert not closed.select("a.comment-reply") and closed.find(id="comment-form") is None
+    assert (
+        not closed.select("a.comment-reply") and closed.find(id="comment-form") is None
+    )
     assert closed.select_one(".comments-closed") is not None
-    later = build_site(tmp_path / "later", settings={
-        "COMMENTS_CLOSE_AFTER_DAYS": 30, "COMMENTS_NOW": "2024-04-13T09:00:01+02:00"})
+    later = build_site(
+        tmp_path / "later",
+        settings={
+            "COMMENTS_CLOSE_AFTER_DAYS": 30,
+            "COMMENTS_NOW": "2024-04-13T09:00:01+02:00",
+        },
+    )
     assert not later.page("2024/kommentare-per-pull-request/").select("a.comment-reply")
 
 
@@ -142,10 +195,15 @@ def test_a_thread_folder_without_a_post_is_reported(tmp_path: Path) -> None:
     content = copy_content(tmp_path)
     folder = content / "comments" / "gibt-es-nicht"
     folder.mkdir()
-    (folder / "a.yaml").write_text("author: A\ndate: 2024-01-01\nbody: Hallo?\n", encoding="utf-8")
+    (folder / "a.yaml").write_text(
+        "author: A\ndate: 2024-01-01\nbody: Hallo?\n", encoding="utf-8"
+    )
     site = build_site(tmp_path / "default", content=content)
     assert site.returncode == 0
-    assert "content/comments/gibt-es-nicht:0: folder: no post or page has the slug 'gibt-es-nicht'" in site.log
+    assert (
+        "content/comments/gibt-es-nicht:0: folder: "
+        "no post or page has the slug 'gibt-es-nicht'" in site.log
+    )
     strict = build_site(tmp_path / "strict", content=content, strict=True)
     assert strict.returncode != 0
     assert "content/comments/gibt-es-nicht:0: folder:" in strict.log
@@ -168,9 +226,11 @@ def test_a_thread_of_5000_comments_builds(tmp_path: Path) -> None:
             items.append(
                 f"- id: c{i}\n{parent}  author: Leserin {i % 97}\n"
                 f"  date: 2024-01-{day:02d}T{minute}:00+01:00\n"
-                f"  body: \"Kommentar **{i}** mit [Link](https://example.org/{i}).\"\n"
+                f'  body: "Kommentar **{i}** mit [Link](https://example.org/{i})."\n'
             )
-        (folder / f"teil-{start // per_file:02d}.yaml").write_text("".join(items), encoding="utf-8")
+        (folder / f"teil-{start // per_file:02d}.yaml").write_text(
+            "".join(items), encoding="utf-8"
+        )
     site = build_site(tmp_path / "site", content=content, strict=True)
     assert site.returncode == 0, site.log[-3000:]
     soup = site.page("2024/grosse-diskussion/")
@@ -179,6 +239,9 @@ def test_a_thread_of_5000_comments_builds(tmp_path: Path) -> None:
     assert len(items) == total
     assert len({li["id"] for li in items}) == total
     # c1..c4 answer in a chain: nested down to depth 5 is c0 > c1 > c2 > c3 > c4.
-    assert soup.find(id="comment-c4").find_parent("li", class_="comment")["id"] == "comment-c3"
+    assert (
+        soup.find(id="comment-c4").find_parent("li", class_="comment")["id"]
+        == "comment-c3"
+    )
     assert "depth-5" in soup.find(id="comment-c4")["class"]
     assert soup.select_one("#comment-c42 strong").get_text() == "42"

@@ -1,9 +1,9 @@
-"""Read the broken-thread corpus in tests/data/comments/rules (shared by unit and site tests)."""
+"""The broken-thread corpus in tests/data/comments/rules (for unit and site tests)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "tests" / "data" / "comments" / "rules"

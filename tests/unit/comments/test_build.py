@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-from sitekit.problems import ProblemLog
-
-from comments import EMPTY
-from comments.build import CommentSettings, CommentsBuild, SettingsError, build_state
 import comments.render
+import pytest
+from comments import EMPTY
+from comments.build import CommentsBuild, CommentSettings, SettingsError, build_state
+from sitekit.problems import ProblemLog
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -33,8 +32,8 @@ def thread_folder(root: Path, slug: str, n: int = 2) -> None:
     folder.mkdir(parents=True)
     for i in range(n):
         (folder / f"c{i}.yaml").write_text(
-            f"author: Leser {i}\ndate: 2017-05-0{i + 3}T09:00:00+02:00\nbody: Kommentar *{i}*\n"
-            + (f"parent: c{i - 1}\n" if i else ""),
+            f"author: Leser {i}\ndate: 2017-05-0{i + 3}T09:00:00+02:00\n"
+            f"body: Kommentar *{i}*\n" + (f"parent: c{i - 1}\n" if i else ""),
             encoding="utf-8",
         )
 
@@ -63,15 +62,23 @@ def test_attributes(tmp_path: Path) -> None:
 def test_no_folder_is_an_empty_thread(tmp_path: Path) -> None:
     post = Post("nothing")
     make(tmp_path).decorate(post)
-    assert post.thread is EMPTY and post.comment_count == 0 and post.comment_jsonld == []  # type: ignore[attr-defined]
+    assert (
+        post.thread is EMPTY and post.comment_count == 0 and post.comment_jsonld == []
+    )  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
     ("header", "page", "mode"),
     [
-        (None, False, "open"), ("open", False, "open"), ("closed", False, "closed"),
-        ("off", False, "off"), (" Closed ", False, "closed"), (None, True, "off"),
-        ("closed", True, "closed"), ("open", True, "open"), ("offf", False, "closed"),
+        (None, False, "open"),
+        ("open", False, "open"),
+        ("closed", False, "closed"),
+        ("off", False, "off"),
+        (" Closed ", False, "closed"),
+        (None, True, "off"),
+        ("closed", True, "closed"),
+        ("open", True, "open"),
+        ("offf", False, "closed"),
     ],
 )
 def test_modes(tmp_path: Path, header: str | None, page: bool, mode: str) -> None:
@@ -102,7 +109,11 @@ def test_threads_close_by_themselves(tmp_path: Path, now: str, mode: str) -> Non
 
 
 def test_never_closing_and_off_stays_off(tmp_path: Path) -> None:
-    post, off, undated = Post("p"), Post("p", metadata={"comments": "off"}), Post("p", date=None)
+    post, off, undated = (
+        Post("p"),
+        Post("p", metadata={"comments": "off"}),
+        Post("p", date=None),
+    )
     build = make(tmp_path, COMMENTS_CLOSE_AFTER_DAYS=0, COMMENTS_NOW="2030-01-01")
     for item in (off, undated):
         build.decorate(item)
@@ -117,7 +128,9 @@ def test_real_clock_closes_old_posts(tmp_path: Path) -> None:
     assert post.comments_mode == "closed"  # type: ignore[attr-defined]
 
 
-def test_translations_share_one_thread_rendered_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_translations_share_one_thread_rendered_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     thread_folder(tmp_path, "p", 3)
     calls: list[str] = []
     real = comments.render.render_markdown
@@ -139,7 +152,9 @@ def test_translations_share_one_thread_rendered_once(tmp_path: Path, monkeypatch
 
 def test_problems_are_logged_once_per_folder(tmp_path: Path) -> None:
     thread_folder(tmp_path, "p")
-    (tmp_path / "comments" / "p" / "bad.yaml").write_text("author: A\n", encoding="utf-8")
+    (tmp_path / "comments" / "p" / "bad.yaml").write_text(
+        "author: A\n", encoding="utf-8"
+    )
     build = make(tmp_path)
     build.decorate(Post("p"))
     build.decorate(Post("p", lang="en"))
@@ -156,13 +171,17 @@ def test_orphan_folders_and_stray_files(tmp_path: Path) -> None:
     build.report_orphans()
     found = sorted((Path(p.path).name, p.field) for p in build.log)
     assert found == [("gibt-es-nicht", "folder"), ("verirrt.yaml", "folder")]
-    assert "gibt-es-nicht" in next(p.message for p in build.log if p.path.endswith("nicht"))
+    assert "gibt-es-nicht" in next(
+        p.message for p in build.log if p.path.endswith("nicht")
+    )
 
 
 def test_comments_path_setting(tmp_path: Path) -> None:
     folder = tmp_path / "diskussion" / "p"
     folder.mkdir(parents=True)
-    (folder / "a.yaml").write_text("author: A\ndate: 2017-05-03\nbody: x\n", encoding="utf-8")
+    (folder / "a.yaml").write_text(
+        "author: A\ndate: 2017-05-03\nbody: x\n", encoding="utf-8"
+    )
     post = Post("p")
     make(tmp_path, COMMENTS_PATH="diskussion").decorate(post)
     assert post.comment_count == 1  # type: ignore[attr-defined]
@@ -171,9 +190,13 @@ def test_comments_path_setting(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("COMMENTS_DISPLAY_DEPTH", 0), ("COMMENTS_DISPLAY_DEPTH", 11), ("COMMENTS_DISPLAY_DEPTH", "5"),
-        ("COMMENTS_CLOSE_AFTER_DAYS", -1), ("COMMENTS_CLOSE_AFTER_DAYS", "30"),
-        ("COMMENTS_NOW", "morgen"), ("COMMENTS_NOW", 5),
+        ("COMMENTS_DISPLAY_DEPTH", 0),
+        ("COMMENTS_DISPLAY_DEPTH", 11),
+        ("COMMENTS_DISPLAY_DEPTH", "5"),
+        ("COMMENTS_CLOSE_AFTER_DAYS", -1),
+        ("COMMENTS_CLOSE_AFTER_DAYS", "30"),
+        ("COMMENTS_NOW", "morgen"),
+        ("COMMENTS_NOW", 5),
     ],
 )
 def test_bad_settings_stop_the_build_with_their_name(key: str, value: object) -> None:

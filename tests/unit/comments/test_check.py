@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sitekit.yamlfile import read_text
-
 from comments import Broken, Comment, check_comment, check_url, parse_date
 from comments.check import MAX_AUTHOR, MAX_BODY
+from sitekit.yamlfile import read_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GOOD = "author: Ada Nowak\ndate: 2017-05-03T09:12:00+02:00\nbody: Hallo.\n"
@@ -29,7 +28,12 @@ def test_a_good_comment() -> None:
     item, problems = check(GOOD)
     assert problems == []
     assert isinstance(item, Comment)
-    assert (item.id, item.author, item.body, item.line) == ("c1", "Ada Nowak", "Hallo.", 1)
+    assert (item.id, item.author, item.body, item.line) == (
+        "c1",
+        "Ada Nowak",
+        "Hallo.",
+        1,
+    )
     assert item.date == datetime(2017, 5, 3, 9, 12, tzinfo=timezone(timedelta(hours=2)))
 
 
@@ -71,9 +75,12 @@ def test_a_quoted_date_is_a_date() -> None:
         ("2017-05-03T09:12:00", datetime(2017, 5, 3, 9, 12, tzinfo=BERLIN)),
         ("2017-05-03 09:12", datetime(2017, 5, 3, 9, 12, tzinfo=BERLIN)),
         ("2017-05-03", datetime(2017, 5, 3, tzinfo=BERLIN)),
-        ("2017-01-03T09:12:00", datetime(2017, 1, 3, 9, 12, tzinfo=BERLIN)),  # winter time
-        ("2017-05-03T07:12:00Z", datetime(2017, 5, 3, 7, 12, tzinfo=timezone.utc)),
-        ("20170503T071200Z", datetime(2017, 5, 3, 7, 12, tzinfo=timezone.utc)),
+        (
+            "2017-01-03T09:12:00",
+            datetime(2017, 1, 3, 9, 12, tzinfo=BERLIN),
+        ),  # winter time
+        ("2017-05-03T07:12:00Z", datetime(2017, 5, 3, 7, 12, tzinfo=UTC)),
+        ("20170503T071200Z", datetime(2017, 5, 3, 7, 12, tzinfo=UTC)),
     ],
 )
 def test_dates(written: str, expected: datetime) -> None:
@@ -91,7 +98,9 @@ def test_a_naive_date_is_read_in_the_site_timezone() -> None:
     assert winter.date.utcoffset() == timedelta(hours=1)
 
 
-@pytest.mark.parametrize("bad", ["2017-13-45", "gestern", "3.5.2017", "2017-05-03T25:00", "1"])
+@pytest.mark.parametrize(
+    "bad", ["2017-13-45", "gestern", "3.5.2017", "2017-05-03T25:00", "1"]
+)
 def test_bad_dates(bad: str) -> None:
     item, problems = check(f"author: A\nbody: x\ndate: {bad}\n")
     assert isinstance(item, Broken)
@@ -100,11 +109,18 @@ def test_bad_dates(bad: str) -> None:
 
 
 def test_missing_fields_point_at_the_comment() -> None:
-    assert problems_of("# a comment\nid: x\n") == [(2, "author"), (2, "date"), (2, "body")]
+    assert problems_of("# a comment\nid: x\n") == [
+        (2, "author"),
+        (2, "date"),
+        (2, "body"),
+    ]
 
 
 def test_unknown_fields_each_at_their_line() -> None:
-    assert problems_of(GOOD + "email: a@b.c\nip: 1.2.3.4\n") == [(4, "email"), (5, "ip")]
+    assert problems_of(GOOD + "email: a@b.c\nip: 1.2.3.4\n") == [
+        (4, "email"),
+        (5, "ip"),
+    ]
 
 
 def test_an_unknown_field_with_a_huge_name_is_quoted_short() -> None:
@@ -123,12 +139,16 @@ def test_limits_name_the_numbers() -> None:
     (p,) = problems
     assert (p.line, p.field) == (3, "body")
     assert str(MAX_BODY) in p.message
-    item, problems = check(f"author: {'A' * MAX_AUTHOR}\ndate: 2017-05-03\nbody: {'b' * MAX_BODY}\n")
+    item, problems = check(
+        f"author: {'A' * MAX_AUTHOR}\ndate: 2017-05-03\nbody: {'b' * MAX_BODY}\n"
+    )
     assert problems == [] and isinstance(item, Comment)
 
 
 def test_the_author_is_plain_text() -> None:
-    item, _ = check('author: "  Ada \\t\\n Nowak\\u0007 \\u202eevil "\ndate: 2017-05-03\nbody: x\n')
+    item, _ = check(
+        'author: "  Ada \\t\\n Nowak\\u0007 \\u202eevil "\ndate: 2017-05-03\nbody: x\n'
+    )
     assert isinstance(item, Comment)
     assert item.author == "Ada Nowak evil"
 
@@ -136,9 +156,18 @@ def test_the_author_is_plain_text() -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.org/",
-        "//example.org/", "example.org", "https://", "http://exa mple.org/", "https://x.org/\x07",
-        "vbscript:msgbox(1)", " javascript:alert(1)", "JaVaScRiPt:alert(1)", "https:///x",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org/",
+        "//example.org/",
+        "example.org",
+        "https://",
+        "http://exa mple.org/",
+        "https://x.org/\x07",
+        "vbscript:msgbox(1)",
+        " javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "https:///x",
         "https://" + "a" * 3000 + ".org/",
     ],
 )
@@ -147,7 +176,13 @@ def test_websites_that_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.org/", "http://example.org/a?b=c#d", "HTTPS://EXAMPLE.ORG", "https://xn--bcher-kva.example/"]
+    "url",
+    [
+        "https://example.org/",
+        "http://example.org/a?b=c#d",
+        "HTTPS://EXAMPLE.ORG",
+        "https://xn--bcher-kva.example/",
+    ],
 )
 def test_websites_that_are_accepted(url: str) -> None:
     assert check_url(url) is None
@@ -200,16 +235,35 @@ def test_no_id_no_broken() -> None:
 def test_a_removed_comment_needs_no_author_or_body() -> None:
     item, problems = check("status: removed\ndate: 2017-05-03\n")
     assert problems == []
-    assert isinstance(item, Comment) and item.removed and item.author == "" and item.body == ""
+    assert (
+        isinstance(item, Comment)
+        and item.removed
+        and item.author == ""
+        and item.body == ""
+    )
     assert problems_of("status: hidden\n" + GOOD) == [(1, "status")]
 
 
 def test_fields_must_be_text() -> None:
-    assert problems_of("author:\n  first: Ada\ndate: 2017-05-03\nbody: x\n") == [(1, "author")]
+    assert problems_of("author:\n  first: Ada\ndate: 2017-05-03\nbody: x\n") == [
+        (1, "author")
+    ]
     assert problems_of("author: A\ndate: [2017]\nbody: x\n") == [(2, "date")]
-    assert problems_of("author: A\ndate: 2017-05-03\nbody:\n  - a\n  - b\n") == [(3, "body")]
+    assert problems_of("author: A\ndate: 2017-05-03\nbody:\n  - a\n  - b\n") == [
+        (3, "body")
+    ]
 
 
 def test_every_problem_is_reported_not_just_the_first() -> None:
-    found = problems_of("id: '?'\nauthor: ''\ndate: nie\nbody: ''\nwebsite: ftp://x\nrole: boss\nx: 1\n")
-    assert [f for _, f in found] == ["x", "id", "author", "date", "body", "website", "role"]
+    found = problems_of(
+        "id: '?'\nauthor: ''\ndate: nie\nbody: ''\nwebsite: ftp://x\nrole: boss\nx: 1\n"
+    )
+    assert [f for _, f in found] == [
+        "x",
+        "id",
+        "author",
+        "date",
+        "body",
+        "website",
+        "role",
+    ]

@@ -2,32 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 import json
+from datetime import UTC, datetime, timedelta
 
 from comments import Comment, build_thread
 from comments.jsonld import comment_tree, count_comments
 from comments.render import render_bodies
 
-T0 = datetime(2017, 5, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2017, 5, 3, 9, 0, tzinfo=UTC)
 
 
 def c(cid: str, parent: str | None = None, minute: int = 0, **kw: object) -> Comment:
-    return Comment(cid, str(kw.pop("author", "A " + cid)), T0 + timedelta(minutes=minute),
-                   str(kw.pop("body", f"Text *{cid}*")), "p", parent=parent, **kw)  # type: ignore[arg-type]
+    return Comment(
+        cid,
+        str(kw.pop("author", "A " + cid)),
+        T0 + timedelta(minutes=minute),
+        str(kw.pop("body", f"Text *{cid}*")),
+        "p",
+        parent=parent,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def tree(items: list[Comment], depth: int = 5) -> list[dict]:  # type: ignore[type-arg]
     thread, _ = build_thread(items, depth=depth)
-    return comment_tree(thread, lambda cid: f"https://x.org/p/#comment-{cid}", render_bodies(thread.comments))
+    return comment_tree(
+        thread,
+        lambda cid: f"https://x.org/p/#comment-{cid}",
+        render_bodies(thread.comments),
+    )
 
 
 def test_objects_and_nesting() -> None:
     out = tree([c("a", website="https://a.example/"), c("b", "a", 1), c("z", None, 2)])
-    assert [o["@id"] for o in out] == ["https://x.org/p/#comment-a", "https://x.org/p/#comment-z"]
+    assert [o["@id"] for o in out] == [
+        "https://x.org/p/#comment-a",
+        "https://x.org/p/#comment-z",
+    ]
     a = out[0]
     assert a["@type"] == "Comment" and a["url"] == a["@id"]
-    assert a["author"] == {"@type": "Person", "name": "A a", "url": "https://a.example/"}
+    assert a["author"] == {
+        "@type": "Person",
+        "name": "A a",
+        "url": "https://a.example/",
+    }
     assert a["dateCreated"] == "2017-05-03T09:00:00+00:00"
     assert a["text"] == "Text a"
     assert [r["@id"] for r in a["comment"]] == ["https://x.org/p/#comment-b"]
@@ -46,13 +64,25 @@ def test_flattened_replies_name_their_parent() -> None:
 
 
 def test_removed_comments_are_left_out_and_their_replies_move_up() -> None:
-    out = tree([c("a"), c("b", "a", 1, status="removed", author="", body=""), c("x", "b", 2)])
+    out = tree(
+        [c("a"), c("b", "a", 1, status="removed", author="", body=""), c("x", "b", 2)]
+    )
     assert [o["@id"][-1] for o in out[0]["comment"]] == ["x"]
     assert count_comments(out) == 2
 
 
 def test_hostile_text_stays_data() -> None:
-    out = tree([c("a", author="</script><script>alert(1)</script>", body="<!-- x --> </script>")])
+    out = tree(
+        [
+            c(
+                "a",
+                author="</script><script>alert(1)</script>",
+                body="<!-- x --> </script>",
+            )
+        ]
+    )
     dumped = json.dumps(out)
-    assert json.loads(dumped)[0]["author"]["name"] == "</script><script>alert(1)</script>"
+    assert (
+        json.loads(dumped)[0]["author"]["name"] == "</script><script>alert(1)</script>"
+    )
     assert out[0]["text"] == "<!-- x --> </script>"

@@ -33,20 +33,29 @@ def test_a_single_comment_takes_its_file_name_as_id(tmp_path: Path) -> None:
 
 def test_a_list_file_with_lines(tmp_path: Path) -> None:
     path = write(
-        tmp_path, "thread.yaml",
-        "# Kopf\n- id: a\n  author: A\n  date: 2017-05-03\n  body: x\n\n- id: b\n  parent: a\n  author: B\n  date: 2017-05-04\n  body: y\n",
+        tmp_path,
+        "thread.yaml",
+        "# Kopf\n- id: a\n  author: A\n  date: 2017-05-03\n  body: x\n\n"
+        "- id: b\n  parent: a\n  author: B\n  date: 2017-05-04\n  body: y\n",
     )
     records, problems = records_of(path)
     assert problems == []
     assert [(r.line, default) for r, default in records] == [(2, None), (7, None)]
     loaded = load_file(path, BERLIN)
     assert [(c.id, c.line, c.parent, c.parent_line) for c in loaded.comments] == [
-        ("a", 2, None, 2), ("b", 7, "a", 8)]
+        ("a", 2, None, 2),
+        ("b", 7, "a", 8),
+    ]
 
 
 def test_both_forms_in_one_folder(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", ONE.format(a="A"))
-    write(tmp_path, "thread.yaml", "- id: t1\n  parent: a\n  author: T\n  date: 2017-05-03T10:00:00+02:00\n  body: y\n")
+    write(
+        tmp_path,
+        "thread.yaml",
+        "- id: t1\n  parent: a\n  author: T\n"
+        "  date: 2017-05-03T10:00:00+02:00\n  body: y\n",
+    )
     loaded = load_thread(tmp_path, BERLIN)
     assert loaded.problems == []
     assert sorted(c.id for c in loaded.comments) == ["a", "t1"]
@@ -59,7 +68,10 @@ def test_a_broken_file_never_hides_the_others(tmp_path: Path) -> None:
     write(tmp_path, "d.yaml", ONE.format(a="D"))
     loaded = load_thread(tmp_path, BERLIN)
     assert [c.id for c in loaded.comments] == ["a", "d"]
-    assert [(Path(p.path).name, p.field) for p in loaded.problems] == [("b.yaml", "file"), ("c.yaml", "file")]
+    assert [(Path(p.path).name, p.field) for p in loaded.problems] == [
+        ("b.yaml", "file"),
+        ("c.yaml", "file"),
+    ]
 
 
 def test_an_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
@@ -87,5 +99,8 @@ def test_a_duplicate_of_a_broken_comment_is_still_a_duplicate(tmp_path: Path) ->
     write(tmp_path, "a.yaml", "id: x\nauthor: A\ndate: nie\nbody: z\n")
     write(tmp_path, "b.yaml", "id: x\n" + ONE.format(a="B"))
     loaded = load_thread(tmp_path, BERLIN)
-    assert [(Path(p.path).name, p.field) for p in loaded.problems] == [("a.yaml", "date"), ("b.yaml", "id")]
+    assert [(Path(p.path).name, p.field) for p in loaded.problems] == [
+        ("a.yaml", "date"),
+        ("b.yaml", "id"),
+    ]
     assert loaded.comments == [] and [b.id for b in loaded.broken] == ["x"]

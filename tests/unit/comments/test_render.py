@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 import re
 import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup
 import pytest
-
+from bs4 import BeautifulSoup
 from comments import Comment
 from comments.avatar import TONES, avatar_svg, initials, tone
 from comments.render import format_when, plain_text, render_bodies, views
 
 BERLIN = ZoneInfo("Europe/Berlin")
-T = datetime(2017, 5, 3, 7, 12, tzinfo=timezone.utc)
+T = datetime(2017, 5, 3, 7, 12, tzinfo=UTC)
 
 
 def c(cid: str, body: str = "x", **kw: object) -> Comment:
@@ -23,11 +22,13 @@ def c(cid: str, body: str = "x", **kw: object) -> Comment:
 
 
 def test_bodies_are_rendered_and_sanitized() -> None:
-    html = render_bodies([
-        c("a", "Hallo *Welt*\n\n[Link](https://example.org/)"),
-        c("b", "[x](javascript:alert(1)) <script>alert(1)</script>"),
-        c("r", "geheim", status="removed"),
-    ])
+    html = render_bodies(
+        [
+            c("a", "Hallo *Welt*\n\n[Link](https://example.org/)"),
+            c("b", "[x](javascript:alert(1)) <script>alert(1)</script>"),
+            c("r", "geheim", status="removed"),
+        ]
+    )
     assert "<em>Welt</em>" in html["a"]
     assert 'rel="nofollow ugc noopener"' in html["a"]
     assert "javascript:" not in html["b"].replace("[x](javascript:", "")
@@ -38,18 +39,26 @@ def test_bodies_are_rendered_and_sanitized() -> None:
 def test_rendering_is_linear_in_length() -> None:
     # Unclosed brackets made Python-Markdown quadratic; 20,000 of them must be quick.
     start = time.perf_counter()
-    render_bodies([c("a", "[" * 20_000), c("b", "> " * 5_000 + "x"), c("c", "*a " * 6000)])
+    render_bodies(
+        [c("a", "[" * 20_000), c("b", "> " * 5_000 + "x"), c("c", "*a " * 6000)]
+    )
     assert time.perf_counter() - start < 5
 
 
 def test_plain_text_keeps_paragraphs() -> None:
-    html = "<p>Erster   Absatz mit <a href='x'>Link</a>.</p><ul><li>eins</li><li>zwei &amp; drei</li></ul><p>Ende</p>"
+    html = (
+        "<p>Erster   Absatz mit <a href='x'>Link</a>.</p>"
+        "<ul><li>eins</li><li>zwei &amp; drei</li></ul><p>Ende</p>"
+    )
     assert plain_text(html) == "Erster Absatz mit Link.\neins\nzwei & drei\nEnde"
     assert plain_text("") == ""
 
 
 def test_dates_in_the_site_zone_and_language() -> None:
-    assert format_when(T, "de", BERLIN) == ("2017-05-03T09:12:00+02:00", "3. Mai 2017 um 09:12 Uhr")
+    assert format_when(T, "de", BERLIN) == (
+        "2017-05-03T09:12:00+02:00",
+        "3. Mai 2017 um 09:12 Uhr",
+    )
     iso, text = format_when(T, "en", BERLIN)
     assert iso == "2017-05-03T09:12:00+02:00"
     assert text.startswith("May 3, 2017") and "9:12" in text
@@ -65,9 +74,17 @@ def test_views_share_one_avatar_per_author() -> None:
 @pytest.mark.parametrize(
     ("name", "letters"),
     [
-        ("Katrin Albers", "KA"), ("Jonas Brehm", "JB"), ("Ada", "A"), ("jonas von der brehm", "JB"),
-        ("Ölaf Überall", "ÖÜ"), ("ßabine", "S"), ("42 Sami", "S"), ("🙂", ""), ("", ""),
-        ("Ana-María O'Neil", "AO"), ("李 小龍", "李小"),
+        ("Katrin Albers", "KA"),
+        ("Jonas Brehm", "JB"),
+        ("Ada", "A"),
+        ("jonas von der brehm", "JB"),
+        ("Ölaf Überall", "ÖÜ"),
+        ("ßabine", "S"),
+        ("42 Sami", "S"),
+        ("🙂", ""),
+        ("", ""),
+        ("Ana-María O'Neil", "AO"),
+        ("李 小龍", "李小"),
     ],
 )
 def test_initials(name: str, letters: str) -> None:
@@ -83,7 +100,9 @@ def test_avatars_are_deterministic_decorative_and_style_free() -> None:
         assert root is not None and root["aria-hidden"] == "true"
         assert not soup.find(attrs={"style": True}) and not soup.find("style")
         assert not soup.find("script")
-        assert not any(a.startswith("on") for tag in soup.find_all(True) for a in tag.attrs)
+        assert not any(
+            a.startswith("on") for tag in soup.find_all(True) for a in tag.attrs
+        )
         assert re.fullmatch(r"comment-avatar avatar-tone-\d", " ".join(root["class"]))
     assert ">AC</text>" in str(avatar_svg("Ada & Co"))
     identicon = BeautifulSoup(str(avatar_svg("🙂")), "html.parser")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rules import cases, expected, ids  # noqa: E402
-
-from comments import build_thread, load_thread  # noqa: E402
+from comments import build_thread, load_thread
+from rules import cases, expected, ids
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -46,10 +45,27 @@ def test_only_the_broken_comments_are_left_out(case: Path) -> None:
 def test_every_rule_has_a_case() -> None:
     names = {c.name for c in cases()}
     for rule in (
-        "unknown-key", "missing-author", "missing-date", "missing-body", "author-too-long",
-        "body-too-long", "bad-id", "list-id-missing", "duplicate-across-files",
-        "duplicate-in-list", "missing-parent", "cycle", "bad-date", "website-not-http",
-        "bad-role", "alias", "tag", "duplicate-key", "not-yaml", "empty", "binary",
+        "unknown-key",
+        "missing-author",
+        "missing-date",
+        "missing-body",
+        "author-too-long",
+        "body-too-long",
+        "bad-id",
+        "list-id-missing",
+        "duplicate-across-files",
+        "duplicate-in-list",
+        "missing-parent",
+        "cycle",
+        "bad-date",
+        "website-not-http",
+        "bad-role",
+        "alias",
+        "tag",
+        "duplicate-key",
+        "not-yaml",
+        "empty",
+        "binary",
         "list-of-non-mappings",
     ):
         assert rule in names

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from comments import EMPTY, Broken, Comment, ThreadNode, build_thread
 
-T0 = datetime(2017, 5, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2017, 5, 3, 9, 0, tzinfo=UTC)
 
 
 def c(cid: str, parent: str | None = None, minute: int = 0, **kw: object) -> Comment:
     return Comment(
-        id=cid, author=str(kw.pop("author", cid.upper())), date=T0 + timedelta(minutes=minute),
-        body=f"Text von {cid}", path=f"{cid}.yaml", line=1, parent=parent, **kw,  # type: ignore[arg-type]
+        id=cid,
+        author=str(kw.pop("author", cid.upper())),
+        date=T0 + timedelta(minutes=minute),
+        body=f"Text von {cid}",
+        path=f"{cid}.yaml",
+        line=1,
+        parent=parent,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -28,7 +33,15 @@ def shape(nodes: tuple[ThreadNode, ...]) -> list[object]:
 
 
 def test_siblings_oldest_first_ties_by_id() -> None:
-    thread, problems = build_thread([c("b", minute=5), c("a", minute=5), c("z", minute=1), c("r", "b", 9), c("q", "b", 7)])
+    thread, problems = build_thread(
+        [
+            c("b", minute=5),
+            c("a", minute=5),
+            c("z", minute=1),
+            c("r", "b", 9),
+            c("q", "b", 7),
+        ]
+    )
     assert problems == []
     assert shape(thread.roots) == ["z", "a", ["b", ["q", "r"]]]
     assert [x.id for x in thread.comments] == ["z", "a", "b", "q", "r"]
@@ -36,7 +49,13 @@ def test_siblings_oldest_first_ties_by_id() -> None:
 
 def test_order_compares_instants_not_wall_clock() -> None:
     early = c("early")
-    late = Comment("late", "L", datetime(2017, 5, 3, 10, 30, tzinfo=timezone(timedelta(hours=2))), "x", "l.yaml")
+    late = Comment(
+        "late",
+        "L",
+        datetime(2017, 5, 3, 10, 30, tzinfo=timezone(timedelta(hours=2))),
+        "x",
+        "l.yaml",
+    )
     # 10:30+02:00 is 08:30 UTC, earlier than 09:00 UTC.
     thread, _ = build_thread([early, late])
     assert shape(thread.roots) == ["late", "early"]
@@ -49,13 +68,22 @@ def chain(n: int) -> list[Comment]:
 def test_depth_limit_flattens_with_reply_to() -> None:
     thread, problems = build_thread(chain(8), depth=3)
     assert problems == []
-    assert shape(thread.roots) == [["c0", [["c1", ["c2", "c3>c2", "c4>c3", "c5>c4", "c6>c5", "c7>c6"]]]]]
+    assert shape(thread.roots) == [
+        ["c0", [["c1", ["c2", "c3>c2", "c4>c3", "c5>c4", "c6>c5", "c7>c6"]]]]
+    ]
     depths = {n.comment.id: n.depth for n in _walk(thread.roots)}
     assert max(depths.values()) == 3
 
 
 def test_replies_at_the_deepest_level_follow_their_branch_in_date_order() -> None:
-    items = [c("a"), c("b", "a", 1), c("x", "b", 2), c("y", "b", 3), c("x1", "x", 6), c("y1", "y", 4)]
+    items = [
+        c("a"),
+        c("b", "a", 1),
+        c("x", "b", 2),
+        c("y", "b", 3),
+        c("x1", "x", 6),
+        c("y1", "y", 4),
+    ]
     thread, _ = build_thread(items, depth=3)
     assert shape(thread.roots) == [["a", [["b", ["x", "x1>x", "y", "y1>y"]]]]]
 
@@ -86,7 +114,9 @@ def test_a_broken_comments_replies_take_its_place() -> None:
 
 def test_replies_go_to_the_top_when_no_ancestor_is_left() -> None:
     items = [c("d", "b", 3), c("e", "d", 1)]
-    thread, _ = build_thread(items, [Broken("b", "a", "b.yaml"), Broken("a", None, "a.yaml")])
+    thread, _ = build_thread(
+        items, [Broken("b", "a", "b.yaml"), Broken("a", None, "a.yaml")]
+    )
     assert shape(thread.roots) == [["d", ["e"]]]
 
 
@@ -128,7 +158,9 @@ def test_counts_leave_out_removed_placeholders() -> None:
 
 def test_empty() -> None:
     thread, problems = build_thread([])
-    assert thread == EMPTY and problems == [] and EMPTY.newest is None and EMPTY.count == 0
+    assert (
+        thread == EMPTY and problems == [] and EMPTY.newest is None and EMPTY.count == 0
+    )
 
 
 def test_a_chain_of_5000_is_threaded_without_deep_recursion() -> None:
@@ -143,7 +175,9 @@ def test_a_chain_of_5000_is_threaded_without_deep_recursion() -> None:
 
 
 def test_a_broad_thread_of_5000() -> None:
-    items = [c(f"t{i}", None, i) for i in range(2500)] + [c(f"r{i}", f"t{i}", 3000 + i) for i in range(2500)]
+    items = [c(f"t{i}", None, i) for i in range(2500)] + [
+        c(f"r{i}", f"t{i}", 3000 + i) for i in range(2500)
+    ]
     thread, _ = build_thread(items)
     assert len(thread.roots) == 2500 and all(len(n.replies) == 1 for n in thread.roots)
 
