@@ -11,9 +11,14 @@ from support.browser import launch_browser, serve_directory
 from support.site import BuiltSite
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium under Playwright (skips, or fails in CI, when it is missing)."""
+    """Debian's Chromium under Playwright (skips, or fails in CI, when it is missing).
+
+    Per module, not per session: Playwright's sync API keeps an event loop
+    running while it is open, which would break asyncio.run() and other sync
+    Playwright sessions in every later test.
+    """
     with launch_browser() as browser:
         yield browser
 
