@@ -153,6 +153,13 @@ def check(c, content=CONFIG["content"]):
     print("check passed: no content problems")
 
 
+#: Placeholder summary and text of a new post, by language.
+NEW_POST_TEXT = {
+    "de": ("Worum es geht, in einem Satz.", "Der Text des Beitrags."),
+    "en": ("What this post is about, in one sentence.", "The text of the post."),
+}
+
+
 @task(
     help={
         "title": "the post's title, e.g. \"Grüße aus Köln\"",
@@ -173,13 +180,14 @@ def new_post(c, title, lang="", category="Allgemein", tags="", author="", conten
         raise Exit(f"cannot make a slug from {title!r}: use letters or digits", code=2)
     path = Path(content) / "posts" / f"{slug}.md"
     now = dt.datetime.now(ZoneInfo(str(site.get("TIMEZONE", "UTC"))))
+    lang = lang or str(site.get("DEFAULT_LANG", "de"))
+    summary, body = NEW_POST_TEXT.get(lang, NEW_POST_TEXT["en"])
     header = {
         "Title": " ".join(title.split()), "Date": now.strftime("%Y-%m-%d %H:%M"),
         "Author": author or str(site.get("AUTHOR", "")), "Category": category, "Tags": tags,
-        "Lang": lang or str(site.get("DEFAULT_LANG", "de")), "Slug": slug,
-        "Summary": "Worum es geht, in einem Satz.", "Status": "draft",
+        "Lang": lang, "Slug": slug, "Summary": summary, "Status": "draft",
     }
-    text = "".join(f"{k}: {v}\n" for k, v in header.items()) + "\nDer Text des Beitrags.\n"
+    text = "".join(f"{k}: {v}\n" for k, v in header.items()) + f"\n{body}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as handle:

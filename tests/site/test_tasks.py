@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 
 from sitecheck.header import check_file
-from support.site import ROOT, copy_content
+from support.site import ROOT, build_site, copy_content
 
 TASKS = ("build", "check", "clean", "lighthouse", "livereload", "new-post", "publish", "serve", "test")
 
@@ -86,7 +86,7 @@ def test_invoke_list_explains_every_task() -> None:
 
 
 def test_new_post_writes_a_checked_header_with_a_german_slug(tmp_path: Path) -> None:
-    content = tmp_path / "content"
+    content = copy_content(tmp_path)
     result = invoke("new-post", "Grüße aus Köln: Straße & Fluss", "--content", str(content),
                     "--tags", "Reise, Köln")
     assert result.returncode == 0, result.stderr
@@ -101,6 +101,11 @@ def test_new_post_writes_a_checked_header_with_a_german_slug(tmp_path: Path) -> 
     assert {"Date", "Category", "Summary"} <= header.keys()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", header["Date"])
     assert check_file(path) == []
+    # Pelican reads it as written: a draft, built for preview only.
+    site = build_site(tmp_path, content=content, strict=True)
+    assert site.returncode == 0, site.log
+    draft = site.page("entwurf/gruesse-aus-koeln-strasse-fluss/")
+    assert draft.h1 is not None and "Grüße aus Köln: Straße & Fluss" in draft.h1.get_text()
 
 
 def test_new_post_never_overwrites(tmp_path: Path) -> None:
