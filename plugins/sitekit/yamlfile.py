@@ -10,7 +10,6 @@ documents. Every mapping remembers the line of each key for error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
@@ -60,13 +59,14 @@ class YamlList(list["YamlValue"]):
 YamlValue = Union[str, None, YamlMap, YamlList]
 
 
-@dataclass(frozen=True, slots=True)
 class YamlError(Exception):
     """Why a file could not be read as our YAML, and where."""
 
-    line: int | None
-    message: str
-    hint: str = ""
+    def __init__(self, line: int | None, message: str, hint: str = "") -> None:
+        super().__init__(line, message, hint)
+        self.line = line
+        self.message = message
+        self.hint = hint
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
