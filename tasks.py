@@ -244,10 +244,12 @@ def _gh_pages_commands(c: Context, out: str) -> list[str]:
 
 
 def _npm_tools_stale() -> bool:
-    """True when node_modules is missing or older than package-lock.json."""
+    """True when node_modules is missing or older than package.json or its lock."""
     marker = ROOT / "node_modules" / ".package-lock.json"
-    lock = ROOT / "package-lock.json"
-    return not marker.is_file() or marker.stat().st_mtime < lock.stat().st_mtime
+    if not marker.is_file():
+        return True
+    newest = max((ROOT / name).stat().st_mtime for name in ("package.json", "package-lock.json"))
+    return marker.stat().st_mtime < newest
 
 
 @task(help={"pytest_args": "arguments for pytest (or put them after --)"})
