@@ -46,10 +46,14 @@ PYTHON = shlex.quote(sys.executable)
 
 def _pelican(c: Context, settings: str, output: str, *extra: str, content: str | None = None,
              warn: bool = False) -> Any:
-    """Run Pelican in a child process, as `pelican` on the command line would."""
+    """Run Pelican in a child process, as `pelican` on the command line would.
+
+    From the repository's folder, so the tasks work from any subfolder too.
+    """
     cmd = [PYTHON, "-m", "pelican", shlex.quote(content or CONFIG["content"]),
            "-s", shlex.quote(settings), "-o", shlex.quote(output), *extra]
-    return c.run(" ".join(cmd), warn=warn, pty=False)
+    with c.cd(str(ROOT)):
+        return c.run(" ".join(cmd), warn=warn, pty=False)
 
 
 def _remainder() -> str:
