@@ -259,14 +259,15 @@ def _npm_tools_stale() -> bool:
 @task(help={"pytest_args": "arguments for pytest (or put them after --)"})
 def test(c, pytest_args=""):
     """Install the npm test tools when needed (npm ci), then run every test with pytest."""
-    if _npm_tools_stale():
-        if shutil.which("npm"):
-            # --ignore-scripts: vnu-jar's postinstall would try to download a JRE.
-            c.run("npm ci --ignore-scripts --no-audit --no-fund", pty=False)
-        else:
-            print("npm not found: the HTML checker and Lighthouse tests will skip", file=sys.stderr)
-    args = " ".join(a for a in (pytest_args, _remainder()) if a)
-    result = c.run(f"{PYTHON} -m pytest {args}", warn=True, pty=False)
+    with c.cd(str(ROOT)):
+        if _npm_tools_stale():
+            if shutil.which("npm"):
+                # --ignore-scripts: vnu-jar's postinstall would try to download a JRE.
+                c.run("npm ci --ignore-scripts --no-audit --no-fund", pty=False)
+            else:
+                print("npm not found: the HTML checker and Lighthouse tests will skip", file=sys.stderr)
+        args = " ".join(a for a in (pytest_args, _remainder()) if a)
+        result = c.run(f"{PYTHON} -m pytest {args}", warn=True, pty=False)
     if result.exited != 0:
         raise Exit(code=result.exited)
 
@@ -274,9 +275,10 @@ def test(c, pytest_args=""):
 @task(help={"runs": "Lighthouse runs per page; the median is printed (default 1)"})
 def lighthouse(c, runs=1):
     """Build the site and print Lighthouse's performance and accessibility scores."""
-    if _npm_tools_stale():
-        c.run("npm ci --ignore-scripts --no-audit --no-fund", pty=False)
-    c.run(f"{PYTHON} tests/browser/lighthouse.py --runs {int(runs)}", pty=False)
+    with c.cd(str(ROOT)):
+        if _npm_tools_stale():
+            c.run("npm ci --ignore-scripts --no-audit --no-fund", pty=False)
+        c.run(f"{PYTHON} tests/browser/lighthouse.py --runs {int(runs)}", pty=False)
 
 
 ns = Collection(build, clean, serve, livereload, check, new_post, publish, test, lighthouse)
