@@ -1,4 +1,9 @@
-"""Lighthouse scores the home page and an article 100 for performance and accessibility."""
+"""Lighthouse scores the home page and an article 100 for performance and accessibility.
+
+Each page is audited five times and the median counts, as Lighthouse's guidance
+on score variance recommends: one run on a busy two-core machine can lose a few
+points of "total blocking time" to other processes.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ def test_home_and_article_score_100(sample_site: BuiltSite) -> None:
             pytest.fail(reason)
         pytest.skip(reason)
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--site", str(sample_site.output), "--runs", "3", "--json"],
+        [sys.executable, str(SCRIPT), "--site", str(sample_site.output), "--runs", "5", "--json"],
         capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
