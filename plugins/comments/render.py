@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from html.parser import HTMLParser
 
 from markupsafe import Markup
+from sitekit.cache import text_memo
 from sitekit.i18n import isodate, localdatetime
 from sitekit.markup import render_markdown
 
@@ -67,6 +68,7 @@ class _TextOf(HTMLParser):
         self.parts.append(data)
 
 
+@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def plain_text(html: str) -> str:
     """The text of body HTML for JSON-LD and summaries: tags gone, paragraphs kept."""
     parser = _TextOf()

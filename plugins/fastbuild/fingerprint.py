@@ -15,12 +15,13 @@ import datetime as dt
 import enum
 import hashlib
 import os
-import pickle
 import re
 import types
 from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
 from dataclasses import fields, is_dataclass
 from typing import Any
+
+from sitekit.cache import value_digest
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _PRIMITIVES = (str, int, float, bool, type(None), bytes)
@@ -47,6 +48,7 @@ class Fingerprinter:
         self.skip = frozenset(skip)
         self._memo: dict[int, bytes] = {}
         self._keep: list[Any] = []  # keeps memoized objects alive, so ids stay unique
+        self._fields: dict[type, list[str]] = {}
         self.unstable: list[str] = []
 
     def digest(self, value: Any) -> bytes:
@@ -148,6 +150,11 @@ class Fingerprinter:
             return
         if isinstance(value, list | tuple | ItemsView | KeysView | ValuesView):
             h.update(f"seq:{type(value).__qualname__}:{len(value)};".encode())
+            refs = [self.is_reference(v) for v in value] if len(value) > 8 else None
+            if refs and None not in refs:
+                # A list of posts (an index, a tag): their names, in one go.
+                h.update(b"refs:" + "\0".join(refs).encode("utf-8", "surrogatepass"))
+                return
             for v in value:
                 self._feed(h, v, depth)
             return
@@ -160,11 +167,12 @@ class Fingerprinter:
         cls = type(value)
         h.update(f"obj:{cls.__module__}.{cls.__qualname__};".encode())
         if is_dataclass(value):
-            for f in fields(value):
-                if f.name in self.skip:
-                    continue
-                h.update(f.name.encode() + b"=")
-                self._feed(h, getattr(value, f.name), depth)
+            names = self._fields.get(cls)
+            if names is None:
+                names = self._fields[cls] = [f.name for f in fields(value) if f.name not in self.skip]
+            for name in names:
+                h.update(name.encode() + b"=")
+                self._feed(h, getattr(value, name), depth)
             return
         state = getattr(value, "__dict__", None)
         slots = [
@@ -192,15 +200,10 @@ class Fingerprinter:
 
 
 def pickled_digest(value: Any) -> bytes:
-    """A fast digest of a picklable value built the same way in each build.
+    """A fast digest of a picklable value (see ``sitekit.cache.value_digest``).
 
     For the attributes read while a page renders (a thread of 20,000 comments):
-    pickle walks the value in C. Sets would pickle in hash-seeded order, so a
-    value holding a set of strings may digest differently in each process;
-    that only costs a rewrite, never a stale page.
+    pickle walks the value in C. A value that cannot be pickled digests as
+    "changed", so the pages that read it are always written.
     """
-    try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        return os.urandom(16)
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return value_digest(value) or os.urandom(16)

@@ -30,7 +30,7 @@ from sitekit.cache import (
 from .fingerprint import Fingerprinter
 from .pool import Pool
 from .reader import render_file
-from .settings import FastBuildSettings
+from .settings import WHERE_KEYS, FastBuildSettings
 from .stamps import PageStamps, build_code_version
 
 logger = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ class Runtime:
         self.precompute = tuple(_resolve(name) for name in self.config.precompute)
         if self.config.cache:
             self._guard_pelican_cache()
+            self._cache_templates()
 
     def begin(self, output_path: str) -> None:
         """At the start of each run (``pelican -r`` runs many with one settings)."""
@@ -188,7 +189,7 @@ class Runtime:
         ):
             for path in thread_files(folder):
                 try:
-                    key = cache.key(path, path.read_bytes(), str(tz))
+                    key = cache.key_of(path, str(tz))
                 except OSError:
                     key = ""
                 if key not in cache:
@@ -266,7 +267,7 @@ class Runtime:
         by the old code. The version of what made it is kept next to it.
         """
         fp = Fingerprinter(lambda obj: None)
-        keys = self.config.runtime_keys if self.config else ()
+        keys = (*(self.config.runtime_keys if self.config else ()), *WHERE_KEYS)
         relevant = {
             k: v
             for k, v in self.settings.items()
@@ -295,6 +296,26 @@ class Runtime:
                 logger.info(
                     "fastbuild: code or settings changed; Pelican's content cache is rebuilt"
                 )
+
+    def _cache_templates(self) -> None:
+        """Keep compiled templates between builds (Jinja checks each one's source).
+
+        Pelican gives every generator a new Jinja environment in every build,
+        so each template was compiled several times per build; on a small
+        site that was most of a rebuild.
+        """
+        directory = self.cache_dir()
+        env = self.settings.get("JINJA_ENVIRONMENT")
+        if directory is None or not isinstance(env, dict) or "bytecode_cache" in env:
+            return
+        from jinja2 import FileSystemBytecodeCache  # noqa: PLC0415
+
+        folder = directory / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        env["bytecode_cache"] = FileSystemBytecodeCache(str(folder))
 
     def _version_file(self) -> Path:
         return (

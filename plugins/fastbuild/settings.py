@@ -27,6 +27,10 @@ DEFAULT_RUNTIME_KEYS = (
     "_DISKURS_CACHES",
     "PLUGINS",  # Pelican replaces the list by names after loading; the code version covers it
 )
+#: Settings that say where a build writes, not what: Pelican's content cache
+#: made for one output folder serves another.
+WHERE_KEYS = ("OUTPUT_PATH", "CACHE_PATH", "DELETE_OUTPUT_DIRECTORY", "OUTPUT_RETENTION",
+              "BIND", "PORT")
 
 
 class SettingsError(ValueError):
@@ -39,6 +43,7 @@ class FastBuildSettings:
 
     workers: int  # worker processes; 0 renders everything in the main process
     min_files: int  # below this many files to render, forking costs more than it saves
+    min_pages: int  # pages per forked renderer: fewer are not worth a fork
     selective_write: bool  # skip pages whose inputs are unchanged
     parallel_write: bool  # render the pages to write in forked processes too
     cache: (
@@ -86,6 +91,8 @@ class FastBuildSettings:
         return cls(
             workers=workers,
             min_files=count("FASTBUILD_MIN_FILES", 24),
+            # A fork of a big build and its page-table copy cost about 20 pages.
+            min_pages=max(1, count("FASTBUILD_MIN_PAGES_PER_PROCESS", 24)),
             selective_write=flag("FASTBUILD_SELECTIVE_WRITE", True),
             parallel_write=flag("FASTBUILD_PARALLEL_WRITE", True),
             cache=flag("FASTBUILD_CACHE", False),

@@ -12,6 +12,7 @@ wrote; anything else renders it.
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import logging
 import os
@@ -72,6 +73,17 @@ def _describe(obj: Any) -> Any:
     if isinstance(obj, URLWrapper):
         # Its slug is computed on first use; digest what it means, not its cache.
         return (type(obj).__name__, obj.name, obj.slug)
+    if isinstance(obj, gettext.NullTranslations):
+        # A catalog compiled at build time carries the build's clock in its
+        # header (msgid ""); the messages and the plural rule are what pages show.
+        catalog = getattr(obj, "_catalog", {})
+        return (
+            type(obj).__name__,
+            {k: v for k, v in catalog.items() if k != ""},
+            getattr(obj, "plural", None),
+            getattr(obj, "_charset", None),
+            obj._fallback,
+        )
     return None
 
 
@@ -216,13 +228,6 @@ class PageStamps:
                 continue
             h.update(name.encode() + b"=")
             h.update(self.fp.digest(state[name]))
-        for prop in ("url", "save_as"):
-            try:
-                h.update(
-                    f"{prop}={getattr(obj, prop)};".encode("utf-8", "surrogatepass")
-                )
-            except Exception:
-                h.update(b"!" + os.urandom(8))
         return h.digest()
 
     def env_digest(self, env: Any) -> bytes:

@@ -29,10 +29,6 @@ from .tracking import RECORDING
 
 logger = logging.getLogger(__name__)
 
-#: Fewer pages than this per process are not worth a fork.
-MIN_JOBS_PER_PROCESS = 8
-
-
 @dataclass
 class _Job:
     """One page to render: what ``_write_file`` would have rendered and written."""
@@ -178,7 +174,9 @@ class FastWriter(Writer):
         if not jobs:
             return
         workers = int(getattr(self.runtime, "workers", 0) or 0)
-        processes = max(1, min(workers + 1, len(jobs) // MIN_JOBS_PER_PROCESS))
+        config = getattr(self.runtime, "config", None)
+        per_process = config.min_pages if config else 24
+        processes = max(1, min(workers + 1, len(jobs) // per_process))
         results: dict[int, list[tuple[str, str, bytes]] | None] = {}
         if processes == 1:
             for i, job in enumerate(jobs):

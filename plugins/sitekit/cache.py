@@ -19,12 +19,14 @@ of rewriting the whole cache.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
 import importlib.util
 import io
 import logging
+import operator
 import os
 import pickle
 import struct
@@ -32,7 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -321,11 +323,15 @@ class ContentCache:
         layout under the same version); such an entry is recomputed.
         """
         p = Path(path)
-        try:
-            data = p.read_bytes()
-        except OSError:
-            return compute(p)  # let the computation report the unreadable file
-        k = self.key(path, data, *extra)
+        k = self._known_key(p, extra)
+        if k is None:
+            try:
+                st = os.stat(p)
+                data = p.read_bytes()
+            except OSError:
+                return compute(p)  # let the computation report the unreadable file
+            k = self.key(path, data, *extra)
+            self.put(_stat_key(p, extra), (_signature(st), k))
         value = self._entries.get(k, _MISSING)
         if value is not _MISSING and (check is None or check(value)):
             self.hits += 1
@@ -345,6 +351,36 @@ class ContentCache:
         value = compute(p)
         self.put(k, value)
         return value
+
+    def _known_key(self, path: Path, extra: tuple[str, ...]) -> str | None:
+        """The key of a file not touched since we hashed it, without reading it.
+
+        Like git's index: size, modification and change time (ns) and inode
+        unchanged mean the bytes are unchanged, so their hash is still the key.
+        Any difference, and the file is read and hashed again.
+        """
+        skey = _stat_key(path, extra)
+        known = self._entries.get(skey)
+        if not (isinstance(known, tuple) and len(known) == 2):
+            return None
+        try:
+            signature = _signature(os.stat(path))
+        except OSError:
+            return None
+        if known[0] != signature or known[1] not in self._entries:
+            return None
+        self._used.add(skey)
+        return str(known[1])
+
+    def key_of(self, path: str | os.PathLike[str], *extra: str) -> str:
+        """The key ``memo`` would use for this file now (read only if it changed)."""
+        p = Path(path)
+        k = self._known_key(p, extra)
+        if k is None:
+            st = os.stat(p)
+            k = self.key(path, p.read_bytes(), *extra)
+            self.put(_stat_key(p, extra), (_signature(st), k))
+        return k
 
     def take_new(self) -> dict[str, Any]:
         """Entries computed since the last call (a pool worker sends these home)."""
@@ -414,6 +450,14 @@ class ContentCache:
 
 
 _MISSING: Any = object()
+
+
+def _stat_key(path: Path, extra: tuple[str, ...]) -> str:
+    return "stat\0" + "\0".join((os.fspath(path), *extra))
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 #: Returned by a ``prefetched`` hook that has nothing for a key.
 MISSING: Any = _MISSING
 
@@ -571,6 +615,44 @@ def text_memo(fn: Callable[..., T]) -> Callable[..., T]:
     return memoized
 
 
+class _DigestPickler(pickle.Pickler):
+    """Pickles slotted dataclasses by their field values, fetched in one C call.
+
+    The default (``__getstate__`` written in Python, per object) dominates the
+    digest of a thread of comments. The stream is only hashed, never loaded.
+    """
+
+    _getters: ClassVar[dict[type, Any]] = {}  # facts about classes, not build state
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = type(obj)
+        getter = self._getters.get(cls)
+        if getter is None:
+            getter = False
+            if dataclasses.is_dataclass(cls) and "__slots__" in vars(cls):
+                names = [f.name for f in dataclasses.fields(cls)]
+                getter = operator.attrgetter(*names, names[0])  # always a tuple
+            self._getters[cls] = getter
+        if getter is False:
+            return NotImplemented
+        return (cls, (getter(obj),))
+
+
+def value_digest(value: Any) -> bytes | None:
+    """A digest of a value built the same way in each build; None if unpicklable.
+
+    Equal values built alike digest alike across processes. Sets pickle in
+    hash-seeded order, so a value holding a set may digest differently in each
+    process: that only ever costs a rewrite.
+    """
+    buffer = io.BytesIO()
+    try:
+        _DigestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except Exception:  # noqa: BLE001 - unpicklable: the caller treats it as changed
+        return None
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+
+
 def save_caches(settings: Mapping[str, Any]) -> None:
     """Persist every cache this build opened (called once, when the build ends)."""
     registry = settings.get(REGISTRY_KEY)
@@ -599,11 +681,7 @@ class OutputLedger:
     @staticmethod
     def stamp(value: Any) -> bytes | None:
         """A digest of what a file is written from; None when it cannot be taken."""
-        try:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            return None
-        return hashlib.blake2b(data, digest_size=16).digest()
+        return value_digest(value)
 
     def unchanged(self, rels: Iterable[str], stamp: bytes | None) -> bool:
         """True when every file is on disk exactly as written from this stamp."""

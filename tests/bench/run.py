@@ -152,20 +152,21 @@ class Bench:
         return self._pelican(content, self.plain_conf, self.fresh("out-plain"))
 
     def prepare_rebuild(self, content: Path) -> tuple[Path, Path]:
-        """The state a merge finds: the previous build's output and caches."""
-        out, cache = self.work / "base-out", self.work / "base-cache"
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        self._pelican(content, self.repo / "pelicanconf.py", out, cache)
-        # A second build settles anything the first one wrote late (stamps of pages).
-        self._pelican(content, self.repo / "pelicanconf.py", out, cache)
-        return out, cache
+        """The state a merge finds: the previous build's output and caches.
 
-    def ours_rebuild(
-        self, content: Path, base: tuple[Path, Path], n: int
-    ) -> Measurement:
+        Built where the rebuilds run (page stamps belong to an output folder),
+        then kept aside and copied back before each run.
+        """
         out, cache = self.fresh("out-rebuild"), self.fresh("cache-rebuild")
-        shutil.copytree(base[0], out)  # copy2: mtimes kept, as on the server
+        self._pelican(content, self.repo / "pelicanconf.py", out, cache)
+        base_out, base_cache = self.fresh("base-out"), self.fresh("base-cache")
+        shutil.copytree(out, base_out)  # copy2 keeps modification times
+        shutil.copytree(cache, base_cache)
+        return base_out, base_cache
+
+    def ours_rebuild(self, content: Path, base: tuple[Path, Path], n: int) -> Measurement:
+        out, cache = self.fresh("out-rebuild"), self.fresh("cache-rebuild")
+        shutil.copytree(base[0], out)
         shutil.copytree(base[1], cache)
         slugs = sorted(p.name for p in (content / "comments").iterdir())
         slug = slugs[len(slugs) // 2]
@@ -175,6 +176,9 @@ class Bench:
             page = next(out.rglob(f"{slug}/index.html"))
             if "Ein neuer Kommentar" not in page.read_text(encoding="utf-8"):
                 raise SystemExit(f"the rebuild did not show the new comment on {page}")
+            stats = cache / "diskurs" / "last-build.json"
+            if self.verbose and stats.exists():
+                print("      " + " ".join(stats.read_text(encoding="utf-8").split())[:300])
         finally:
             added.unlink()
         return m

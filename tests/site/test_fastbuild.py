@@ -76,6 +76,7 @@ def test_parallel_build_is_byte_identical_to_serial_and_to_no_fastbuild(
             "FASTBUILD_WORKERS": 2,
             "FASTBUILD_MIN_FILES": 1,
             "FASTBUILD_PARALLEL_WRITE": True,
+            "FASTBUILD_MIN_PAGES_PER_PROCESS": 1,
             "CACHE_PATH": str(tmp_path / "c-parallel"),
         },
     )
