@@ -286,7 +286,16 @@ def lighthouse(c, runs=1):
         c.run(f"{PYTHON} tests/browser/lighthouse.py --runs {int(runs)}", pty=False)
 
 
-ns = Collection(build, clean, serve, livereload, check, new_post, publish, test, lighthouse)
+@task(help={"posts": "posts of the synthetic site (default 1000)",
+            "runs": "measured runs per side, after a warm-up (default 5)"})
+def bench(c, posts=1000, runs=5):
+    """Time our builds against plain Pelican (tests/bench/run.py; --posts 200 --runs 3 is quick)."""
+    with c.cd(str(ROOT)):
+        c.run(f"{PYTHON} tests/bench/run.py --posts {int(posts)} --runs {int(runs)} {_remainder()}",
+              pty=False)
+
+
+ns = Collection(build, clean, serve, livereload, check, new_post, publish, test, lighthouse, bench)
 
 
 def _add_intake(namespace: Collection) -> None:
