@@ -1,0 +1,111 @@
+"""fastbuild.fingerprint and stamps' digests: equal for equal values in any process."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+import gettext
+import io
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+from pelican.contents import Article
+from pelican.settings import DEFAULT_CONFIG
+from pelican.urlwrappers import Tag
+
+from fastbuild.fingerprint import Fingerprinter
+from fastbuild.stamps import _describe, _reference
+
+PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {plugins!r})
+from fastbuild.fingerprint import Fingerprinter
+value = {{"tags": {{"b", "a", "c"}}, "n": (1, 2.5, None, True), "d": {{"y": [1], "x": b"z"}}}}
+print(Fingerprinter(lambda o: None).digest(value).hex())
+"""
+
+
+def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    digests = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run(
+            [sys.executable, "-c", SCRIPT.format(plugins=str(PLUGINS))],
+            capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    values: tuple[int, ...]
+
+
+def test_any_difference_changes_the_digest() -> None:
+    fp = Fingerprinter(lambda o: None)
+    base = {"a": [Item("k", (1, 2))], "b": "x"}
+    same = {"b": "x", "a": [Item("k", (1, 2))]}
+    assert fp.digest(base) == fp.digest(same)
+    for other in ({"a": [Item("k", (1, 3))], "b": "x"}, {"a": [Item("k", (1, 2))], "b": "y"},
+                  {"a": [Item("k", (1, 2))], "b": "x", "c": None}, {"a": [], "b": "x"}):
+        assert fp.digest(other) != fp.digest(base)
+
+
+def _article(text: str, path: str) -> Article:
+    settings = copy.deepcopy(DEFAULT_CONFIG)
+    import datetime as dt
+
+    return Article(text, metadata={"title": "T", "date": dt.datetime(2020, 1, 1)},
+                   settings=settings, source_path=path)
+
+
+def test_posts_count_by_their_source_path_only() -> None:
+    fp = Fingerprinter(_reference, describe=_describe)
+    one, other = _article("<p>a</p>", "posts/a.md"), _article("<p>b</p>", "posts/a.md")
+    assert fp.digest([one]) == fp.digest([other])  # their own data is digested apart
+    assert fp.digest([one]) != fp.digest([_article("<p>a</p>", "posts/b.md")])
+
+
+def test_a_tag_is_its_name_and_slug_not_its_lazy_cache() -> None:
+    settings = copy.deepcopy(DEFAULT_CONFIG)
+    fresh, used = Tag("Netz Kultur", settings), Tag("Netz Kultur", settings)
+    _ = used.slug  # fills the cache on one of them
+    fp = Fingerprinter(_reference, describe=_describe)
+    assert fp.digest(fresh) == fp.digest(used)
+    assert fp.digest(fresh) != fp.digest(Tag("Netzkultur", settings))
+
+
+def test_a_catalogs_build_time_header_is_ignored_its_messages_are_not() -> None:
+    def catalog(header: str, message: str) -> gettext.GNUTranslations:
+        from babel.messages.catalog import Catalog
+        from babel.messages.mofile import write_mo
+
+        cat = Catalog(locale="de", domain="messages", header_comment=header)
+        cat.add("Comments", message)
+        buffer = io.BytesIO()
+        write_mo(buffer, cat)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+
+    fp = Fingerprinter(_reference, describe=_describe)
+    first = catalog("# built at 10:00", "Kommentare")
+    later = catalog("# built at 10:01", "Kommentare")
+    later._catalog[""] = "POT-Creation-Date: 2030-01-01 10:01+0000\n"
+    assert fp.digest(first) == fp.digest(later)
+    assert fp.digest(first) != fp.digest(catalog("# built at 10:00", "Diskussion"))
+
+
+def test_a_value_with_a_memory_address_is_never_called_unchanged() -> None:
+    class Opaque:
+        __slots__ = ()
+
+    fp = Fingerprinter(lambda o: None)
+    value = Opaque()
+    assert fp.digest([value]) != Fingerprinter(lambda o: None).digest([value])
+    assert fp.unstable

@@ -1,0 +1,241 @@
+"""sitekit.cache: content-keyed entries that survive builds and never lie.
+
+(The module lives in sitekit, the shared kernel; its tests live here with the
+rest of the fast-build work.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import os
+from pathlib import Path
+import pickle
+import struct
+
+import pytest
+
+from sitekit import cache as sc
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    text: str
+    n: int
+
+
+def counter() -> tuple[list[Path], object]:
+    calls: list[Path] = []
+
+    def compute(path: Path) -> Entry:
+        calls.append(path)
+        return Entry(path.read_text(encoding="utf-8"), len(calls))
+
+    return calls, compute
+
+
+def test_memo_computes_once_and_survives_a_new_build(tmp_path: Path) -> None:
+    src = tmp_path / "a.yaml"
+    src.write_text("eins", encoding="utf-8")
+    calls, compute = counter()
+    first = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert first.memo(src, compute, "tz") == Entry("eins", 1)
+    assert first.memo(src, compute, "tz") == Entry("eins", 1)
+    first.save()
+    second = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert second.memo(src, compute, "tz") == Entry("eins", 1)
+    assert len(calls) == 1 and second.hits == 1 and second.misses == 0
+
+
+@pytest.mark.parametrize("change", ["bytes", "extra", "version", "path"])
+def test_anything_the_entry_depends_on_misses(tmp_path: Path, change: str) -> None:
+    src = tmp_path / "a.yaml"
+    src.write_text("eins", encoding="utf-8")
+    calls, compute = counter()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    cache.memo(src, compute, "tz")
+    cache.save()
+    version, extra = "v1", "tz"
+    if change == "bytes":
+        src.write_text("zwei", encoding="utf-8")
+    elif change == "extra":
+        extra = "UTC"
+    elif change == "version":
+        version = "v2"
+    else:
+        moved = tmp_path / "b.yaml"
+        src.rename(moved)
+        src = moved
+    again = sc.ContentCache("t", version, tmp_path / "c", allowed_modules=(__name__,))
+    value = again.memo(src, compute, extra)
+    assert len(calls) == 2
+    assert value.text == src.read_text(encoding="utf-8")
+
+
+def test_same_size_rewrite_is_seen_despite_the_stat_shortcut(tmp_path: Path) -> None:
+    src = tmp_path / "a.yaml"
+    src.write_text("aaaa", encoding="utf-8")
+    calls, compute = counter()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    cache.memo(src, compute)
+    st = src.stat()
+    src.write_text("bbbb", encoding="utf-8")  # same size
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    assert cache.memo(src, compute).text == "bbbb"  # the change time still differs
+    assert len(calls) == 2
+
+
+def test_entry_of_the_wrong_shape_is_recomputed(tmp_path: Path) -> None:
+    src = tmp_path / "a.yaml"
+    src.write_text("eins", encoding="utf-8")
+    calls, compute = counter()
+    cache = sc.ContentCache("t", "v1", None)
+    key = cache.key(src, src.read_bytes())
+    cache.put(key, "an old layout")
+    assert cache.memo(src, compute, check=lambda v: isinstance(v, Entry)) == Entry("eins", 1)
+
+
+def _saved(tmp_path: Path) -> tuple[Path, object]:
+    src = tmp_path / "a.yaml"
+    src.write_text("eins", encoding="utf-8")
+    _, compute = counter()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    cache.memo(src, compute)
+    cache._log_entries = 1 << 20  # force a compaction: a .base file
+    cache.save()
+    return next((tmp_path / "c").glob("*.base")), compute
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "magic"])
+def test_a_damaged_file_is_dropped_and_rebuilt(tmp_path: Path, damage: str,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    base, compute = _saved(tmp_path)
+    data = bytearray(base.read_bytes())
+    if damage == "flip":
+        data[-3] ^= 0x55
+    elif damage == "truncate":
+        data = data[: len(data) - 7]
+    elif damage == "garbage":
+        data = bytearray(b"\x80\x04not a cache at all")
+    else:
+        data[:4] = b"XXXX"
+    base.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert "rebuilding it from the content" in caplog.text
+    assert cache.items() == []
+    assert cache.memo(tmp_path / "a.yaml", compute) == Entry("eins", 2)  # computed again
+
+
+def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
+    base, _ = _saved(tmp_path)
+    marker = tmp_path / "ran"
+    payload = pickle.dumps({"k": _Evil(str(marker))}, protocol=pickle.HIGHEST_PROTOCOL)
+    record = struct.pack("<I32s", len(payload), sc._digest(payload)) + payload
+    base.write_bytes(sc._MAGIC + record)  # a valid checksum: only the allowlist stops it
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert not marker.exists()
+    assert cache.items() == []
+
+
+class _Evil:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, (f"touch {self.path}",))
+
+
+def test_a_torn_append_keeps_the_records_before_it(tmp_path: Path) -> None:
+    src_a, src_b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    src_a.write_text("eins", encoding="utf-8")
+    src_b.write_text("zwei", encoding="utf-8")
+    calls, compute = counter()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    cache.memo(src_a, compute)
+    cache.save()  # small: appended to the .log
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    cache.memo(src_a, compute)
+    cache.memo(src_b, compute)
+    cache.save()
+    log = next((tmp_path / "c").glob("*.log"))
+    log.write_bytes(log.read_bytes()[:-5])  # the second append is cut short
+    again = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    again.memo(src_a, compute)
+    again.memo(src_b, compute)
+    assert len(calls) == 3  # a: cached; b: computed again
+
+
+def test_compaction_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
+    calls, compute = counter()
+    files = []
+    for i in range(100):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(str(i), encoding="utf-8")
+        files.append(f)
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    for f in files:
+        cache.memo(f, compute)
+    cache.save()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    for f in files[:10]:  # the others' content is gone
+        cache.memo(f, compute)
+    cache.save()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert len([k for k, _ in cache.items() if not k.startswith("stat")]) == 10
+
+
+def test_text_memo_remembers_between_builds_only_while_a_build_runs(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    @sc.text_memo
+    def shout(text: str) -> list[str]:
+        calls.append(text)
+        return [text.upper()]
+
+    assert shout("a") == ["A"] and shout("a") == ["A"]
+    assert calls == ["a", "a"]  # no build running: a plain call
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)}
+    token = sc.ACTIVE.set(sc.registry_for(settings))
+    try:
+        first = shout("b")
+        first.append("changed by the caller")
+        assert shout("b") == ["B"]  # a copy: the cached value is untouched
+        sc.save_caches(settings)
+    finally:
+        sc.ACTIVE.reset(token)
+    assert calls == ["a", "a", "b"]
+    token = sc.ACTIVE.set(sc.registry_for({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)}))
+    try:
+        assert shout("b") == ["B"]
+    finally:
+        sc.ACTIVE.reset(token)
+    assert calls == ["a", "a", "b"]
+
+
+def test_output_ledger_skips_only_files_written_from_the_same_value(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    ledger = sc.output_ledger(settings, "feeds", out)
+    stamp = ledger.stamp(("feed", 1))
+    assert not ledger.unchanged(["a.xml"], stamp)
+    (out / "a.xml").write_text("A", encoding="utf-8")
+    (out / "gone.xml").write_text("G", encoding="utf-8")
+    ledger.record(["a.xml"], stamp)
+    ledger.record(["gone.xml"], ledger.stamp("old"))
+    sc.save_caches(settings)
+
+    again = sc.output_ledger({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}, "feeds", out)
+    assert again.unchanged(["a.xml"], again.stamp(("feed", 1)))
+    assert not again.unchanged(["a.xml"], again.stamp(("feed", 2)))
+    assert again.remove_orphans() == 1  # gone.xml: written before, not made now
+    assert not (out / "gone.xml").exists() and (out / "a.xml").exists()
+    (out / "a.xml").write_text("changed by hand", encoding="utf-8")
+    assert not again.unchanged(["a.xml"], again.stamp(("feed", 1)))
+
+
+def test_value_digest() -> None:
+    assert sc.value_digest(Entry("x", 1)) == sc.value_digest(Entry("x", 1))
+    assert sc.value_digest(Entry("x", 1)) != sc.value_digest(Entry("x", 2))
+    assert sc.value_digest(lambda: None) is None
