@@ -1,1 +1,1 @@
-"""Fast builds: worker processes, persistent caches and selective writing (see plugin.py)."""
+"""Fast builds: worker processes, persistent caches, selective writing (plugin.py)."""

@@ -91,9 +91,7 @@ class Fingerprinter:
             return
         if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
             tz = getattr(value, "tzinfo", None)
-            h.update(
-                f"{type(value).__name__}:{value.isoformat() if not isinstance(value, dt.timedelta) else value!r}:{tz!s};".encode()
-            )
+            h.update(f"{type(value).__name__}:{_iso(value)}:{tz!s};".encode())
             return
         if isinstance(value, dt.tzinfo):
             h.update(f"tz:{value!s};".encode())
@@ -169,7 +167,9 @@ class Fingerprinter:
         if is_dataclass(value):
             names = self._fields.get(cls)
             if names is None:
-                names = self._fields[cls] = [f.name for f in fields(value) if f.name not in self.skip]
+                names = self._fields[cls] = [
+                    f.name for f in fields(value) if f.name not in self.skip
+                ]
             for name in names:
                 h.update(name.encode() + b"=")
                 self._feed(h, getattr(value, name), depth)
@@ -197,6 +197,10 @@ class Fingerprinter:
             self._unstable(h, f"{cls.__module__}.{cls.__qualname__}")
         else:
             h.update(text.encode("utf-8", "surrogatepass"))
+
+
+def _iso(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> str:
+    return repr(value) if isinstance(value, dt.timedelta) else value.isoformat()
 
 
 def pickled_digest(value: Any) -> bytes:

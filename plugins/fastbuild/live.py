@@ -12,14 +12,14 @@ A change to plugin code needs fresh imports, so it gets a fresh Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import importlib
 import logging
 import os
-from pathlib import Path
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sitekit.cache import code_version
@@ -32,10 +32,10 @@ DEBOUNCE_MS = 30
 
 
 def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
-    """A livereload ``Watcher`` that checks its patterns when inotify reports a change."""
-    import watchfiles  # noqa: PLC0415 - only the live server needs these
-    from livereload.watcher import Watcher  # noqa: PLC0415
-    from tornado.ioloop import IOLoop  # noqa: PLC0415
+    """A livereload ``Watcher`` that checks its patterns when inotify reports."""
+    import watchfiles
+    from livereload.watcher import Watcher
+    from tornado.ioloop import IOLoop
 
     paths = [str(p) for p in roots if Path(p).exists()]
 
@@ -59,12 +59,19 @@ def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
 class Rebuilder:
     """Runs ``pelican`` for the live server: forked when it can, else a new Python."""
 
-    def __init__(self, argv: Sequence[str], plugin_dirs: Iterable[str | os.PathLike[str]],
-                 cwd: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        plugin_dirs: Iterable[str | os.PathLike[str]],
+        cwd: str | os.PathLike[str],
+    ) -> None:
         self.argv = list(argv)
         self.cwd = str(cwd)
         self.packages = sorted(
-            p.name for d in plugin_dirs for p in Path(d).iterdir() if (p / "__init__.py").is_file()
+            p.name
+            for d in plugin_dirs
+            for p in Path(d).iterdir()
+            if (p / "__init__.py").is_file()
         )
         self.can_fork = hasattr(os, "fork") and sys.platform.startswith("linux")
         self.code = self._code()
@@ -76,7 +83,7 @@ class Rebuilder:
 
     def _preload(self) -> None:
         """Import Pelican and every plugin once; each forked build starts from here."""
-        import pelican  # noqa: F401, PLC0415
+        import pelican  # noqa: F401
 
         for name in self.packages:
             try:
@@ -91,13 +98,15 @@ class Rebuilder:
             # Plugin code changed since this process imported it: a fresh Python.
             if code != self.code:
                 logger.info("fastbuild: plugin code changed; building in a new process")
-            return subprocess.call([sys.executable, "-m", "pelican", *self.argv], cwd=self.cwd)
+            return subprocess.call(
+                [sys.executable, "-m", "pelican", *self.argv], cwd=self.cwd
+            )
         pid = os.fork()
         if pid == 0:  # the child: a build with everything imported, then leave
             status = 1
             try:
                 os.chdir(self.cwd)
-                from pelican import main  # noqa: PLC0415
+                from pelican import main
 
                 main(self.argv)
                 status = 0

@@ -110,7 +110,7 @@ def get_writer(pelican: Any) -> type[FastWriter] | None:
 
 
 def on_finalized(pelican: Any) -> None:
-    """Remove pages of content that is gone, keep the stamps, note what made the cache."""
+    """Remove pages of content that is gone, keep the stamps and the caches."""
     runtime = _runtime(pelican.settings)
     if runtime is None:
         return
@@ -124,7 +124,7 @@ def on_finalized(pelican: Any) -> None:
         removed += registry.remove_orphans()
     if stamps is not None:
         logger.info(
-            "fastbuild: %d pages rendered, %d unchanged pages skipped, %d files removed",
+            "fastbuild: %d pages rendered, %d unchanged skipped, %d files removed",
             stamps.rendered,
             stamps.skipped,
             removed,

@@ -1,4 +1,4 @@
-"""Worker processes that take jobs from the back while the build takes them from the front.
+"""Workers take jobs from the back of the list while the build takes the front.
 
 Pelican reads posts one after another in one process. The jobs (render one
 post's Markdown, check and render one comment thread) are pure functions of a
@@ -138,7 +138,7 @@ class Pool:
         return key in self._futures
 
     def take(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> Any:
-        """The result of job ``key``: from a worker, or computed here if none started it."""
+        """Job ``key``'s result: from a worker, or computed here if none started it."""
         future = self._futures.pop(key, None)
         if future is not None and not future.cancel():
             try:

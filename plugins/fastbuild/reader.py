@@ -69,7 +69,7 @@ class PooledMarkdownReader(MarkdownReader):
     def _metadata(
         self, meta: dict[str, list[str]], formatted: dict[str, str]
     ) -> dict[str, Any]:
-        """``MarkdownReader._parse_metadata`` with the formatted fields already rendered."""
+        """``MarkdownReader._parse_metadata``, the formatted fields already rendered."""
         formatted_fields = self.settings["FORMATTED_FIELDS"]
         output: dict[str, Any] = {}
         for name, value in meta.items():

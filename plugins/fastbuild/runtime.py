@@ -8,6 +8,7 @@ so this object pickles as an empty one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -145,7 +146,7 @@ class Runtime:
             )
 
     def queue_markdown(self, generator: Any, paths_key: str, excludes_key: str) -> None:
-        """Queue every Markdown file of a generator that Pelican's cache does not hold."""
+        """Queue a generator's Markdown files that Pelican's cache does not hold."""
         if not self.config or self.config.workers <= 0:
             return
         settings = generator.settings
@@ -232,7 +233,7 @@ class Runtime:
 
     # -- Pelican's content cache ---------------------------------------------
     def lean_cache_saves(self, generator: Any) -> None:
-        """Pelican pickles the settings into its cache (every tag holds them): not our state.
+        """Pelican pickles the settings into its cache (tags hold them): not our state.
 
         Plugins keep one build's state in the settings (problem log, theme
         state, comment threads); some of it cannot be pickled, and none of it
@@ -288,13 +289,11 @@ class Runtime:
         if old != self.reader_version:
             cache_path = Path(str(self.settings.get("CACHE_PATH") or "cache"))
             for name in PELICAN_CACHES:
-                try:
+                with contextlib.suppress(OSError):
                     (cache_path / name).unlink()
-                except OSError:
-                    pass
             if old is not None:
                 logger.info(
-                    "fastbuild: code or settings changed; Pelican's content cache is rebuilt"
+                    "fastbuild: code or settings changed; Pelican's cache is rebuilt"
                 )
 
     def _cache_templates(self) -> None:
@@ -308,7 +307,7 @@ class Runtime:
         env = self.settings.get("JINJA_ENVIRONMENT")
         if directory is None or not isinstance(env, dict) or "bytecode_cache" in env:
             return
-        from jinja2 import FileSystemBytecodeCache  # noqa: PLC0415
+        from jinja2 import FileSystemBytecodeCache
 
         folder = directory / "jinja"
         try:

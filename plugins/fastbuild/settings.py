@@ -25,12 +25,18 @@ DEFAULT_RUNTIME_KEYS = (
     "THEMEKIT_STATE",
     "_COMMENTS_BUILD",
     "_DISKURS_CACHES",
-    "PLUGINS",  # Pelican replaces the list by names after loading; the code version covers it
+    "PLUGINS",  # Pelican turns the list into names after loading; the code covers it
 )
 #: Settings that say where a build writes, not what: Pelican's content cache
 #: made for one output folder serves another.
-WHERE_KEYS = ("OUTPUT_PATH", "CACHE_PATH", "DELETE_OUTPUT_DIRECTORY", "OUTPUT_RETENTION",
-              "BIND", "PORT")
+WHERE_KEYS = (
+    "OUTPUT_PATH",
+    "CACHE_PATH",
+    "DELETE_OUTPUT_DIRECTORY",
+    "OUTPUT_RETENTION",
+    "BIND",
+    "PORT",
+)
 
 
 class SettingsError(ValueError):
@@ -86,7 +92,7 @@ class FastBuildSettings:
             workers = cores if cores > 1 else 0
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
             raise SettingsError(
-                f"FASTBUILD_WORKERS must be None or a whole number >= 0, not {workers!r}"
+                f"FASTBUILD_WORKERS must be None or a number >= 0, not {workers!r}"
             )
         return cls(
             workers=workers,

@@ -30,7 +30,7 @@ from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest
 
 logger = logging.getLogger(__name__)
 
-#: Context values Pelican fills from a set (hash-seeded order); their order means nothing.
+#: Context values Pelican fills from a set (hash-seeded order): order means nothing.
 ORDERLESS = frozenset({"staticfiles"})
 
 #: Libraries whose version changes what a page looks like.
@@ -186,7 +186,7 @@ class PageStamps:
             self._site = h.digest()
             if self.fp.unstable:
                 logger.info(
-                    "fastbuild: %d value(s) cannot be digested (%s); every page is written",
+                    "fastbuild: %d value(s) not digestible (%s); every page is written",
                     len(self.fp.unstable),
                     ", ".join(sorted(set(self.fp.unstable))[:5]),
                 )

@@ -29,6 +29,7 @@ from .tracking import RECORDING
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class _Job:
     """One page to render: what ``_write_file`` would have rendered and written."""
@@ -119,7 +120,8 @@ class FastWriter(Writer):
             return open(os.devnull, "w", encoding=encoding)
         if filename in self._written_files and not override:
             raise FileOverwriteFailedError(
-                f'Failed to overwrite "{filename}" as Pelican has already written to it previously'
+                f'Failed to overwrite "{filename}" as Pelican has already written '
+                "to it previously"
             )
         if override:
             self._overridden_files.add(filename)
@@ -198,7 +200,7 @@ class FastWriter(Writer):
                     stamps.record_digests(job.rel, job.path, job.stamp, reads)
 
     def _render_forked(self, jobs: list[_Job], processes: int) -> dict[int, Any]:
-        """Children take every n-th page; this process takes its share, then any a child lost."""
+        """Children take every n-th page; this process its own and any a child lost."""
         shares = [list(range(k, len(jobs), processes)) for k in range(processes)]
         children: list[tuple[int, int, list[int]]] = []
         gc.collect()
@@ -229,7 +231,7 @@ class FastWriter(Writer):
                     done = None
             if done is None:
                 logger.warning(
-                    "fastbuild: a page renderer (pid %s) failed; rendering its %d pages here",
+                    "fastbuild: page renderer %s failed; rendering its %d pages here",
                     pid,
                     len(share),
                 )

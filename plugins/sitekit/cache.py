@@ -19,6 +19,7 @@ of rewriting the whole cache.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -98,15 +99,15 @@ class CacheFormatError(ValueError):
     """A cache file that is not ours, or not whole; it is dropped, never used."""
 
 
-def _digest(data: bytes) -> bytes:
+def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=32, key=_HASH_KEY).digest()
 
 
 class _Unpickler(pickle.Unpickler):
     """Loads only our value classes: a tampered cache cannot run code."""
 
-    def __init__(self, data: bytes, allowed_modules: tuple[str, ...]) -> None:
-        super().__init__(io.BytesIO(data))
+    def __init__(self, file: Any, allowed_modules: tuple[str, ...]) -> None:
+        super().__init__(file)
         self._allowed = allowed_modules
 
     def find_class(self, module: str, name: str) -> Any:
@@ -119,29 +120,63 @@ class _Unpickler(pickle.Unpickler):
         raise CacheFormatError(f"class {module}.{name} is not allowed in a cache")
 
 
+class _ViewReader:
+    """A read-only file over part of a buffer: unpickling copies no payload."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view = view
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        end = (
+            len(self._view)
+            if n is None or n < 0
+            else min(len(self._view), self._pos + n)
+        )
+        chunk = bytes(self._view[self._pos : end])
+        self._pos = end
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), len(self._view) - self._pos)
+        buffer[:n] = self._view[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+    def readline(self) -> bytes:
+        rest = self._view[self._pos :]
+        end = bytes(rest).find(b"\n") if len(rest) < 4096 else -1
+        if end < 0:
+            end = bytes(rest[:4096]).find(b"\n")
+        return self.read(end + 1 if end >= 0 else -1)
+
+
 def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[dict[str, Any]]:
     """The checksummed records of one file, up to the first one that is not whole."""
     if not data.startswith(_MAGIC):
         raise CacheFormatError("not a cache file of this format")
+    view = memoryview(data)
     pos = len(_MAGIC)
     while pos < len(data):
         if pos + _RECORD.size > len(data):
             raise CacheFormatError("truncated record header")
         length, digest = _RECORD.unpack_from(data, pos)
         start = pos + _RECORD.size
-        payload = data[start : start + length]
+        payload = view[start : start + length]
         if len(payload) != length or _digest(payload) != digest:
             raise CacheFormatError("a record is truncated or corrupt")
-        value = _Unpickler(payload, allowed).load()
+        value = _Unpickler(_ViewReader(payload), allowed).load()
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise CacheFormatError("a record is not a mapping of keys to entries")
         yield value
         pos = start + length
 
 
-def _record(entries: Mapping[str, Any]) -> bytes:
+def _write_record(fh: Any, entries: Mapping[str, Any]) -> None:
+    """One checksummed record, written in two pieces (the payload is never copied)."""
     payload = pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
-    return _RECORD.pack(len(payload), _digest(payload)) + payload
+    fh.write(_RECORD.pack(len(payload), _digest(payload)))
+    fh.write(payload)
 
 
 def code_version(*modules: str, distributions: Iterable[str] = ()) -> str:
@@ -275,14 +310,12 @@ class ContentCache:
     @staticmethod
     def _remove(*paths: Path) -> None:
         for p in paths:
-            try:
+            with contextlib.suppress(OSError):
                 p.unlink()
-            except OSError:
-                pass
 
     # -- entries -------------------------------------------------------------
     def key(self, path: str | os.PathLike[str], data: bytes, *extra: str) -> str:
-        """The entry key of one file: its path, its bytes and what else it depends on."""
+        """The entry key of one file: its path, its bytes and what else it reads."""
         h = hashlib.blake2b(digest_size=20)
         h.update(self.version.encode())
         for part in (os.fspath(path), *extra):
@@ -409,7 +442,7 @@ class ContentCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             if needs_compaction:
                 keep = {k: self._entries[k] for k in self._used if k in self._entries}
-                self._write_atomic(self._file("base"), _MAGIC + _record(keep))
+                self._write_atomic(self._file("base"), keep)
                 self._remove(self._file("log"))
                 self._entries = keep
                 self._log_entries = 0
@@ -419,7 +452,7 @@ class ContentCache:
                 with log.open("ab") as fh:
                     if not exists:
                         fh.write(_MAGIC)
-                    fh.write(_record(new))
+                    _write_record(fh, new)
                 self._log_entries += len(new)
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             logger.warning(
@@ -431,11 +464,12 @@ class ContentCache:
         self._new = {}
 
     @staticmethod
-    def _write_atomic(path: Path, data: bytes) -> None:
+    def _write_atomic(path: Path, entries: Mapping[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fh.write(_MAGIC)
+                _write_record(fh, entries)
             os.replace(tmp, path)
         except BaseException:
             ContentCache._remove(Path(tmp))
@@ -446,7 +480,9 @@ class ContentCache:
         self.hits = self.misses = 0
 
     def stats(self) -> str:
-        return f"{self.name}: {self.hits} hits, {self.misses} misses, {len(self._entries)} entries"
+        return (
+            f"{self.name}: {self.hits} hits, {self.misses} misses, {len(self._entries)}"
+        )
 
 
 _MISSING: Any = object()
@@ -458,6 +494,8 @@ def _stat_key(path: Path, extra: tuple[str, ...]) -> str:
 
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 #: Returned by a ``prefetched`` hook that has nothing for a key.
 MISSING: Any = _MISSING
 
@@ -469,7 +507,7 @@ def registry_for(settings: dict[str, Any]) -> CacheRegistry:
         directory = None
         if settings.get(ENABLED_KEY):
             directory = Path(str(settings.get("CACHE_PATH") or "cache")) / FOLDER
-        # ``pelican --ignore-cache`` clears LOAD_CONTENT_CACHE: recompute, then save afresh.
+        # ``pelican --ignore-cache`` clears LOAD_CONTENT_CACHE: recompute, save afresh.
         registry = CacheRegistry(
             directory, load=bool(settings.get("LOAD_CONTENT_CACHE", True))
         )
@@ -526,7 +564,7 @@ class CacheRegistry:
             cache.save()
 
     def new_run(self) -> None:
-        """Forget which entries the last run used (``pelican -r`` keeps the settings)."""
+        """Forget the entries the last run used (``pelican -r`` keeps the settings)."""
         for cache in self.caches.values():
             cache.new_run()
         self.ledgers.clear()
@@ -563,10 +601,10 @@ class CacheRegistry:
             cache.put(key, value)
         else:
             cache.hits += 1
-        return _fresh(value)
+        return _fresh(value)  # type: ignore[no-any-return]
 
     def take_new(self) -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
-        """Entries computed since the last call, per cache (a worker sends these home)."""
+        """Entries computed since the last call, by cache (a worker sends them home)."""
         out = []
         for cache in self.caches.values():
             new = cache.take_new()
@@ -626,7 +664,7 @@ class _DigestPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        getter = self._getters.get(cls)
+        getter: Any = self._getters.get(cls)
         if getter is None:
             getter = False
             if dataclasses.is_dataclass(cls) and "__slots__" in vars(cls):
@@ -648,7 +686,7 @@ def value_digest(value: Any) -> bytes | None:
     buffer = io.BytesIO()
     try:
         _DigestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    except Exception:  # noqa: BLE001 - unpicklable: the caller treats it as changed
+    except Exception:
         return None
     return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
 
@@ -661,7 +699,7 @@ def save_caches(settings: Mapping[str, Any]) -> None:
 
 
 class OutputLedger:
-    """Output files a plugin writes itself (feeds): skip unchanged ones, remove lost ones.
+    """Files a plugin writes itself (feeds): skip unchanged ones, remove lost ones.
 
     A file is skipped only when the value it is written from digests the same
     as when we wrote it and the file on disk is still the one we wrote (size

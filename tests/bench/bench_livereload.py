@@ -1,4 +1,4 @@
-"""How long from saving a file to the browser being told to reload (``invoke livereload``).
+"""From saving a file to the browser being told to reload (``invoke livereload``).
 
 Starts the real task on a copy of the sample content, connects to its
 livereload websocket as the browser's script does, then saves a post several
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-from pathlib import Path
 import shutil
 import signal
 import socket
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,30 +37,38 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"nothing listens on {port} after {timeout} s") from None
+                raise SystemExit(
+                    f"nothing listens on {port} after {timeout} s"
+                ) from None
             time.sleep(0.2)
 
 
-async def _measure(port: int, post: Path, page: Path, saves: int) -> list[tuple[float, float]]:
+async def _measure(
+    port: int, post: Path, page: Path, saves: int
+) -> list[tuple[float, float]]:
     from tornado.websocket import websocket_connect
 
     ws = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
-    await ws.write_message(json.dumps({
-        "command": "hello",
-        "protocols": ["http://livereload.com/protocols/official-7"],
-    }))
+    await ws.write_message(
+        json.dumps(
+            {
+                "command": "hello",
+                "protocols": ["http://livereload.com/protocols/official-7"],
+            }
+        )
+    )
     await ws.read_message()  # the server's hello
-    await ws.write_message(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/"}))
+    await ws.write_message(
+        json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/"})
+    )
     results = []
     original = post.read_text(encoding="utf-8")
     for n in range(saves):
         # livereload ignores changes within 3 s of its last reload; drop late messages.
         quiet_until = time.perf_counter() + 3.5
         while time.perf_counter() < quiet_until:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ws.read_message(), timeout=0.1)
-            except asyncio.TimeoutError:
-                pass
         marker = f"Gespeichert-{n}-{time.time_ns()}"
         start = time.perf_counter()
         post.write_text(original + f"\n{marker}\n", encoding="utf-8")
@@ -68,18 +77,27 @@ async def _measure(port: int, post: Path, page: Path, saves: int) -> list[tuple[
         deadline = start + 60
         while reloaded is None or on_disk is None:
             if time.perf_counter() > deadline:
-                raise RuntimeError(f"no rebuild within 60 s (on disk {on_disk}, reload {reloaded})")
-            if on_disk is None and page.exists() and marker in page.read_text(encoding="utf-8"):
+                raise RuntimeError(
+                    f"no rebuild within 60 s (on disk {on_disk}, reload {reloaded})"
+                )
+            if (
+                on_disk is None
+                and page.exists()
+                and marker in page.read_text(encoding="utf-8")
+            ):
                 on_disk = time.perf_counter() - start
             try:
                 message = await asyncio.wait_for(ws.read_message(), timeout=0.01)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if message and json.loads(message).get("command") == "reload":
                 reloaded = time.perf_counter() - start
         results.append((on_disk, reloaded))
-        print(f"save {n + 1}: page on disk after {on_disk:.2f} s, reload sent after {reloaded:.2f} s",
-              flush=True)
+        print(
+            f"save {n + 1}: page on disk after {on_disk:.2f} s, "
+            f"reload sent after {reloaded:.2f} s",
+            flush=True,
+        )
     post.write_text(original, encoding="utf-8")
     ws.close()
     return results
@@ -94,12 +112,20 @@ def main(argv: list[str] | None = None) -> int:
     content = work / "content"
     shutil.copytree(ROOT / "content", content)
     out = work / "out"
-    env = {**os.environ, "PYTHONUTF8": "1", "DISKURS_CONTENT": str(content),
-           "DISKURS_OUTPUT": str(out)}
+    env = {
+        **os.environ,
+        "PYTHONUTF8": "1",
+        "DISKURS_CONTENT": str(content),
+        "DISKURS_OUTPUT": str(out),
+    }
     log = (work / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "livereload", "--port", str(args.port)], cwd=ROOT,
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "invoke", "livereload", "--port", str(args.port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
         env=env,
     )
     try:
@@ -118,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             print((work / "server.log").read_text(encoding="utf-8")[-5000:])
     disk = statistics.median(r[0] for r in results)
     reload = statistics.median(r[1] for r in results)
-    print(f"median of {len(results)} saves: page rebuilt after {disk:.2f} s, "
-          f"reload sent after {reload:.2f} s (load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"median of {len(results)} saves: page rebuilt after {disk:.2f} s, "
+        f"reload sent after {reload:.2f} s (load average {os.getloadavg()[0]:.1f})"
+    )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

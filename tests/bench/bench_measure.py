@@ -1,4 +1,4 @@
-"""Run one command and measure it: wall time, CPU time and peak memory of its process tree.
+"""Run a command and measure it: wall time, CPU time, peak memory of its process tree.
 
 A build forks workers, so the memory that matters is that of the whole tree at
 its peak. We poll ``/proc`` every few milliseconds and sum, over the command

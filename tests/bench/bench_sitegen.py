@@ -368,7 +368,7 @@ def _pages(root: Path) -> None:
 
 def generate(root: Path, spec: SiteSpec) -> Path:
     """Write the content tree under ``root`` (posts/, pages/, reading/, comments/)."""
-    rng = random.Random(spec.seed)
+    rng = random.Random(spec.seed)  # noqa: S311 - a reproducible test site, not secrets
     w = _Words(rng)
     root.mkdir(parents=True, exist_ok=True)
     # Reading lists and comments draw from their own RNGs, so the posts are the
@@ -377,13 +377,13 @@ def generate(root: Path, spec: SiteSpec) -> Path:
         f"lese-{n}-{j:03d}" for n in range(2) for j in range(spec.reading_items // 2)
     ]
     if spec.with_comments:
-        _reading_lists(_Words(random.Random(spec.seed + 2)), root, spec.reading_items)
+        _reading_lists(_Words(random.Random(spec.seed + 2)), root, spec.reading_items)  # noqa: S311 - a reproducible test site, not secrets
     _pages(root)
     posts = root / "posts"
     posts.mkdir(parents=True, exist_ok=True)
     tags = [w.rng.choice(w.vocab) for _ in range(60)]
     base = datetime(2012, 1, 1, 8, 0, tzinfo=timezone(timedelta(hours=1)))
-    crng = random.Random(spec.seed + 1)
+    crng = random.Random(spec.seed + 1)  # noqa: S311 - a reproducible test site, not secrets
     cw = _Words(crng)
     for i in range(spec.posts):
         date = base + timedelta(
@@ -413,7 +413,7 @@ def generate(root: Path, spec: SiteSpec) -> Path:
 def generate_single_thread(root: Path, comments: int, seed: int = 7) -> Path:
     """One post with one thread of ``comments`` comments (the linearity case)."""
     generate(root, SiteSpec(posts=1, comments_per_post=0, seed=seed))
-    rng = random.Random(seed + 2)
+    rng = random.Random(seed + 2)  # noqa: S311 - a reproducible test site, not secrets
     w = _Words(rng)
     start = datetime(2012, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1)))
     write_thread(

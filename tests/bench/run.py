@@ -71,7 +71,7 @@ class Series:
 
 
 def snapshot(dest: Path) -> Path:
-    """Copy what a build runs (plugins, theme, settings) so edits meanwhile do not count."""
+    """Copy what a build runs (plugins, theme, settings): later edits do not count."""
     repo = dest / "repo"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     shutil.copytree(ROOT / "plugins", repo / "plugins", ignore=ignore)
@@ -128,7 +128,8 @@ class Bench:
             )
         if self.verbose:
             print(
-                f"    {conf.name:16} {content.name:12} {m.wall:7.2f} s  cpu {m.cpu:7.2f} s  "
+                f"    {conf.name:16} {content.name:12} {m.wall:7.2f} s  "
+                f"cpu {m.cpu:7.2f} s  "
                 f"pss {m.peak_pss_mb:6.0f} MB",
                 flush=True,
             )
@@ -164,7 +165,9 @@ class Bench:
         shutil.copytree(cache, base_cache)
         return base_out, base_cache
 
-    def ours_rebuild(self, content: Path, base: tuple[Path, Path], n: int) -> Measurement:
+    def ours_rebuild(
+        self, content: Path, base: tuple[Path, Path], n: int
+    ) -> Measurement:
         out, cache = self.fresh("out-rebuild"), self.fresh("cache-rebuild")
         shutil.copytree(base[0], out)
         shutil.copytree(base[1], cache)
@@ -178,7 +181,9 @@ class Bench:
                 raise SystemExit(f"the rebuild did not show the new comment on {page}")
             stats = cache / "diskurs" / "last-build.json"
             if self.verbose and stats.exists():
-                print("      " + " ".join(stats.read_text(encoding="utf-8").split())[:300])
+                print(
+                    "      " + " ".join(stats.read_text(encoding="utf-8").split())[:300]
+                )
         finally:
             added.unlink()
         return m
@@ -245,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(
         f"# Diskurs build benchmark: {args.posts} posts x {args.comments} comments, "
-        f"{args.runs} paired runs, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        f"{args.runs} paired runs, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -270,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(
             (
-                f"1. cold: {args.posts} posts, {args.posts * args.comments} comments (wall)",
+                f"1. cold: {args.posts} posts, "
+                f"{args.posts * args.comments} comments (wall)",
                 f"{o.median('wall'):.2f} s",
                 f"{p.median('wall'):.2f} s",
                 "s",
@@ -386,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print(
         f"\n(medians of {args.runs} paired runs after a warm-up; load average now "
-        f"{os.getloadavg()[0]:.1f}; {time.perf_counter() - started:.0f} s in all; work dir {work})"
+        f"{os.getloadavg()[0]:.1f}; {time.perf_counter() - started:.0f} s in all; "
+        f"work dir {work})"
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")

@@ -223,7 +223,7 @@ def test_corrupt_caches_are_rebuilt_not_trusted(tmp_path: Path) -> None:
 
 
 def test_pelican_reader_cache_is_dropped_when_settings_change(tmp_path: Path) -> None:
-    """Pelican checks only a post's stamp; a changed Markdown setting must still show."""
+    """Pelican checks only a post's stamp; a changed Markdown setting must show."""
     out, cache = tmp_path / "out", tmp_path / "cache"
     first = build_site(tmp_path, output=out, settings={"CACHE_PATH": str(cache)})
     assert first.returncode == 0, first.log

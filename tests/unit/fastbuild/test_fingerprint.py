@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 import gettext
 import io
 import os
-from pathlib import Path
 import subprocess
 import sys
-
-from pelican.contents import Article
-from pelican.settings import DEFAULT_CONFIG
-from pelican.urlwrappers import Tag
+from dataclasses import dataclass
+from pathlib import Path
 
 from fastbuild.fingerprint import Fingerprinter
 from fastbuild.stamps import _describe, _reference
+from pelican.contents import Article
+from pelican.settings import DEFAULT_CONFIG
+from pelican.urlwrappers import Tag
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
 
@@ -24,7 +23,8 @@ SCRIPT = """
 import sys
 sys.path.insert(0, {plugins!r})
 from fastbuild.fingerprint import Fingerprinter
-value = {{"tags": {{"b", "a", "c"}}, "n": (1, 2.5, None, True), "d": {{"y": [1], "x": b"z"}}}}
+value = {{"tags": {{"b", "a", "c"}}, "n": (1, 2.5, None, True),
+         "d": {{"y": [1], "x": b"z"}}}}
 print(Fingerprinter(lambda o: None).digest(value).hex())
 """
 
@@ -34,7 +34,9 @@ def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
     for seed in ("1", "2", "3"):
         out = subprocess.run(
             [sys.executable, "-c", SCRIPT.format(plugins=str(PLUGINS))],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         digests.add(out.stdout.strip())
@@ -52,8 +54,12 @@ def test_any_difference_changes_the_digest() -> None:
     base = {"a": [Item("k", (1, 2))], "b": "x"}
     same = {"b": "x", "a": [Item("k", (1, 2))]}
     assert fp.digest(base) == fp.digest(same)
-    for other in ({"a": [Item("k", (1, 3))], "b": "x"}, {"a": [Item("k", (1, 2))], "b": "y"},
-                  {"a": [Item("k", (1, 2))], "b": "x", "c": None}, {"a": [], "b": "x"}):
+    for other in (
+        {"a": [Item("k", (1, 3))], "b": "x"},
+        {"a": [Item("k", (1, 2))], "b": "y"},
+        {"a": [Item("k", (1, 2))], "b": "x", "c": None},
+        {"a": [], "b": "x"},
+    ):
         assert fp.digest(other) != fp.digest(base)
 
 
@@ -61,8 +67,12 @@ def _article(text: str, path: str) -> Article:
     settings = copy.deepcopy(DEFAULT_CONFIG)
     import datetime as dt
 
-    return Article(text, metadata={"title": "T", "date": dt.datetime(2020, 1, 1)},
-                   settings=settings, source_path=path)
+    return Article(
+        text,
+        metadata={"title": "T", "date": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+        settings=settings,
+        source_path=path,
+    )
 
 
 def test_posts_count_by_their_source_path_only() -> None:

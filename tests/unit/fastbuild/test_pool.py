@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 import pytest
-
 from fastbuild.pool import Pool
 from sitekit.problems import Problem, problem_log
 
@@ -34,11 +33,15 @@ def test_results_logs_and_problems_come_home(caplog: pytest.LogCaptureFixture) -
             results = {n: pool.take(n, square, n) for n in range(12) if n != 5}
     finally:
         pool.shutdown()
-    assert {n: r[0] for n, r in results.items()} == {n: n * n for n in range(12) if n != 5}
+    assert {n: r[0] for n, r in results.items()} == {
+        n: n * n for n in range(12) if n != 5
+    }
     assert pool.done_here + pool.done_there == 11
     assert "three is odd" in caplog.text
     problems = problem_log(settings).problems
-    assert [p.message for p in problems] == ["three"]  # once, though logged and recorded
+    assert [p.message for p in problems] == [
+        "three"
+    ]  # once, though logged and recorded
 
 
 def test_a_job_that_fails_in_a_worker_fails_here_with_its_own_error() -> None:

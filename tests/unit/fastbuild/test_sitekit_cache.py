@@ -6,15 +6,14 @@ rest of the fast-build work.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import os
-from pathlib import Path
 import pickle
 import struct
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-
 from sitekit import cache as sc
 
 
@@ -88,11 +87,13 @@ def test_same_size_rewrite_is_seen_despite_the_stat_shortcut(tmp_path: Path) -> 
 def test_entry_of_the_wrong_shape_is_recomputed(tmp_path: Path) -> None:
     src = tmp_path / "a.yaml"
     src.write_text("eins", encoding="utf-8")
-    calls, compute = counter()
+    _, compute = counter()
     cache = sc.ContentCache("t", "v1", None)
     key = cache.key(src, src.read_bytes())
     cache.put(key, "an old layout")
-    assert cache.memo(src, compute, check=lambda v: isinstance(v, Entry)) == Entry("eins", 1)
+    assert cache.memo(src, compute, check=lambda v: isinstance(v, Entry)) == Entry(
+        "eins", 1
+    )
 
 
 def _saved(tmp_path: Path) -> tuple[Path, object]:
@@ -107,8 +108,9 @@ def _saved(tmp_path: Path) -> tuple[Path, object]:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "magic"])
-def test_a_damaged_file_is_dropped_and_rebuilt(tmp_path: Path, damage: str,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_file_is_dropped_and_rebuilt(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
     base, compute = _saved(tmp_path)
     data = bytearray(base.read_bytes())
     if damage == "flip":
@@ -124,7 +126,9 @@ def test_a_damaged_file_is_dropped_and_rebuilt(tmp_path: Path, damage: str,
         cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
     assert "rebuilding it from the content" in caplog.text
     assert cache.items() == []
-    assert cache.memo(tmp_path / "a.yaml", compute) == Entry("eins", 2)  # computed again
+    assert cache.memo(tmp_path / "a.yaml", compute) == Entry(
+        "eins", 2
+    )  # computed again
 
 
 def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
@@ -132,7 +136,9 @@ def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     payload = pickle.dumps({"k": _Evil(str(marker))}, protocol=pickle.HIGHEST_PROTOCOL)
     record = struct.pack("<I32s", len(payload), sc._digest(payload)) + payload
-    base.write_bytes(sc._MAGIC + record)  # a valid checksum: only the allowlist stops it
+    base.write_bytes(
+        sc._MAGIC + record
+    )  # a valid checksum: only the allowlist stops it
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
     assert not marker.exists()
     assert cache.items() == []
@@ -167,7 +173,7 @@ def test_a_torn_append_keeps_the_records_before_it(tmp_path: Path) -> None:
 
 
 def test_compaction_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
-    calls, compute = counter()
+    _, compute = counter()
     files = []
     for i in range(100):
         f = tmp_path / f"{i}.yaml"
@@ -185,7 +191,9 @@ def test_compaction_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
     assert len([k for k, _ in cache.items() if not k.startswith("stat")]) == 10
 
 
-def test_text_memo_remembers_between_builds_only_while_a_build_runs(tmp_path: Path) -> None:
+def test_text_memo_remembers_between_builds_only_while_a_build_runs(
+    tmp_path: Path,
+) -> None:
     calls: list[str] = []
 
     @sc.text_memo
@@ -205,7 +213,9 @@ def test_text_memo_remembers_between_builds_only_while_a_build_runs(tmp_path: Pa
     finally:
         sc.ACTIVE.reset(token)
     assert calls == ["a", "a", "b"]
-    token = sc.ACTIVE.set(sc.registry_for({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)}))
+    token = sc.ACTIVE.set(
+        sc.registry_for({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)})
+    )
     try:
         assert shout("b") == ["B"]
     finally:
@@ -213,7 +223,9 @@ def test_text_memo_remembers_between_builds_only_while_a_build_runs(tmp_path: Pa
     assert calls == ["a", "a", "b"]
 
 
-def test_output_ledger_skips_only_files_written_from_the_same_value(tmp_path: Path) -> None:
+def test_output_ledger_skips_only_files_written_from_the_same_value(
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "out"
     out.mkdir()
     settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
@@ -226,7 +238,9 @@ def test_output_ledger_skips_only_files_written_from_the_same_value(tmp_path: Pa
     ledger.record(["gone.xml"], ledger.stamp("old"))
     sc.save_caches(settings)
 
-    again = sc.output_ledger({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}, "feeds", out)
+    again = sc.output_ledger(
+        {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}, "feeds", out
+    )
     assert again.unchanged(["a.xml"], again.stamp(("feed", 1)))
     assert not again.unchanged(["a.xml"], again.stamp(("feed", 2)))
     assert again.remove_orphans() == 1  # gone.xml: written before, not made now

@@ -6,17 +6,19 @@ import copy
 import datetime as dt
 
 import pytest
-
+from fastbuild import tracking
+from fastbuild.settings import DEFAULT_TRACKED, FastBuildSettings, SettingsError
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 
-from fastbuild import tracking
-from fastbuild.settings import DEFAULT_TRACKED, FastBuildSettings, SettingsError
-
 
 def article(text: str = "<p>Text</p>") -> Article:
-    return Article(text, metadata={"title": "T", "date": dt.datetime(2020, 1, 1)},
-                   settings=copy.deepcopy(DEFAULT_CONFIG), source_path="posts/t.md")
+    return Article(
+        text,
+        metadata={"title": "T", "date": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+        settings=copy.deepcopy(DEFAULT_CONFIG),
+        source_path="posts/t.md",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +39,12 @@ def test_reads_are_recorded_only_while_a_page_renders() -> None:
         assert getattr(post, "thread", "none") == "none"  # missing: a read all the same
     finally:
         tracking.RECORDING.reset(token)
-    assert {name for _, name in reads} == {"comment_count", "content", "summary", "thread"}
+    assert {name for _, name in reads} == {
+        "comment_count",
+        "content",
+        "summary",
+        "thread",
+    }
     _ = post.comment_html if hasattr(post, "comment_html") else None
     assert len(reads) == 4  # nothing recorded outside a render
 
@@ -54,7 +61,9 @@ def test_read_digests_follow_the_values() -> None:
     assert tracking.read_digest(post, "comment_count") != count
     assert tracking.read_digest(post, "thread") != missing
     assert tracking.read_digest(post, tracking.CONTENT) != text
-    assert tracking.read_digest(post, tracking.SUMMARY) != tracking.read_digest(article(), tracking.SUMMARY)
+    assert tracking.read_digest(post, tracking.SUMMARY) != tracking.read_digest(
+        article(), tracking.SUMMARY
+    )
 
 
 def test_install_twice_changes_nothing() -> None:
@@ -67,7 +76,11 @@ def test_install_twice_changes_nothing() -> None:
 def test_settings_are_checked_with_their_name() -> None:
     assert FastBuildSettings.from_settings({"FASTBUILD_WORKERS": 0}).workers == 0
     assert FastBuildSettings.from_settings({}).workers >= 0
-    for bad in ({"FASTBUILD_WORKERS": -1}, {"FASTBUILD_CACHE": "yes"},
-                {"FASTBUILD_TRACKED_ATTRIBUTES": "thread"}, {"FASTBUILD_MIN_FILES": 1.5}):
+    for bad in (
+        {"FASTBUILD_WORKERS": -1},
+        {"FASTBUILD_CACHE": "yes"},
+        {"FASTBUILD_TRACKED_ATTRIBUTES": "thread"},
+        {"FASTBUILD_MIN_FILES": 1.5},
+    ):
         with pytest.raises(SettingsError, match=next(iter(bad))):
             FastBuildSettings.from_settings(bad)
