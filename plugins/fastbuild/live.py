@@ -29,15 +29,23 @@ logger = logging.getLogger(__name__)
 #: Milliseconds watchfiles waits for more changes before reporting (an editor
 #: may write a file in several steps); its default of 1.6 s is what we avoid.
 DEBOUNCE_MS = 30
+#: Least time between two browser reloads, in seconds (livereload's default: 3).
+RELOAD_GAP_S = 0.3
 
 
 def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
     """A livereload ``Watcher`` that checks its patterns when inotify reports."""
     import watchfiles
+    from livereload.handlers import LiveReloadHandler
     from livereload.watcher import Watcher
     from tornado.ioloop import IOLoop
 
     paths = [str(p) for p in roots if Path(p).exists()]
+    # livereload sends no reload within 3 s of the last one (its guard against
+    # a burst of polled changes); watchfiles already folds a burst into one
+    # event and a rebuild runs before the reload, so an edit made a second
+    # after the previous reload must reload too.
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = RELOAD_GAP_S
 
     class InstantWatcher(Watcher):  # type: ignore[misc]
         def start(self, callback: Any) -> bool:
