@@ -121,6 +121,9 @@ class Bench:
         if cache is not None:
             cmd += ["-e", f'CACHE_PATH="{cache}"']
         cmd += extra or []
+        # Copying the previous output and caches leaves dirty pages; flush them
+        # now, so their write-back does not land on the timed build.
+        os.sync()
         m = run(cmd, cwd=conf.parent, env=self.env)
         if m.returncode != 0:
             raise SystemExit(
