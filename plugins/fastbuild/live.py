@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 DEBOUNCE_MS = 30
 #: Least time between two browser reloads, in seconds (livereload's default: 3).
 RELOAD_GAP_S = 0.3
+#: Fallback poll of file times for changes inotify missed, in milliseconds.
+POLL_FALLBACK_MS = 2000
 
 
 def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
@@ -38,7 +40,7 @@ def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
     import watchfiles
     from livereload.handlers import LiveReloadHandler
     from livereload.watcher import Watcher
-    from tornado.ioloop import IOLoop
+    from tornado.ioloop import IOLoop, PeriodicCallback
 
     paths = [str(p) for p in roots if Path(p).exists()]
     # livereload sends no reload within 3 s of the last one (its guard against
@@ -59,7 +61,11 @@ def instant_watcher(roots: Iterable[str | os.PathLike[str]]) -> Any:
             # As livereload's own inotify watcher does: a first check now takes
             # the server's start-up message and notes every file's time.
             loop.add_callback(callback)
-            return True  # no polling
+            # A safety net: an edit made while inotify watches are still being set
+            # up (a second or two after start on a busy machine) sends no event;
+            # a slow poll of the file times still catches it.
+            PeriodicCallback(callback, POLL_FALLBACK_MS).start()
+            return True  # livereload's own 0.8 s polling stays off
 
     return InstantWatcher()
 
