@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import datetime as dt
+from functools import lru_cache
 import gettext
 import io
 import logging
@@ -103,6 +104,7 @@ def _base(lang: str) -> str:
     return lang.replace("-", "_").split("_", 1)[0].lower()
 
 
+@lru_cache(maxsize=64)
 def _locale(lang: str) -> Locale:
     try:
         return Locale.parse(lang.replace("-", "_"))
@@ -115,6 +117,13 @@ def localdate(value: dt.date | dt.datetime, lang: str) -> str:
     """A date as readers of ``lang`` write it: "3. Mai 2017", "May 3, 2017"."""
     if isinstance(value, dt.datetime):
         value = value.date()
+    return _localdate(value, lang)
+
+
+# A site shows the same few thousand dates on many pages, and Babel takes
+# ~30 us per call: remember them (pure, bounded).
+@lru_cache(maxsize=8192)
+def _localdate(value: dt.date, lang: str) -> str:
     pattern = DATE_PATTERNS.get(_base(lang), "long")
     return format_date(value, pattern, locale=_locale(lang))
 
