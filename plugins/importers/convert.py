@@ -27,38 +27,15 @@ from .wpautop import prepare, shortcodes_in
 #: MARKDOWN minus codehilite, which changes only the code's markup, and meta).
 ROUND_TRIP_EXTENSIONS = ("markdown.extensions.extra",)
 #: Tags Markdown (with "extra") can express; any other tag keeps a post in HTML.
+#: Not sitekit.markup.ALLOWED_TAGS on purpose: that is what a reader may write
+#: in a comment (no headings, images or tables); this is what an author's post
+#: can hold in Markdown, and neither list should move when the other does.
 MARKDOWN_TAGS = frozenset(
-    [
-        "p",
-        "br",
-        "a",
-        "em",
-        "strong",
-        "code",
-        "pre",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "img",
-        "table",
-        "thead",
-        "tbody",
-        "tr",
-        "th",
-        "td",
-        "dl",
-        "dt",
-        "dd",
-        "span",
-    ]
+    {"p", "br", "hr", "blockquote", "pre", "code", "ul", "ol", "li"}
+    | {"a", "em", "strong", "span", "img"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"table", "thead", "tbody", "tr", "th", "td"}  # "extra": tables
+    | {"dl", "dt", "dd"}  # "extra": definition lists
 )
 _SAME_TAG = {"b": "strong", "i": "em"}
 #: lxml's HTML parser for markdownify: the tree a browser builds, several times

@@ -8,6 +8,7 @@ is emitted inside ``@media (prefers-color-scheme: dark)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pygments.formatters import HtmlFormatter
@@ -30,88 +31,107 @@ from pygments.token import (
 CSS_CLASS = "highlight"
 
 
-class DiskursLight(Style):
-    """Warm paper background; every token at least 4.5:1 against it."""
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours of one scheme, by role; ``_styles`` says which token gets which.
 
-    name = "diskurs-light"
-    background_color = "#f1ece3"
-    highlight_color = "#e4dccd"
-    styles: ClassVar[dict[_TokenType, str]] = {
-        Text: "#1f1d1a",
-        Comment: "italic #5f584d",
-        Comment.Preproc: "noitalic #6b4500",
-        Keyword: "bold #8f2a17",
-        Keyword.Type: "nobold #6f3a8f",
-        Keyword.Constant: "nobold #6f3a8f",
-        Operator: "#1f1d1a",
-        Operator.Word: "bold #8f2a17",
-        Punctuation: "#1f1d1a",
-        Name: "#1f1d1a",
-        Name.Builtin: "#6f3a8f",
-        Name.Function: "#1c5488",
-        Name.Class: "bold #1c5488",
-        Name.Decorator: "#6b4500",
-        Name.Tag: "#1c5488",
-        Name.Attribute: "#6b4500",
-        Name.Variable: "#7a3a12",
-        Name.Exception: "bold #8f2a17",
-        String: "#256137",
-        String.Escape: "bold #6b4500",
-        String.Interpol: "#6b4500",
-        Number: "#6b4500",
-        Generic.Heading: "bold #1f1d1a",
-        Generic.Subheading: "bold #1c5488",
-        Generic.Deleted: "#8f1d1d",
-        Generic.Inserted: "#256137",
+    Both schemes colour the same tokens alike, so only the hex values differ
+    between them and each is checked once against its own background.
+    """
+
+    background: str
+    highlight: str  # highlighted lines (hl_lines)
+    text: str  # plain code, names, operators, punctuation
+    muted: str  # comments, prompts, program output
+    keyword: str  # keywords, word operators, exceptions
+    type: str  # types, constants, builtins
+    function: str  # functions, classes, tags
+    variable: str
+    literal: str  # numbers, escapes, decorators, attributes, preprocessor
+    string: str  # strings, inserted lines
+    error: str  # errors, deleted lines
+
+
+def _styles(p: Palette) -> dict[_TokenType, str]:
+    """Pygments' token table for one palette."""
+    return {
+        Text: p.text,
+        Comment: f"italic {p.muted}",
+        Comment.Preproc: f"noitalic {p.literal}",
+        Keyword: f"bold {p.keyword}",
+        Keyword.Type: f"nobold {p.type}",
+        Keyword.Constant: f"nobold {p.type}",
+        Operator: p.text,
+        Operator.Word: f"bold {p.keyword}",
+        Punctuation: p.text,
+        Name: p.text,
+        Name.Builtin: p.type,
+        Name.Function: p.function,
+        Name.Class: f"bold {p.function}",
+        Name.Decorator: p.literal,
+        Name.Tag: p.function,
+        Name.Attribute: p.literal,
+        Name.Variable: p.variable,
+        Name.Exception: f"bold {p.keyword}",
+        String: p.string,
+        String.Escape: f"bold {p.literal}",
+        String.Interpol: p.literal,
+        Number: p.literal,
+        Generic.Heading: f"bold {p.text}",
+        Generic.Subheading: f"bold {p.function}",
+        Generic.Deleted: p.error,
+        Generic.Inserted: p.string,
         Generic.Emph: "italic",
         Generic.Strong: "bold",
-        Generic.Prompt: "bold #5f584d",
-        Generic.Output: "#5f584d",
-        Generic.Error: "#8f1d1d",
-        Error: "#8f1d1d",
+        Generic.Prompt: f"bold {p.muted}",
+        Generic.Output: p.muted,
+        Generic.Error: p.error,
+        Error: p.error,
     }
+
+
+#: Warm paper background; every token at least 4.5:1 against it.
+LIGHT = Palette(
+    background="#f1ece3",
+    highlight="#e4dccd",
+    text="#1f1d1a",
+    muted="#5f584d",
+    keyword="#8f2a17",
+    type="#6f3a8f",
+    function="#1c5488",
+    variable="#7a3a12",
+    literal="#6b4500",
+    string="#256137",
+    error="#8f1d1d",
+)
+#: Blue-grey night background; every token at least 4.5:1 against it.
+DARK = Palette(
+    background="#1f2329",
+    highlight="#2c323a",
+    text="#e9e5dc",
+    muted="#a3acb8",
+    keyword="#f4a48f",
+    type="#d2b1f5",
+    function="#90c8f8",
+    variable="#f2b98a",
+    literal="#e6c07b",
+    string="#a5d6a0",
+    error="#ff9f9f",
+)
+
+
+class DiskursLight(Style):
+    name = "diskurs-light"
+    background_color = LIGHT.background
+    highlight_color = LIGHT.highlight
+    styles: ClassVar[dict[_TokenType, str]] = _styles(LIGHT)
 
 
 class DiskursDark(Style):
-    """Blue-grey night background; every token at least 4.5:1 against it."""
-
     name = "diskurs-dark"
-    background_color = "#1f2329"
-    highlight_color = "#2c323a"
-    styles: ClassVar[dict[_TokenType, str]] = {
-        Text: "#e9e5dc",
-        Comment: "italic #a3acb8",
-        Comment.Preproc: "noitalic #e6c07b",
-        Keyword: "bold #f4a48f",
-        Keyword.Type: "nobold #d2b1f5",
-        Keyword.Constant: "nobold #d2b1f5",
-        Operator: "#e9e5dc",
-        Operator.Word: "bold #f4a48f",
-        Punctuation: "#e9e5dc",
-        Name: "#e9e5dc",
-        Name.Builtin: "#d2b1f5",
-        Name.Function: "#90c8f8",
-        Name.Class: "bold #90c8f8",
-        Name.Decorator: "#e6c07b",
-        Name.Tag: "#90c8f8",
-        Name.Attribute: "#e6c07b",
-        Name.Variable: "#f2b98a",
-        Name.Exception: "bold #f4a48f",
-        String: "#a5d6a0",
-        String.Escape: "bold #e6c07b",
-        String.Interpol: "#e6c07b",
-        Number: "#e6c07b",
-        Generic.Heading: "bold #e9e5dc",
-        Generic.Subheading: "bold #90c8f8",
-        Generic.Deleted: "#ff9f9f",
-        Generic.Inserted: "#a5d6a0",
-        Generic.Emph: "italic",
-        Generic.Strong: "bold",
-        Generic.Prompt: "bold #a3acb8",
-        Generic.Output: "#a3acb8",
-        Generic.Error: "#ff9f9f",
-        Error: "#ff9f9f",
-    }
+    background_color = DARK.background
+    highlight_color = DARK.highlight
+    styles: ClassVar[dict[_TokenType, str]] = _styles(DARK)
 
 
 def _rules(style: type[Style]) -> str:
