@@ -1,13 +1,15 @@
 """Every feed of the site goes through here: one description, an Atom and an RSS file.
 
-feedgen is configured in this module only, so that every feed agrees on what
-matters: timezone-aware dates (feedgen fills a missing date with the build
-time, which would make feeds change on every build), newest entries first,
-stable ``tag:`` ids, text that is valid XML, and the comment extensions that
-feedgen lacks: RFC 4685 threading (``thr:``), ``wfw:commentRss``,
-``slash:comments`` and ``dc:creator``/``dc:language`` for RSS, as WordPress
-writes them. The extensions are small classes with feedgen's extension hooks
-(``extend_ns``, ``extend_atom``, ``extend_rss``), registered on every entry.
+The documents are written as text by this module, not built as element trees:
+a site writes two feeds per discussion, thousands per build, and a tree per
+entry cost more than everything else the feeds do. So every feed agrees on
+what matters, and it is kept small enough to check by eye: timezone-aware
+dates (never the build time, which would change feeds on every build), newest
+entries first, stable ``tag:`` ids, text that is valid XML (controls and
+non-characters removed, ``&``, ``<``, ``>`` and quotes escaped), and the
+comment extensions WordPress writes: RFC 4685 threading (``thr:``),
+``wfw:commentRss``, ``slash:comments`` and ``dc:creator``/``dc:language`` for
+RSS. The layout is feedgen's, element for element, so readers see what they saw.
 """
 
 from __future__ import annotations
@@ -17,32 +19,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlsplit
-
-from feedgen.feed import FeedGenerator
-from lxml import etree
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 THR_NS = "http://purl.org/syndication/thread/1.0"
 WFW_NS = "http://wellformedweb.org/CommentAPI/"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
-GENERATOR = "Diskurs (Pelican + feedgen)"
+GENERATOR = "Diskurs (Pelican)"
+RSS_DOCS = "http://www.rssboard.org/rss-specification"
 
-# Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/return,
-# surrogates, U+FFFE/U+FFFF); lxml refuses them, so they are dropped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# Also drop DEL and the C1 controls: valid XML, but feed validators reject them.
-_CONTROLS = re.compile("[\x7f-\x9f]")
+# What no feed may carry, in one pass: characters XML 1.0 cannot hold at all
+# (C0 controls but tab/newline/return, surrogates, U+FFFE/U+FFFF), and DEL and
+# the C1 controls (valid XML, but feed validators reject them).
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
     """Text that any XML 1.0 document can carry: controls and non-characters removed."""
-    return _CONTROLS.sub("", _NOT_XML.sub("", text))
+    return _NOT_XML.sub("", text)
 
 
 def tag_uri(domain: str, date: datetime, specific: str) -> str:
@@ -117,139 +115,6 @@ def _aware(value: datetime, what: str) -> datetime:
     return value
 
 
-def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
-    elem = etree.SubElement(parent, tag, attrib)
-    if text is not None:
-        elem.text = text
-    return elem
-
-
-class _NoFeedExtension:
-    """Feed-level half of our extension: only declares the namespaces."""
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"thr": THR_NS, "wfw": WFW_NS, "slash": SLASH_NS, "dc": DC_NS}
-
-    def extend_atom(self, feed: Any) -> Any:
-        return feed
-
-    def extend_rss(self, feed: Any) -> Any:
-        return feed
-
-
-class _CommentsEntryExtension:
-    """Entry-level half: threading, comment links and counts, language, creator.
-
-    feedgen instantiates it per entry; ``item`` is set right after.
-    """
-
-    item: FeedItem | None = None
-
-    def extend_ns(self) -> dict[str, str]:
-        return _NoFeedExtension().extend_ns()
-
-    def extend_atom(self, entry: Any) -> Any:
-        item = self.item
-        if item is None:
-            return entry
-        # feedgen 1.0 drops rel/type/hreflang of entry links (its loop variable
-        # shadows the link data), so the alternate link is completed here. Child
-        # elements stay unqualified, like feedgen's, under the default Atom xmlns.
-        for link in entry.findall("link"):
-            if link.get("href") == item.link:
-                link.set("rel", "alternate")
-                link.set("type", "text/html")
-                if item.language:
-                    link.set("hreflang", item.language)
-        if item.language:
-            entry.set(XML_LANG, item.language)
-        if item.in_reply_to is not None:
-            _sub(
-                entry,
-                f"{{{THR_NS}}}in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
-            )
-        count = (
-            {}
-            if item.comment_count is None
-            else {f"{{{THR_NS}}}count": str(item.comment_count)}
-        )
-        if item.replies_url is not None:
-            _sub(
-                entry,
-                "link",
-                rel="replies",
-                type=ATOM_TYPE,
-                href=item.replies_url,
-                **count,
-            )
-        if item.comments_url is not None:
-            _sub(
-                entry,
-                "link",
-                rel="replies",
-                type="text/html",
-                href=item.comments_url,
-                **count,
-            )
-        if item.comment_count is not None:
-            _sub(entry, f"{{{THR_NS}}}total", str(item.comment_count))
-        return entry
-
-    def extend_rss(self, entry: Any) -> Any:
-        item = self.item
-        if item is None:
-            return entry
-        if item.author:
-            _sub(entry, f"{{{DC_NS}}}creator", item.author)
-        if item.language:
-            _sub(entry, f"{{{DC_NS}}}language", item.language)
-        if item.in_reply_to is not None:
-            _sub(
-                entry,
-                f"{{{THR_NS}}}in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
-            )
-        if item.comment_feed_url is not None:
-            _sub(entry, f"{{{WFW_NS}}}commentRss", item.comment_feed_url)
-        if item.comment_count is not None:
-            _sub(entry, f"{{{SLASH_NS}}}comments", str(item.comment_count))
-        return entry
-
-
-def _clean_item(item: FeedItem) -> FeedItem:
-    """The same item with every text made XML-safe and every date checked."""
-    _aware(item.published, "published")
-    if item.updated is not None:
-        _aware(item.updated, "updated")
-    return FeedItem(
-        id=xml_text(item.id),
-        title=xml_text(item.title) or item.link,
-        link=xml_text(item.link),
-        published=item.published,
-        updated=item.updated,
-        author=xml_text(item.author) if item.author else None,
-        author_uri=xml_text(item.author_uri) if item.author_uri else None,
-        content_html=xml_text(item.content_html),
-        summary_html=xml_text(item.summary_html),
-        categories=tuple(xml_text(c) for c in item.categories if xml_text(c)),
-        language=item.language,
-        in_reply_to=(
-            ReplyTo(xml_text(item.in_reply_to.ref), xml_text(item.in_reply_to.href))
-            if item.in_reply_to
-            else None
-        ),
-        comments_url=item.comments_url,
-        comment_feed_url=item.comment_feed_url,
-        replies_url=item.replies_url,
-        comment_count=item.comment_count,
-    )
-
-
 def order_items(
     items: Iterable[FeedItem], max_items: int | None = None
 ) -> list[FeedItem]:
@@ -265,62 +130,273 @@ def _updated(spec: FeedSpec, items: Sequence[FeedItem]) -> datetime:
     return max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def build_feed(
-    spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
-) -> FeedGenerator:
-    """A configured feedgen FeedGenerator: entries newest first, our extensions on."""
-    chosen = [_clean_item(i) for i in order_items(items, max_items)]
-    updated = _updated(spec, chosen)
-    fg = FeedGenerator()
-    fg.register_extension("diskurs", _NoFeedExtension, _CommentsEntryExtension)
-    fg.id(xml_text(spec.id))
-    fg.title(xml_text(spec.title))
-    fg.language(spec.language)
-    fg.subtitle(xml_text(spec.subtitle or spec.title))  # RSS needs a description
-    fg.updated(updated)
-    fg.lastBuildDate(updated)
-    fg.generator(GENERATOR)
-    if spec.author:
-        fg.author(name=xml_text(spec.author))
+# -- text and dates as XML carries them ------------------------------------------
+
+
+def _text(value: str) -> str:
+    """Element text: XML-safe, markup characters escaped (a CR as a reference,
+    so that parsers do not fold it into the line end)."""
+    return (
+        xml_text(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", "&#13;")
+    )
+
+
+def _attr(value: str) -> str:
+    """An attribute value in double quotes: also quotes and whitespace escaped
+    (a parser would turn a raw tab or newline in an attribute into a space)."""
+    return (
+        _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+    )
+
+
+def _open(name: str, attrs: dict[str, str | None]) -> str:
+    """A start tag without its ``>``; attributes whose value is None are left out.
+
+    An underscore in a key stands for a prefix's colon (``xml_lang``: ``xml:lang``).
+    """
+    parts = [name]
+    for key, value in attrs.items():
+        if value is not None:
+            parts.append(f'{key.replace("_", ":")}="{_attr(value)}"')
+    return "<" + " ".join(parts)
+
+
+def _tag(name: str, **attrs: str | None) -> str:
+    """An empty element."""
+    return _open(name, attrs) + "/>"
+
+
+def _element(name: str, text: str, **attrs: str | None) -> str:
+    """An element holding text."""
+    return f"{_open(name, attrs)}>{_text(text)}</{name}>"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def rfc822(value: datetime) -> str:
+    """An RSS date (RFC 822 with a four-digit year), in English whatever the locale."""
+    return (
+        f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} "
+        f"{value.year:04d} {value:%H:%M:%S %z}"
+    )
+
+
+def rfc3339(value: datetime) -> str:
+    """An Atom date."""
+    return value.isoformat()
+
+
+# -- the two documents --------------------------------------------------------------
+
+_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
+
+
+def _checked(items: Iterable[FeedItem], max_items: int | None) -> list[FeedItem]:
+    chosen = order_items(items, max_items)
     for item in chosen:
-        fe = fg.add_entry(order="append")
-        fe.diskurs.item = item
-        fe.id(item.id)
-        fe.guid(item.id, permalink=False)
-        fe.title(item.title)
-        fe.link(href=item.link, rel="alternate")
-        fe.published(item.published)
-        fe.updated(item.updated or item.published)
-        if item.author:
-            author = {"name": item.author}
-            if item.author_uri:
-                author["uri"] = item.author_uri
-            # feedgen writes an RSS <author> only with an e-mail; dc:creator is ours.
-            fe.author(author)
-        if item.content_html:
-            fe.content(item.content_html, type="html")
-        if item.summary_html and item.summary_html != item.content_html:
-            fe.summary(item.summary_html, type="html")
-        for term in item.categories:
-            fe.category(term=term)
-        if item.comments_url:
-            fe.comments(item.comments_url)
-    return fg
+        _aware(item.published, "published")
+        if item.updated is not None:
+            _aware(item.updated, "updated")
+    return chosen
+
+
+def _title(item: FeedItem) -> str:
+    return xml_text(item.title) or item.link
+
+
+def _summary(item: FeedItem) -> str:
+    """The summary, unless it only repeats the content."""
+    return item.summary_html if item.summary_html != item.content_html else ""
+
+
+def _author(item: FeedItem) -> tuple[str, str]:
+    """Name and web address; empty when nothing XML can carry is left of them."""
+    return xml_text(item.author or ""), xml_text(item.author_uri or "")
+
+
+def _terms(item: FeedItem) -> list[str]:
+    return [term for term in item.categories if xml_text(term)]
+
+
+def _atom_entry(item: FeedItem) -> list[str]:
+    language = item.language or None
+    lines = [
+        "  " + _open("entry", {"xml_lang": language}) + ">",
+        "    " + _element("id", item.id),
+        "    " + _element("title", _title(item)),
+        "    " + _element("updated", rfc3339(item.updated or item.published)),
+    ]
+    author, uri = _author(item)
+    if author:
+        lines += ["    <author>", "      " + _element("name", author)]
+        if uri:
+            lines.append("      " + _element("uri", uri))
+        lines.append("    </author>")
+    if item.content_html:
+        lines.append("    " + _element("content", item.content_html, type="html"))
+    lines.append(
+        "    "
+        + _tag(
+            "link",
+            href=item.link,
+            rel="alternate",
+            type="text/html",
+            hreflang=language,
+        )
+    )
+    if _summary(item):
+        lines.append("    " + _element("summary", _summary(item), type="html"))
+    lines += ["    " + _tag("category", term=term) for term in _terms(item)]
+    lines.append("    " + _element("published", rfc3339(item.published)))
+    if item.in_reply_to is not None:
+        lines.append(
+            "    "
+            + _tag(
+                "thr:in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
+            )
+        )
+    count = None if item.comment_count is None else str(item.comment_count)
+    for href, kind in ((item.replies_url, ATOM_TYPE), (item.comments_url, "text/html")):
+        if href is not None:
+            lines.append(
+                "    "
+                + _tag("link", rel="replies", type=kind, href=href, thr_count=count)
+            )
+    if count is not None:
+        lines.append("    " + _element("thr:total", count))
+    lines.append("  </entry>")
+    return lines
+
+
+def atom_document(spec: FeedSpec, items: Sequence[FeedItem], updated: datetime) -> str:
+    """The Atom feed of ``items`` (already chosen and ordered)."""
+    lines = [
+        _DECLARATION,
+        _open(
+            "feed", {"xmlns": ATOM_NS, "xmlns_thr": THR_NS, "xml_lang": spec.language}
+        )
+        + ">",
+        "  " + _element("id", spec.id),
+        "  " + _element("title", spec.title),
+        "  " + _element("updated", rfc3339(updated)),
+    ]
+    if xml_text(spec.author or ""):
+        lines += ["  <author>", "    " + _element("name", spec.author), "  </author>"]
+    lines += [
+        "  " + _tag("link", href=spec.atom_url, rel="self", type=ATOM_TYPE),
+        "  "
+        + _tag(
+            "link",
+            href=spec.link,
+            rel="alternate",
+            type="text/html",
+            hreflang=spec.language,
+        ),
+        "  " + _element("generator", GENERATOR),
+        "  " + _element("subtitle", spec.subtitle or spec.title),
+    ]
+    for item in items:
+        lines += _atom_entry(item)
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+def _rss_item(item: FeedItem) -> list[str]:
+    lines = [
+        "    <item>",
+        "      " + _element("title", _title(item)),
+        "      " + _element("link", item.link),
+    ]
+    summary = _summary(item)
+    if summary and item.content_html:
+        lines += [
+            "      " + _element("description", summary),
+            "      " + _element("content:encoded", item.content_html),
+        ]
+    elif summary or item.content_html:
+        lines.append("      " + _element("description", summary or item.content_html))
+    lines.append("      " + _element("guid", item.id, isPermaLink="false"))
+    lines += ["      " + _element("category", term) for term in _terms(item)]
+    if item.comments_url:
+        lines.append("      " + _element("comments", item.comments_url))
+    lines.append("      " + _element("pubDate", rfc822(item.published)))
+    author, _ = _author(item)
+    if author:
+        lines.append("      " + _element("dc:creator", author))
+    if item.language:
+        lines.append("      " + _element("dc:language", item.language))
+    if item.in_reply_to is not None:
+        lines.append(
+            "      "
+            + _tag(
+                "thr:in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
+            )
+        )
+    if item.comment_feed_url is not None:
+        lines.append("      " + _element("wfw:commentRss", item.comment_feed_url))
+    if item.comment_count is not None:
+        lines.append("      " + _element("slash:comments", str(item.comment_count)))
+    lines.append("    </item>")
+    return lines
+
+
+def rss_document(spec: FeedSpec, items: Sequence[FeedItem], updated: datetime) -> str:
+    """The RSS 2.0 feed of ``items`` (already chosen and ordered)."""
+    namespaces = " ".join(
+        f'xmlns:{prefix}="{uri}"'
+        for prefix, uri in (
+            ("atom", ATOM_NS),
+            ("content", CONTENT_NS),
+            ("dc", DC_NS),
+            ("slash", SLASH_NS),
+            ("thr", THR_NS),
+            ("wfw", WFW_NS),
+        )
+    )
+    lines = [
+        _DECLARATION,
+        f'<rss {namespaces} version="2.0">',
+        "  <channel>",
+        "    " + _element("title", spec.title),
+        "    " + _element("link", spec.link),
+        "    " + _element("description", spec.subtitle or spec.title),
+        "    " + _tag("atom:link", href=spec.rss_url, rel="self", type=RSS_TYPE),
+        "    " + _element("docs", RSS_DOCS),
+        "    " + _element("generator", GENERATOR),
+        "    " + _element("language", spec.language),
+        "    " + _element("lastBuildDate", rfc822(updated)),
+    ]
+    for item in items:
+        lines += _rss_item(item)
+    lines += ["  </channel>", "</rss>"]
+    return "\n".join(lines) + "\n"
 
 
 def feed_bytes(
     spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
 ) -> tuple[bytes, bytes]:
     """(Atom, RSS) documents of one description, as UTF-8 bytes."""
-    items = list(items)
-    # feedgen's RSS <link> is the last link added: self first, then the page.
-    atom = build_feed(spec, items, max_items)
-    atom.link(href=spec.atom_url, rel="self", type=ATOM_TYPE)
-    atom.link(href=spec.link, rel="alternate", type="text/html", hreflang=spec.language)
-    rss = build_feed(spec, items, max_items)
-    rss.link(href=spec.rss_url, rel="self", type=RSS_TYPE)
-    rss.link(href=spec.link, rel="alternate", type="text/html", hreflang=spec.language)
-    return atom.atom_str(pretty=True), rss.rss_str(pretty=True)
+    chosen = _checked(items, max_items)
+    updated = _updated(spec, chosen)
+    return (
+        atom_document(spec, chosen, updated).encode("utf-8"),
+        rss_document(spec, chosen, updated).encode("utf-8"),
+    )
 
 
 def write_feed_pair(
