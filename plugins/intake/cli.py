@@ -69,6 +69,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def command(
+    repo: str | Path, remote: str, port: int, spool: str | Path, *extra: str
+) -> list[str]:
+    """The command line that runs this service on 127.0.0.1 with this Python.
+
+    One place for ``invoke intake`` and the tests that start the real service.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "intake.cli",
+        "--repo",
+        str(repo),
+        "--remote",
+        remote,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--spool",
+        str(spool),
+        *extra,
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(

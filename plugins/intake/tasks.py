@@ -198,23 +198,11 @@ def intake(
     c: Context, port: int = 8001, remote: str = "", spool: str = ".intake/spool.sqlite3"
 ) -> None:
     """Run the comment intake on 127.0.0.1 over this site's git repository."""
+    from .cli import command
+
     git = Git(Path(c.cwd))
     chosen = remote or ("origin" if "origin" in git.out("remote").split() else ".")
-    cmd = [
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "--repo",
-        ".",
-        "--remote",
-        chosen,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--spool",
-        spool,
-    ]
+    cmd = command(".", chosen, port, spool)
     print(f"Intake on http://127.0.0.1:{port}/comments, branches go to {chosen!r}")
     c.run(" ".join(shlex.quote(p) for p in cmd), pty=False)
 

@@ -7,9 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
-from service.intake_fixtures import SITE_ORIGIN, SiteRepo, make_site_repo
+from service.intake_fixtures import (
+    SITE_ORIGIN,
+    SiteRepo,
+    make_site_repo,
+    service_client,
+)
 from starlette.testclient import TestClient
 
 
@@ -34,5 +38,5 @@ def settings(tmp_path: Path, site_repo: SiteRepo) -> IntakeSettings:
 
 @pytest.fixture
 def client(settings: IntakeSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url="https://comments.example.org") as c:
+    with service_client(settings) as c:
         yield c

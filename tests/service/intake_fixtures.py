@@ -1,14 +1,31 @@
 """Helpers shared by the service, browser and load tests: a small site in git
-(bare remote + working clone) and a valid form post."""
+(bare remote + working clone), a valid form post, the app under a test client,
+the real service on loopback, and the project's invoke tasks."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from intake.cli import command
+
+if TYPE_CHECKING:
+    from intake.config import IntakeSettings
+    from starlette.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[2]
 SITE_ORIGIN = "https://blog.example.org"
+#: Where the test client pretends the service runs (its own origin).
+SERVICE_URL = "https://comments.example.org"
+#: What a browser on the site sends with a post.
+SITE_HEADERS = {"Origin": SITE_ORIGIN}
 
 POSTS = {
     "offen.md": """\
@@ -72,6 +89,11 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout.strip()
 
 
+def branch_names(repo: Path, under: str = "refs/heads/comments/") -> list[str]:
+    """The branches below ``under`` in ``repo``, without ``refs/heads/``."""
+    return git(repo, "for-each-ref", "--format=%(refname:strip=2)", under).split()
+
+
 @dataclass
 class SiteRepo:
     """A bare remote and a working clone of a small site."""
@@ -92,26 +114,38 @@ class SiteRepo:
         return git(self.remote, "show", f"{rev}:{path}")
 
     def files_in(self, branch: str) -> list[str]:
+        """What ``branch`` changes on the remote, against main."""
         out = git(self.remote, "diff", "--name-only", f"main...{branch}")
         return out.splitlines()
 
 
-def make_site_repo(root: Path) -> SiteRepo:
+def make_site_repo(
+    root: Path,
+    content: Path | None = None,
+    user: tuple[str, str] = ("Katrin Albers", "katrin@example.org"),
+) -> SiteRepo:
+    """``root``/remote.git and a clone ``root``/site that has pushed one commit.
+
+    The commit holds the small sample above, or a copy of ``content``.
+    """
     remote = root / "remote.git"
     work = root / "site"
     subprocess.run(
         ["git", "init", "--quiet", "--bare", "-b", "main", str(remote)], check=True
     )
     subprocess.run(["git", "init", "--quiet", "-b", "main", str(work)], check=True)
-    git(work, "config", "user.name", "Katrin Albers")
-    git(work, "config", "user.email", "katrin@example.org")
-    posts = work / "content" / "posts"
-    posts.mkdir(parents=True)
-    for name, text in POSTS.items():
-        (posts / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    thread = work / "content" / "comments" / "offener-beitrag"
-    thread.mkdir(parents=True)
-    (thread / "thread.yaml").write_text(THREAD, encoding="utf-8")
+    git(work, "config", "user.name", user[0])
+    git(work, "config", "user.email", user[1])
+    if content is not None:
+        shutil.copytree(content, work / "content")
+    else:
+        posts = work / "content" / "posts"
+        posts.mkdir(parents=True)
+        for name, text in POSTS.items():
+            (posts / name).write_text(textwrap.dedent(text), encoding="utf-8")
+        thread = work / "content" / "comments" / "offener-beitrag"
+        thread.mkdir(parents=True)
+        (thread / "thread.yaml").write_text(THREAD, encoding="utf-8")
     git(work, "add", "-A")
     git(work, "commit", "--quiet", "-m", "Sample site")
     git(work, "remote", "add", "origin", str(remote))
@@ -132,6 +166,26 @@ def form(**fields: str) -> dict[str, str]:
     return {k: v for k, v in data.items() if v != ""}
 
 
+def service_client(settings: IntakeSettings, **options: Any) -> TestClient:
+    """A TestClient over a fresh app; enter it (``with``) to run the lifespan."""
+    from intake.app import create_app
+    from starlette.testclient import TestClient
+
+    return TestClient(create_app(settings), base_url=SERVICE_URL, **options)
+
+
+def submit(client: TestClient, **fields: str) -> str:
+    """POST ``form(**fields)`` as JSON from the site; the accepted comment's id."""
+    answer = client.post("/comments", json=form(**fields), headers=SITE_HEADERS)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["id"])
+
+
+def drain(client: TestClient) -> None:
+    """Let the app's worker push everything that is due."""
+    client.app.state.service.worker.drain()
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the service binds it right after)."""
     import socket
@@ -145,26 +199,7 @@ def start_service(
     repo: Path, spool: Path, port: int, *extra: str, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """``comment-intake`` in a child process on 127.0.0.1 (stop it with .kill())."""
-    import sys
-
-    cmd = [
-        sys.executable,
-        "-m",
-        "intake.cli",
-        "--repo",
-        str(repo),
-        "--remote",
-        "origin",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--spool",
-        str(spool),
-        "--log-level",
-        "warning",
-        *extra,
-    ]
+    cmd = command(repo, "origin", port, spool, "--log-level", "warning", *extra)
     out = log.open("ab") if log else subprocess.DEVNULL
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
 
@@ -186,6 +221,33 @@ def wait_healthy(base: str, timeout: float = 30.0) -> dict:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{base} did not start")
         time.sleep(0.1)
+
+
+def run_invoke(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``invoke`` with this project's tasks, run in ``cwd`` (a site clone).
+
+    Output is captured; the GitHub step summary is left out so that a task run
+    inside CI does not write into the job's summary.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(ROOT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PYTHONUTF8": "1"},
+    )
+
+
+def invoke_task_names() -> set[str]:
+    """Every task ``invoke --list`` shows (``comments.approve``, ``build`` …).
+
+    Names are indented by two spaces; wrapped help lines by more.
+    """
+    listed = run_invoke("--list")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    return set(re.findall(r"^ {2}([\w.-]+)", listed.stdout, flags=re.M))
 
 
 class LoopbackClient:

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
 from intake.submission import FIELDS
-from service.intake_fixtures import SITE_ORIGIN, form, make_site_repo
-from starlette.testclient import TestClient
+from service.intake_fixtures import (
+    SITE_ORIGIN,
+    SiteRepo,
+    branch_names,
+    drain,
+    form,
+    service_client,
+)
 
 KNOWN = ["offener-beitrag", "geschlossener-beitrag", "ohne-kommentare", "entwurf"]
 NASTY = [
@@ -75,23 +78,15 @@ def encode(kind: str, fields: dict[str, str], raw: bytes) -> tuple[bytes, str]:
     return raw, "application/x-www-form-urlencoded"
 
 
-def test_fuzz_never_5xx_and_never_a_file_outside_its_thread(tmp_path: Path) -> None:
-    repo = make_site_repo(tmp_path)
-    config = IntakeSettings(
-        repo=repo.work,
-        remote="origin",
-        spool=tmp_path / "spool.sqlite3",
-        site_url=SITE_ORIGIN,
-        rate_address=RateLimit(0, 1),
-        rate_post=RateLimit(0, 1),
-        worker=False,
+def test_fuzz_never_5xx_and_never_a_file_outside_its_thread(
+    site_repo: SiteRepo, settings: IntakeSettings
+) -> None:
+    # No rate limits: every example must reach the checks behind them.
+    config = settings.with_overrides(
+        rate_address=RateLimit(0, 1), rate_post=RateLimit(0, 1)
     )
     statuses: set[int] = set()
-    with TestClient(
-        create_app(config),
-        base_url="https://comments.example.org",
-        raise_server_exceptions=False,
-    ) as client:
+    with service_client(config, raise_server_exceptions=False) as client:
 
         @hsettings(
             max_examples=300,
@@ -119,28 +114,17 @@ def test_fuzz_never_5xx_and_never_a_file_outside_its_thread(tmp_path: Path) -> N
             assert answer.status_code in {202, 303, 400, 403, 413, 415, 422, 429}
 
         one_request()
-        client.app.state.service.worker.drain()
+        drain(client)
         entries = client.app.state.service.spool.all_entries()
     assert 400 in statuses and 422 in statuses and statuses & {202, 303}
-    out = subprocess.run(
-        ["git", "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/"],
-        cwd=repo.remote,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    branches = [b for b in out if b != "main"]
+    # Every branch, not only those under comments/: none may be made elsewhere.
+    branches = [b for b in branch_names(site_repo.remote, "refs/heads/") if b != "main"]
     assert len(branches) == len(entries)
     for branch in branches:
         parts = branch.split("/")
         assert (
             parts[0] == "comments" and parts[1] == "offener-beitrag" and len(parts) == 3
         )
-        files = subprocess.run(
-            ["git", "diff", "--name-only", f"main...{branch}"],
-            cwd=repo.remote,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        assert files == [f"content/comments/offener-beitrag/{parts[2]}.yaml"]
+        assert site_repo.files_in(branch) == [
+            f"content/comments/offener-beitrag/{parts[2]}.yaml"
+        ]

@@ -6,17 +6,23 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from intake.app import create_app
 from intake.config import IntakeSettings, RateLimit
-from service.intake_fixtures import SITE_ORIGIN, form
+from service.intake_fixtures import SITE_HEADERS, SITE_ORIGIN, form, service_client
 from starlette.testclient import TestClient
 
-HEADERS = {"Origin": SITE_ORIGIN}
-FORM = {**HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
+FORM = {**SITE_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
+JSON = {**SITE_HEADERS, "Content-Type": "application/json"}
 
 
 def nothing_spooled(client: TestClient) -> bool:
     return client.app.state.service.spool.all_entries() == []
+
+
+def status_of(client: TestClient, **fields: str) -> int:
+    """The status of a JSON post of ``form(**fields)`` from the site."""
+    return client.post(
+        "/comments", json=form(**fields), headers=SITE_HEADERS
+    ).status_code
 
 
 @pytest.mark.parametrize(
@@ -62,7 +68,7 @@ def test_field_errors_are_422_with_the_field_named(
     data = form(**fields)
     if fields.get("post") == "":
         data.pop("post", None)
-    answer = client.post("/comments", json=data, headers=HEADERS)
+    answer = client.post("/comments", json=data, headers=SITE_HEADERS)
     assert answer.status_code == 422, answer.text
     assert field in answer.json()["errors"]
     assert nothing_spooled(client)
@@ -77,7 +83,7 @@ def test_rejection_page_names_each_problem_and_keeps_the_text(
     answer = client.post(
         "/comments",
         data=form(author="", body=typed, consent="", lang="de"),
-        headers=HEADERS,
+        headers=SITE_HEADERS,
     )
     assert answer.status_code == 422
     soup = BeautifulSoup(answer.text, "html.parser")
@@ -94,7 +100,9 @@ def test_rejection_page_names_each_problem_and_keeps_the_text(
 
 
 def test_rejection_page_in_english(client: TestClient) -> None:
-    answer = client.post("/comments", data=form(body="", lang="en"), headers=HEADERS)
+    answer = client.post(
+        "/comments", data=form(body="", lang="en"), headers=SITE_HEADERS
+    )
     soup = BeautifulSoup(answer.text, "html.parser")
     assert soup.html["lang"] == "en"
     assert "Please write a comment." in soup.get_text()
@@ -114,22 +122,22 @@ def test_rejection_page_in_english(client: TestClient) -> None:
         (b"%%%", FORM, 400),  # a nameless field
         (
             b'{"post": "offener-beitrag",',
-            {**HEADERS, "Content-Type": "application/json"},
+            JSON,
             400,
         ),
-        (b'["a list"]', {**HEADERS, "Content-Type": "application/json"}, 400),
-        (b'{"author": ["x"]}', {**HEADERS, "Content-Type": "application/json"}, 400),
+        (b'["a list"]', JSON, 400),
+        (b'{"author": ["x"]}', JSON, 400),
         (
             b'{"author": "\\ud800"}',
-            {**HEADERS, "Content-Type": "application/json"},
+            JSON,
             400,
         ),
-        (b"\xc3\x28", {**HEADERS, "Content-Type": "application/json"}, 400),
-        (b"[" * 50_000, {**HEADERS, "Content-Type": "application/json"}, 400),
-        (b"post=x", {**HEADERS, "Content-Type": "text/plain"}, 415),
+        (b"\xc3\x28", JSON, 400),
+        (b"[" * 50_000, JSON, 400),
+        (b"post=x", {**SITE_HEADERS, "Content-Type": "text/plain"}, 415),
         (
             b"post=x",
-            {**HEADERS, "Content-Type": "multipart/form-data; boundary=x"},
+            {**SITE_HEADERS, "Content-Type": "multipart/form-data; boundary=x"},
             415,
         ),
         (b"post=x", {**FORM, "Content-Length": "abc"}, 400),
@@ -148,7 +156,7 @@ def test_oversize_body_is_413(client: TestClient, settings: IntakeSettings) -> N
     answer = client.post(
         "/comments",
         content=big,
-        headers={**HEADERS, "Content-Type": "application/json"},
+        headers=JSON,
     )
     assert answer.status_code == 413
     assert nothing_spooled(client)
@@ -215,7 +223,7 @@ def test_cors_preflight_allows_only_the_site(client: TestClient) -> None:
 
 def test_filled_honeypot_is_refused(client: TestClient) -> None:
     answer = client.post(
-        "/comments", data=form(homepage="http://spam.example"), headers=HEADERS
+        "/comments", data=form(homepage="http://spam.example"), headers=SITE_HEADERS
     )
     assert answer.status_code == 400
     assert nothing_spooled(client)
@@ -223,30 +231,24 @@ def test_filled_honeypot_is_refused(client: TestClient) -> None:
 
 def test_address_flood_hits_the_rate_limit(settings: IntakeSettings) -> None:
     limited = settings.with_overrides(rate_address=RateLimit(3, 600))
-    with TestClient(create_app(limited), base_url="https://comments.example.org") as c:
-        codes = [
-            c.post("/comments", json=form(), headers=HEADERS).status_code
-            for _ in range(6)
-        ]
+    with service_client(limited) as c:
+        codes = [status_of(c) for _ in range(6)]
         assert codes == [202, 202, 202, 429, 429, 429]
-        answer = c.post("/comments", data=form(), headers=HEADERS)
+        answer = c.post("/comments", data=form(), headers=SITE_HEADERS)
         assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
         assert len(c.app.state.service.spool.all_entries()) == 3
 
 
 def test_post_flood_hits_the_per_post_limit(settings: IntakeSettings) -> None:
     limited = settings.with_overrides(rate_post=RateLimit(2, 3600))
-    with TestClient(create_app(limited), base_url="https://comments.example.org") as c:
-        codes = [
-            c.post("/comments", json=form(), headers=HEADERS).status_code
-            for _ in range(4)
-        ]
+    with service_client(limited) as c:
+        codes = [status_of(c) for _ in range(4)]
         assert codes == [202, 202, 429, 429]
 
 
 def test_bad_idempotency_key_is_400(client: TestClient) -> None:
     answer = client.post(
-        "/comments", json=form(), headers={**HEADERS, "Idempotency-Key": "a\tb"}
+        "/comments", json=form(), headers={**SITE_HEADERS, "Idempotency-Key": "a\tb"}
     )
     assert answer.status_code == 400
 
@@ -254,28 +256,14 @@ def test_bad_idempotency_key_is_400(client: TestClient) -> None:
 def test_proof_of_work_when_required(settings: IntakeSettings) -> None:
     from intake.guard import Challenge, solve
 
-    with TestClient(
-        create_app(settings.with_overrides(pow=True, pow_max_number=2000)),
-        base_url="https://comments.example.org",
-    ) as c:
-        assert c.post("/comments", json=form(), headers=HEADERS).status_code == 400
+    with service_client(settings.with_overrides(pow=True, pow_max_number=2000)) as c:
+        assert status_of(c) == 400
         raw = c.get("/challenge").json()
         payload = solve(Challenge(**raw))
-        assert (
-            c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code
-            == 202
-        )
+        assert status_of(c, altcha=payload) == 202
         # A solved challenge counts once.
-        assert (
-            c.post("/comments", json=form(altcha=payload), headers=HEADERS).status_code
-            == 400
-        )
-        assert (
-            c.post(
-                "/comments", json=form(altcha="bm90IGpzb24="), headers=HEADERS
-            ).status_code
-            == 400
-        )
+        assert status_of(c, altcha=payload) == 400
+        assert status_of(c, altcha="bm90IGpzb24=") == 400
 
 
 def test_challenge_is_404_when_proof_of_work_is_off(client: TestClient) -> None:

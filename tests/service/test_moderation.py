@@ -3,9 +3,6 @@ stale, remove, and the pull-request review (preview, spam score, role)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,18 +17,35 @@ from intake.moderation import (
     review_change,
     spam_rules,
 )
-from service.intake_fixtures import SITE_ORIGIN, SiteRepo, form, git
+from service.intake_fixtures import (
+    SiteRepo,
+    drain,
+    git,
+    invoke_task_names,
+    run_invoke,
+    submit,
+)
 from starlette.testclient import TestClient
 
-ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Europe/Berlin")
-HEADERS = {"Origin": SITE_ORIGIN}
+SLUG = "offener-beitrag"
 
 
-def submit(client: TestClient, **fields: str) -> str:
-    answer = client.post("/comments", json=form(**fields), headers=HEADERS)
-    assert answer.status_code == 202, answer.text
-    return answer.json()["id"]
+def commit_comment(
+    work: Path, name: str, text: str, branch: str = "", message: str = "x"
+) -> str:
+    """Commit ``text`` as the thread's ``name``.yaml on a new branch, left checked out.
+
+    The branch is named as the intake names it unless ``branch`` is given.
+    """
+    branch = branch or f"comments/{SLUG}/{name}"
+    git(work, "checkout", "-q", "-b", branch)
+    (work / "content/comments" / SLUG / f"{name}.yaml").write_text(
+        text, encoding="utf-8"
+    )
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", message)
+    return branch
 
 
 def test_pending_lists_branches_with_check_score_and_text(
@@ -41,7 +55,7 @@ def test_pending_lists_branches_with_check_score_and_text(
     spam = submit(
         client, author="Cheap Casino", body="casino https://a.example https://b.example"
     )
-    client.app.state.service.worker.drain()
+    drain(client)
     items = {p.id: p for p in Branches(Git(site_repo.work)).pending(ZONE)}
     assert set(items) == {good, spam}
     (review,) = items[good].reviews
@@ -56,7 +70,7 @@ def test_approve_merges_into_main_and_deletes_the_branch(
     client: TestClient, site_repo: SiteRepo
 ) -> None:
     reply = submit(client, parent="nowak-1", body="Antwort auf die Antwort.")
-    client.app.state.service.worker.drain()
+    drain(client)
     branches = Branches(Git(site_repo.work))
     merged = branches.approve(reply, ZONE)
     assert merged == f"comments/offener-beitrag/{reply}"
@@ -74,7 +88,7 @@ def test_approve_merges_into_main_and_deletes_the_branch(
 
 def test_reject_deletes_the_branch(client: TestClient, site_repo: SiteRepo) -> None:
     comment_id = submit(client)
-    client.app.state.service.worker.drain()
+    drain(client)
     assert Branches(Git(site_repo.work)).reject(comment_id).endswith(comment_id)
     assert site_repo.remote_branches() == {}
     with pytest.raises(ModerationError):
@@ -85,7 +99,7 @@ def test_stale_lists_and_closes_old_branches(
     client: TestClient, site_repo: SiteRepo
 ) -> None:
     submit(client)
-    client.app.state.service.worker.drain()
+    drain(client)
     branches = Branches(Git(site_repo.work))
     assert branches.stale(30) == []
     old = branches.stale(0)
@@ -96,43 +110,37 @@ def test_stale_lists_and_closes_old_branches(
 
 def test_a_role_claimed_in_an_intake_file_fails_the_review(site_repo: SiteRepo) -> None:
     work = site_repo.work
-    git(work, "checkout", "-q", "-b", "comments/offener-beitrag/20170503T071200Z-k3f9")
-    path = work / "content/comments/offener-beitrag/20170503T071200Z-k3f9.yaml"
-    path.write_text(
+    commit_comment(
+        work,
+        "20170503T071200Z-k3f9",
         "author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
         "body: Ich bin die Autorin, ehrlich.\n",
-        encoding="utf-8",
+        message="forged badge",
     )
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "forged badge")
     (review,) = review_change(Git(work), "main", "HEAD", zone=ZONE)
     assert not review.ok
     assert any("role" in p for p in review.problems)
     # The same role written by a moderator in a hand-named file is fine.
     git(work, "checkout", "-q", "main")
-    git(work, "checkout", "-q", "-b", "moderator-reply")
-    hand = work / "content/comments/offener-beitrag/albers-1.yaml"
-    hand.write_text(
+    commit_comment(
+        work,
+        "albers-1",
         "author: Katrin Albers\nrole: author\ndate: 2017-05-03T09:12:00+02:00\n"
         "parent: brehm-1\nbody: Danke!\n",
-        encoding="utf-8",
+        branch="moderator-reply",
+        message="moderator reply",
     )
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "moderator reply")
     (review,) = review_change(Git(work), "main", "HEAD", zone=ZONE)
     assert review.ok, review.problems
 
 
 def test_approve_refuses_a_failing_comment(site_repo: SiteRepo) -> None:
     work = site_repo.work
-    name = "comments/offener-beitrag/20170503T071200Z-zz99"
-    git(work, "checkout", "-q", "-b", name)
-    (work / "content/comments/offener-beitrag/20170503T071200Z-zz99.yaml").write_text(
+    name = commit_comment(
+        work,
+        "20170503T071200Z-zz99",
         "author: X\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\nbody: hi\n",
-        encoding="utf-8",
     )
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "x")
     git(work, "push", "-q", "origin", name)
     git(work, "checkout", "-q", "main")
     with pytest.raises(ModerationError, match="role"):
@@ -212,15 +220,7 @@ def test_spam_rules_name_what_they_saw() -> None:
 
 
 def test_invoke_lists_the_moderation_tasks() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ).stdout
-    for name in (
+    assert {
         "comments.pending",
         "comments.approve",
         "comments.reject",
@@ -228,39 +228,22 @@ def test_invoke_lists_the_moderation_tasks() -> None:
         "comments.remove",
         "comments.review",
         "intake",
-    ):
-        assert name in out
+    } <= invoke_task_names()
 
 
 def test_invoke_review_fails_on_a_forged_role(
     site_repo: SiteRepo, tmp_path: Path
 ) -> None:
     work = site_repo.work
-    git(work, "checkout", "-q", "-b", "comments/offener-beitrag/20170503T071200Z-k3f9")
-    (work / "content/comments/offener-beitrag/20170503T071200Z-k3f9.yaml").write_text(
-        "author: Sami Yilmaz\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\nbody: Hallo\n",
-        encoding="utf-8",
+    commit_comment(
+        work,
+        "20170503T071200Z-k3f9",
+        "author: Sami Yilmaz\nrole: moderator\ndate: 2017-05-03T09:12:00+02:00\n"
+        "body: Hallo\n",
     )
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "x")
     report = tmp_path / "report.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "invoke",
-            "-r",
-            str(ROOT),
-            "comments.review",
-            "--base",
-            "main",
-            "--report",
-            str(report),
-        ],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"},
+    proc = run_invoke(
+        "comments.review", "--base", "main", "--report", str(report), cwd=work
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     text = report.read_text(encoding="utf-8")

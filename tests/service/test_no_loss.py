@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from service.intake_fixtures import (
     LoopbackClient,
+    SiteRepo,
+    branch_names,
     free_port,
-    make_site_repo,
     start_service,
     wait_healthy,
 )
@@ -27,14 +28,15 @@ DEADLINE = 240.0  # seconds for the whole run
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
-    repo = make_site_repo(tmp_path)
+def test_no_acknowledged_submission_is_lost_or_doubled(
+    tmp_path: Path, site_repo: SiteRepo
+) -> None:
     spool = tmp_path / "spool" / "spool.sqlite3"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "service.log"
     args = ("--rate-address", "0/1", "--rate-post", "0/1")
-    proc = start_service(repo.work, spool, port, *args, log=log)
+    proc = start_service(site_repo.work, spool, port, *args, log=log)
     acked: dict[int, str] = {}
     killed = {"done": False, "at": 0}
     try:
@@ -77,7 +79,9 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
                             killed["at"] = len(acked)
                             proc.kill()  # SIGKILL: no shutdown, no flush
                             proc.wait(10)
-                            proc = start_service(repo.work, spool, port, *args, log=log)
+                            proc = start_service(
+                                site_repo.work, spool, port, *args, log=log
+                            )
                     break
 
         started = time.monotonic()
@@ -101,13 +105,7 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
         proc.kill()
         proc.wait(10)
 
-    refs = subprocess.run(
-        ["git", "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/comments/"],
-        cwd=repo.remote,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    refs = branch_names(site_repo.remote)
     assert len(refs) == len(set(refs))
     # Read every branch's comment file in one git process.
     wanted = "".join(
@@ -116,7 +114,7 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
     )
     batch = subprocess.run(
         ["git", "cat-file", "--batch"],
-        cwd=repo.remote,
+        cwd=site_repo.remote,
         input=wanted.encode(),
         capture_output=True,
         check=True,
@@ -132,14 +130,7 @@ def test_no_acknowledged_submission_is_lost_or_doubled(tmp_path: Path) -> None:
     )
     # One file per branch: a sample of branches, each changes exactly its own file.
     for ref in refs[:: max(1, len(refs) // 25)]:
-        files = subprocess.run(
-            ["git", "diff", "--name-only", f"main...{ref}"],
-            cwd=repo.remote,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        assert files == [
+        assert site_repo.files_in(ref) == [
             f"content/comments/offener-beitrag/{ref.rsplit('/', 1)[1]}.yaml"
         ]
     print(

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 from pathlib import Path
 
-from intake.app import create_app
 from intake.config import IntakeSettings
-from service.intake_fixtures import SITE_ORIGIN, SiteRepo, form
+from service.intake_fixtures import SiteRepo, drain, git, service_client, submit
 from starlette.testclient import TestClient
 
 HOOK = """#!/usr/bin/env python3
@@ -25,42 +23,37 @@ with open(os.path.join(os.environ["GIT_DIR"], "push-options.jsonl"), "a") as out
 """
 
 
+def record_pushes(remote: Path) -> None:
+    """Install HOOK as the remote's pre-receive hook."""
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(HOOK, encoding="utf-8")
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def recorded_pushes(remote: Path) -> list[dict]:
+    """What HOOK wrote: one dict of options and refs per push."""
+    text = (remote / "push-options.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
 def test_gitlab_push_options_reach_the_remote(
     site_repo: SiteRepo, settings: IntakeSettings
 ) -> None:
     remote = site_repo.remote
-    subprocess.run(
-        ["git", "config", "receive.advertisePushOptions", "true"],
-        cwd=remote,
-        check=True,
-    )
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text(HOOK, encoding="utf-8")
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    git(remote, "config", "receive.advertisePushOptions", "true")
+    record_pushes(remote)
     options = (
         "merge_request.create",
         "merge_request.target=main",
         "merge_request.remove_source_branch",
     )
     config = settings.with_overrides(push_options=options)
-    with TestClient(
-        create_app(config), base_url="https://comments.example.org"
-    ) as client:
-        ids = [
-            client.post(
-                "/comments", json=form(author=name), headers={"Origin": SITE_ORIGIN}
-            ).json()["id"]
-            for name in ("Jonas Brehm", "Ada Nowak")
-        ]
-        client.app.state.service.worker.drain()
+    with service_client(config) as client:
+        ids = [submit(client, author=name) for name in ("Jonas Brehm", "Ada Nowak")]
+        drain(client)
         entries = client.app.state.service.spool.all_entries()
     assert all(e.state == "pushed" for e in entries)
-    pushes = [
-        json.loads(line)
-        for line in (remote / "push-options.jsonl")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    ]
+    pushes = recorded_pushes(remote)
     assert len(pushes) == 2  # one push per branch: GitLab reads options per push
     by_ref = {p["refs"][0]: p["options"] for p in pushes}
     for comment_id, name in zip(ids, ("Jonas Brehm", "Ada Nowak"), strict=True):
@@ -73,18 +66,11 @@ def test_without_push_options_one_push_carries_all_branches(
     site_repo: SiteRepo, client: TestClient
 ) -> None:
     remote = site_repo.remote
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text(HOOK, encoding="utf-8")
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    record_pushes(remote)
     for _ in range(3):
-        client.post("/comments", json=form(), headers={"Origin": SITE_ORIGIN})
-    client.app.state.service.worker.drain()
-    pushes = [
-        json.loads(line)
-        for line in (remote / "push-options.jsonl")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    ]
+        submit(client)
+    drain(client)
+    pushes = recorded_pushes(remote)
     assert (
         len(pushes) == 1 and len(pushes[0]["refs"]) == 3 and pushes[0]["options"] == []
     )
@@ -93,16 +79,10 @@ def test_without_push_options_one_push_carries_all_branches(
 def test_a_remote_without_push_option_support_fails_and_retries(
     site_repo: SiteRepo, settings: IntakeSettings, tmp_path: Path
 ) -> None:
-    subprocess.run(
-        ["git", "config", "receive.advertisePushOptions", "false"],
-        cwd=site_repo.remote,
-        check=True,
-    )
+    git(site_repo.remote, "config", "receive.advertisePushOptions", "false")
     config = settings.with_overrides(push_options=("merge_request.create",))
-    with TestClient(
-        create_app(config), base_url="https://comments.example.org"
-    ) as client:
-        client.post("/comments", json=form(), headers={"Origin": SITE_ORIGIN})
+    with service_client(config) as client:
+        submit(client)
         client.app.state.service.worker.run_once()
         (entry,) = client.app.state.service.spool.all_entries()
     assert entry.state == "queued" and entry.attempts == 1

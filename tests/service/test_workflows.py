@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from service.intake_fixtures import invoke_task_names
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -24,6 +25,16 @@ def load(name: str) -> dict:
     )
 
 
+def check_schema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema against one of its vendored schemas (offline)."""
+    return subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_there_are_workflows() -> None:
     assert {p.name for p in WORKFLOWS} >= {
         "comment-pr.yml",
@@ -35,27 +46,12 @@ def test_there_are_workflows() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_the_vendored_schema(path: Path) -> None:
-    proc = subprocess.run(
-        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = check_schema("vendor.github-workflows", path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_gitlab_ci_matches_the_vendored_schema() -> None:
-    proc = subprocess.run(
-        [
-            CHECK_JSONSCHEMA,
-            "--builtin-schema",
-            "vendor.gitlab-ci",
-            str(ROOT / ".gitlab-ci.yml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = check_schema("vendor.gitlab-ci", ROOT / ".gitlab-ci.yml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -64,13 +60,7 @@ def test_the_schema_check_would_catch_a_broken_workflow(tmp_path: Path) -> None:
     broken.write_text(
         "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n"
     )
-    proc = subprocess.run(
-        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(broken)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode != 0
+    assert check_schema("vendor.github-workflows", broken).returncode != 0
 
 
 def test_triggers() -> None:
@@ -84,14 +74,7 @@ def test_triggers() -> None:
 
 
 def test_workflows_only_call_tasks_that_exist() -> None:
-    listed = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    tasks = set(re.findall(r"^\s+([\w.-]+)", listed, flags=re.M))
+    tasks = invoke_task_names()
     used = set()
     for path in [*WORKFLOWS, ROOT / ".gitlab-ci.yml"]:
         used |= set(re.findall(r"\binvoke ([\w.-]+)", path.read_text(encoding="utf-8")))
