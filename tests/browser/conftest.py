@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-from support.browser import launch_browser, serve_directory
+from axe_playwright_python.sync_playwright import Axe
+from support.browser import artifact_path, launch_browser, serve_directory
 from support.site import BuiltSite
 
 
@@ -21,6 +21,26 @@ def chromium() -> Iterator[Any]:
     """
     with launch_browser() as browser:
         yield browser
+
+
+@pytest.fixture(scope="module")
+def axe_report() -> Callable[..., str]:
+    """Run axe on a page: '' when it finds nothing, else its report.
+
+    The report is also kept as test-artifacts/axe-<name>.txt for people to read.
+    ``context`` limits the check to one part of the page (a CSS selector).
+    """
+    axe = Axe()
+
+    def run(page: Any, name: str, context: str | None = None) -> str:
+        results = axe.run(page, context=context)
+        if not results.violations_count:
+            return ""
+        report = results.generate_report() or f"{results.violations_count} found"
+        artifact_path(f"axe-{name}.txt").write_text(report, encoding="utf-8")
+        return report
+
+    return run
 
 
 @pytest.fixture(scope="session")

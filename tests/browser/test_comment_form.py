@@ -6,20 +6,23 @@ dark, and the zero-server path."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from service.intake_fixtures import free_port, git, start_service, wait_healthy
+from service.intake_fixtures import (
+    branch_names,
+    free_port,
+    git,
+    make_site_repo,
+    run_invoke,
+    start_service,
+    wait_healthy,
+)
 from support.browser import serve_directory, watch_page
 from support.site import BuiltSite, build_site
 
@@ -27,6 +30,14 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "kommentare-per-pull-request"
+
+
+def post_path(site: BuiltSite) -> str:
+    """Where the post with open comments is in a build (``2017/<slug>/``)."""
+    for path in site.html_files():
+        if path.parent.name == SLUG:
+            return path.relative_to(site.output).as_posix().removesuffix("index.html")
+    pytest.fail(f"no page for {SLUG}")
 
 
 @dataclass
@@ -48,39 +59,25 @@ class Setup:
         assert site.returncode == 0, site.log
         return site
 
-    def post_path(self, site: BuiltSite) -> str:
-        for path in site.html_files():
-            if path.parent.name == SLUG:
-                return (
-                    path.relative_to(self.output).as_posix().removesuffix("index.html")
-                )
-        pytest.fail(f"no page for {SLUG}")
+    def post_url(self) -> str:
+        """Build the site; the address of the post with the form."""
+        return self.site_url + post_path(self.build())
 
     def remote_branches(self) -> list[str]:
-        out = git(
-            self.remote,
-            "for-each-ref",
-            "--format=%(refname:strip=2)",
-            "refs/heads/comments/",
-        )
-        return out.split()
+        return branch_names(self.remote)
+
+    def comment_file(self, branch: str) -> str:
+        """The comment file a branch on the remote adds (named like the branch)."""
+        name = branch.rsplit("/", 1)[1]
+        return git(self.remote, "show", f"{branch}:content/comments/{SLUG}/{name}.yaml")
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    remote = tmp_path / "remote.git"
-    work = tmp_path / "site"
-    subprocess.run(
-        ["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True
+    repo = make_site_repo(
+        tmp_path, content=ROOT / "content", user=("Sami Yilmaz", "sami@example.org")
     )
-    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
-    shutil.copytree(ROOT / "content", work / "content")
-    git(work, "config", "user.name", "Sami Yilmaz")
-    git(work, "config", "user.email", "sami@example.org")
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "Sample site")
-    git(work, "remote", "add", "origin", str(remote))
-    git(work, "push", "-q", "origin", "main")
+    remote, work = repo.remote, repo.work
     output = tmp_path / "output"
     output.mkdir()
     port = free_port()
@@ -118,8 +115,7 @@ def wait_for_branch(setup: Setup, count: int, timeout: float = 30.0) -> list[str
 def test_reply_through_the_form_is_approved_and_published(
     chromium: Any, setup: Setup
 ) -> None:
-    site = setup.build()
-    url = setup.site_url + setup.post_path(site)
+    url = setup.post_url()
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
@@ -165,33 +161,16 @@ def test_reply_through_the_form_is_approved_and_published(
 
     (branch,) = wait_for_branch(setup, 1)
     comment_id = branch.rsplit("/", 1)[1]
-    text = git(
-        setup.remote, "show", f"{branch}:content/comments/{SLUG}/{comment_id}.yaml"
-    )
+    text = setup.comment_file(branch)
     assert "Lea Sommer" in text and f'parent: "{parent_id}"' in text
 
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "invoke",
-            "-r",
-            str(ROOT),
-            "comments.approve",
-            comment_id,
-        ],
-        cwd=setup.work,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONUTF8": "1"},
-    )
+    proc = run_invoke("comments.approve", comment_id, cwd=setup.work)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert setup.remote_branches() == []
     assert (setup.work / "content" / "comments" / SLUG / f"{comment_id}.yaml").is_file()
 
     site = setup.build()
-    soup = site.page(setup.post_path(site))
+    soup = site.page(post_path(site))
     new = soup.select_one(f"li#comment-{parent_id} li#comment-{comment_id}")
     assert new is not None, "the approved comment is not under its parent"
     assert new.select_one(".comment-content em").get_text() == "das"
@@ -201,8 +180,7 @@ def test_reply_through_the_form_is_approved_and_published(
 def test_form_without_javascript_posts_and_shows_the_receipt(
     chromium: Any, setup: Setup
 ) -> None:
-    site = setup.build()
-    url = setup.site_url + setup.post_path(site)
+    url = setup.post_url()
     context = chromium.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -225,20 +203,15 @@ def test_form_without_javascript_posts_and_shows_the_receipt(
     finally:
         context.close()
     (branch,) = wait_for_branch(setup, 1)
-    text = git(
-        setup.remote,
-        "show",
-        f"{branch}:content/comments/{SLUG}/{branch.rsplit('/', 1)[1]}.yaml",
-    )
-    assert f'parent: "{parent_id}"' in text
+    assert f'parent: "{parent_id}"' in setup.comment_file(branch)
 
 
 def test_rejection_in_place_names_the_field(chromium: Any, setup: Setup) -> None:
-    site = setup.build()
+    url = setup.post_url()
     context = chromium.new_context()
     try:
         page = context.new_page()
-        page.goto(setup.site_url + setup.post_path(site), wait_until="load")
+        page.goto(url, wait_until="load")
         page.fill("#comment-author", "Link Freund")
         page.fill(
             "#comment-body",
@@ -258,16 +231,18 @@ def test_rejection_in_place_names_the_field(chromium: Any, setup: Setup) -> None
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_form_passes_axe(chromium: Any, setup: Setup, scheme: str) -> None:
-    site = setup.build()
+def test_form_passes_axe(
+    chromium: Any, setup: Setup, axe_report: Callable[..., str], scheme: str
+) -> None:
+    url = setup.post_url()
     context = chromium.new_context(color_scheme=scheme)
     try:
         page = context.new_page()
-        page.goto(setup.site_url + setup.post_path(site), wait_until="load")
+        page.goto(url, wait_until="load")
         page.emulate_media(color_scheme=scheme)
         page.locator("a.comment-reply").first.click()  # the form in its moved place
-        results = Axe().run(page, context="#comment-respond")
-        assert results.violations_count == 0, results.generate_report()
+        report = axe_report(page, f"comment-form-{scheme}", "#comment-respond")
+        assert not report, report
     finally:
         context.close()
 
@@ -286,11 +261,7 @@ def test_zero_server_path_links_carry_the_comment(
         },
     )
     assert site.returncode == 0, site.log
-    rel = (
-        next(p for p in site.html_files() if p.parent.name == SLUG)
-        .relative_to(out)
-        .as_posix()
-    )
+    rel = post_path(site)
     soup = site.page(rel)
     assert soup.select_one("form#comment-form") is None
     forge = soup.select_one("a.comment-send-forge")["href"]
@@ -305,7 +276,7 @@ def test_zero_server_path_links_carry_the_comment(
         try:
             page = context.new_page()
             seen = watch_page(page, base)
-            page.goto(base + rel.removesuffix("index.html"), wait_until="load")
+            page.goto(base + rel, wait_until="load")
             page.locator("a.comment-reply").first.click()
             page.fill("#comment-author", "Ada Nowak")
             page.fill("#comment-body", "Per Pull-Request, bitte.")

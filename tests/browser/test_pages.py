@@ -7,11 +7,10 @@ in test-artifacts/ (taken before the assertions, so a failure has pictures).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from axe_playwright_python.sync_playwright import Axe
 import pytest
-
 from support.browser import artifact_path, watch_page
 
 pytestmark = pytest.mark.browser
@@ -22,18 +21,20 @@ SCREENSHOT_WIDTHS = (1280, 375)
 NARROWEST = 320  # responsive from 320 px up
 
 
-@pytest.fixture(scope="module")
-def axe() -> Axe:
-    return Axe()
-
-
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_cleanly_and_accessibly(
-    chromium: Any, served_site: str, key_pages: dict[str, str], axe: Axe, name: str, scheme: str
+    chromium: Any,
+    served_site: str,
+    key_pages: dict[str, str],
+    axe_report: Callable[..., str],
+    name: str,
+    scheme: str,
 ) -> None:
     url = served_site + key_pages[name]
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme=scheme
+    )
     try:
         page = context.new_page()
         seen = watch_page(page, served_site)
@@ -41,10 +42,11 @@ def test_page_renders_cleanly_and_accessibly(
         assert response is not None and response.status == 200, url
         page.emulate_media(color_scheme=scheme)
         page.wait_for_load_state("networkidle")
-        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (scheme == "dark")
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (
+            scheme == "dark"
+        )
 
-        results = axe.run(page)
-        report = results.generate_report() if results.violations_count else ""
+        report = axe_report(page, f"{name}-{scheme}")
         shots = []
         for width in SCREENSHOT_WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
@@ -54,14 +56,14 @@ def test_page_renders_cleanly_and_accessibly(
         page.set_viewport_size({"width": NARROWEST, "height": 900})
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
 
-        if report:
-            artifact_path(f"axe-{name}-{scheme}.txt").write_text(report, encoding="utf-8")
-        assert results.violations_count == 0, f"{url} ({scheme}):\n{report}"
+        assert not report, f"{url} ({scheme}):\n{report}"
         assert page.title()
         assert seen["console_errors"] == [], seen["console_errors"]
         assert seen["foreign_requests"] == [], seen["foreign_requests"]
         assert seen["dialogs"] == []
         assert all(p.stat().st_size > 5_000 for p in shots)
-        assert scroll_width <= NARROWEST, f"{name} is {scroll_width} px wide at a {NARROWEST} px viewport"
+        assert scroll_width <= NARROWEST, (
+            f"{name} is {scroll_width} px wide at a {NARROWEST} px viewport"
+        )
     finally:
         context.close()

@@ -7,11 +7,10 @@ margin, phones set it full width.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from support.browser import artifact_path, watch_page
 
 pytestmark = pytest.mark.browser
@@ -24,11 +23,6 @@ PAGES = {
     "reading-list-en": "reading/tools-and-archives/",
     "reading-index": "reading/",
 }
-
-
-@pytest.fixture(scope="module")
-def axe() -> Axe:
-    return Axe()
 
 
 @pytest.fixture
@@ -56,16 +50,15 @@ def open_page(chromium: Any, served_site: str) -> Iterator[Any]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_nothing(open_page: Any, axe: Axe, name: str, scheme: str) -> None:
+def test_axe_finds_nothing(
+    open_page: Any, axe_report: Callable[..., str], name: str, scheme: str
+) -> None:
     page, seen = open_page(PAGES[name], scheme)
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") is (
         scheme == "dark"
     )
-    results = axe.run(page)
-    report = results.generate_report() if results.violations_count else ""
-    if report:
-        artifact_path(f"axe-{name}-{scheme}.txt").write_text(report, encoding="utf-8")
-    assert results.violations_count == 0, f"{name} ({scheme}):\n{report}"
+    report = axe_report(page, f"{name}-{scheme}")
+    assert not report, f"{name} ({scheme}):\n{report}"
     assert seen["console_errors"] == [] and seen["foreign_requests"] == []
 
 
@@ -75,16 +68,19 @@ def _box(page: Any, selector: str) -> dict[str, float]:
     return box
 
 
+def _pullquote_layout(
+    page: Any,
+) -> tuple[dict[str, float], dict[str, float], str]:
+    """The flagship's pull-quote box, a paragraph's box, and the quote's float."""
+    quote = "figure.pullquote:not(.excerpt)"
+    floated = page.locator(quote).evaluate("e => getComputedStyle(e).float")
+    return _box(page, quote), _box(page, ".prose > p"), floated
+
+
 def test_pullquote_floats_into_the_margin_on_wide_screens(open_page: Any) -> None:
     page, _ = open_page(PAGES["flagship"], width=1280)
-    quote = _box(page, "figure.pullquote:not(.excerpt)")
-    prose = _box(page, ".prose > p")
-    assert (
-        page.locator("figure.pullquote:not(.excerpt)").evaluate(
-            "e => getComputedStyle(e).float"
-        )
-        == "right"
-    )
+    quote, prose, floated = _pullquote_layout(page)
+    assert floated == "right"
     assert quote["x"] + quote["width"] > prose["x"] + prose["width"] + 40  # hangs out
     assert quote["width"] < prose["width"] * 0.6
     assert quote["x"] + quote["width"] <= 1280  # but stays on screen
@@ -94,14 +90,8 @@ def test_pullquote_floats_into_the_margin_on_wide_screens(open_page: Any) -> Non
 @pytest.mark.parametrize("width", [320, 375])
 def test_pullquote_is_full_width_on_phones(open_page: Any, width: int) -> None:
     page, _ = open_page(PAGES["flagship"], width=width)
-    quote = _box(page, "figure.pullquote:not(.excerpt)")
-    prose = _box(page, ".prose > p")
-    assert (
-        page.locator("figure.pullquote:not(.excerpt)").evaluate(
-            "e => getComputedStyle(e).float"
-        )
-        == "none"
-    )
+    quote, prose, floated = _pullquote_layout(page)
+    assert floated == "none"
     assert abs(quote["width"] - prose["width"]) < 2
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(artifact_path(f"pullquote-{width}.png")), full_page=True)
