@@ -1,0 +1,146 @@
+"""Reader Markdown: the cmark fast path renders exactly what markdown-it-py renders.
+
+``render_markdown`` takes cmark where its HTML is known to equal markdown-it-py's
+(see sitekit.markup); these tests hold it to that over hostile and ordinary text,
+and check the contract itself: no raw HTML, no images, no unsafe links.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import sys
+import time
+
+import pytest
+from bs4 import BeautifulSoup
+from sitekit import markup
+from sitekit.markup import render_markdown, render_markdown_it, strip_controls
+from support.site import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "data" / "comments"))
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+import bench_sitegen
+from xss import BAD_SCHEMES, MARKDOWN_VECTORS, corpus_payloads
+
+#: Pieces of Markdown that decide how text is parsed, with prose, German and
+#: non-ASCII text, links of every kind, and line breaks of every kind.
+PIECES = [
+    *("*", "_", "**", "__", "***", "[", "]", "(", ")", "!", "`", "``", "\\", "#"),
+    *("-", "+", "1.", "2)", "> ", "\n", "\n\n", " ", "  ", "    ", "a", "b", "Wort"),
+    *("ä", "Ö", "ß", "🙂", "€", ":", ".", "?", "{", "}", "^", "$", ";", ",", "@"),
+    *("http://x.org/", "https://ex.org/a?b=c&d=1", "mailto:a@b.de", "javascript:"),
+    *("data:", "data:image/png,", '"', "'", "=", "~", "|", "---", "===", "```"),
+    *("~~~", "%", "%41", "\r\n", "\r", "[a]", "(https://x.org/a_b*c)", "(foo)"),
+    *("(<x>)", "(/rel)", "https://bücher.de/", "HTTP://EX.ORG", "\\*", "\\_"),
+    *("\\[", "\\\n", "  \n", "+ ", "* ", "- ", "1. ", "<", ">", "&amp;", "&#42;"),
+    *("\t", "[a]: /u", "Leser*innen", "**fett**", "*kursiv*", "[Link](https://x.org/)"),
+]
+
+
+def random_markdown(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40)))
+        for _ in range(count)
+    ]
+
+
+def generated_comments(count: int) -> list[str]:
+    words = bench_sitegen._Words(random.Random(5))
+    return [bench_sitegen._comment_body(words) for _ in range(count)]
+
+
+def differences(texts: list[str]) -> list[tuple[str, str, str]]:
+    return [
+        (t, new, old)
+        for t in texts
+        if (new := render_markdown(t)) != (old := render_markdown_it(t))
+    ]
+
+
+def fast_share(texts: list[str]) -> float:
+    fast = sum(markup._fast_html(strip_controls(t)) is not None for t in texts)
+    return fast / len(texts)
+
+
+def test_hostile_text_renders_as_markdown_it_does() -> None:
+    texts = corpus_payloads() + MARKDOWN_VECTORS
+    assert differences(texts) == []
+
+
+def test_ordinary_comments_render_as_markdown_it_does_and_take_the_fast_path() -> None:
+    texts = generated_comments(1500) + [
+        "Danke für den *Beitrag*!\n\n> Zitat aus dem Text\n\nSiehe [hier](https://example.org/a?b=1).",
+        "Drei Punkte:\n\n- eins\n- **zwei**\n- drei\n\n1. a\n2. b\n",
+        "Code: `x = 1` und\n\n```\nprint(1)\n```\n",
+        "Leser*innen und Autor*innen",
+        "Ein Absatz  \nmit Zeilenumbruch\\\nund noch einer.",
+    ]
+    assert differences(texts) == []
+    assert fast_share(texts) > 0.9  # the fast path is really taken
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_markdown_renders_as_markdown_it_does(seed: int) -> None:
+    texts = random_markdown(6000, seed)
+    found = differences(texts)
+    assert found == [], found[:3]
+    assert fast_share(texts) > 0.1  # both paths are exercised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[x](javascript:alert(1))",
+        "[x](data:text/html,hi)",
+        "[x](data:image/png,abc)",
+        "[x](vbscript:msgbox(1))",
+        "[x][r]\n\n[r]: javascript:alert(1)",
+        "<javascript:alert(1)>",
+        "[x](JAVASCRIPT:alert(1))",
+    ],
+)
+def test_unsafe_links_never_become_links(text: str) -> None:
+    soup = BeautifulSoup(render_markdown(text), "html.parser")
+    for a in soup.find_all("a"):
+        href = str(a.get("href", "")).strip().lower()
+        assert not href.startswith(BAD_SCHEMES)
+    assert render_markdown(text) == render_markdown_it(text)
+
+
+def test_no_raw_html_and_no_images() -> None:
+    html = render_markdown("<b>fett</b> ![Bild](https://evil.example/x.png)")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("b") is None and soup.find("img") is None
+    assert "&lt;b&gt;fett&lt;/b&gt;" in html
+    assert '!<a href="https://evil.example/x.png"' in html  # a link, as markdown-it-py did
+
+
+def test_links_get_rel_and_deep_nesting_is_bounded() -> None:
+    assert 'rel="nofollow ugc noopener"' in render_markdown("[a](https://x.org/)")
+    for text in ("> " * 50 + "tief", "- " * 50 + "Liste", "1. " * 30 + "x"):
+        assert render_markdown(text) == render_markdown_it(text)
+
+
+def test_cmark_results_are_freed() -> None:
+    body = "Ein *Kommentar* mit [Link](https://example.org/) und `Code`.\n\n" * 30
+    markup._cmark_html(body)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(20_000):  # ~50 MB if each result leaked
+        markup._cmark_html(body)
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 10_000
+
+
+def test_fast_path_is_fast() -> None:
+    texts = generated_comments(300)
+    start = time.perf_counter()
+    for t in texts:
+        markup._fast_html(t)
+    fast = time.perf_counter() - start
+    start = time.perf_counter()
+    for t in texts:
+        markup._renderer().render(t)
+    slow = time.perf_counter() - start
+    assert fast < slow / 2
