@@ -112,43 +112,27 @@ def serve(c, port=CONFIG["port"]):
 @task(help={"port": "port on 127.0.0.1 (default 8000)"})
 def livereload(c, port=CONFIG["port"]):
     """Serve on 127.0.0.1:8000, rebuild on changes to content, theme, plugins or settings, reload the browser."""
-    from fastbuild.live import Rebuilder, instant_watcher  # README "Performance"
+    from fastbuild.live import Rebuilder, instant_watcher, live_pages  # README "Performance"
     from livereload import Server
 
-    build(c)
-    _inject_external_script(int(port))
     # Changes arrive by inotify, not by polling; rebuilds fork a warm process and use the caches.
-    server = Server(watcher=instant_watcher(
-        [ROOT / CONFIG["content"], ROOT / "theme", ROOT / "plugins", ROOT / CONFIG["settings_base"]]))
+    # The watcher comes first: a save made during the first build is rebuilt too.
+    watcher = instant_watcher(
+        [ROOT / CONFIG["content"], ROOT / "theme", ROOT / "plugins", ROOT / CONFIG["settings_base"]])
+    build(c)
+    pages = live_pages(int(port))  # the script as a file (CSP); pages whose script connects late reload
+    server = Server(watcher=watcher)
     rebuild_site = Rebuilder([CONFIG["content"], "-s", CONFIG["settings_base"], "-o", CONFIG["output"]],
                              [ROOT / "plugins"], ROOT)
 
     def rebuild(*_changed: object) -> None:  # the watcher passes the changed paths
         rebuild_site()
+        pages.rebuilt()
 
     for pattern in (f"{CONFIG['content']}/**/*", "theme/**/*", "plugins/**/*.py",
                     "plugins/**/*.po", CONFIG["settings_base"]):
         server.watch(pattern, rebuild, delay=None)
     server.serve(host=CONFIG["host"], port=int(port), root=str(ROOT / CONFIG["output"]))
-
-
-def _inject_external_script(port: int) -> None:
-    """Make livereload add `<script src="/livereload.js">` instead of an inline script.
-
-    Our pages carry a Content-Security-Policy without 'unsafe-inline', so the
-    inline snippet livereload injects by default would be refused. The built
-    files are not touched: the tag is added only to responses of this server.
-    """
-    import livereload.server as lr
-
-    tag = f'<script src="/livereload.js?port={port}"></script>'.encode()
-
-    class ExternalScriptInjector(lr.LiveScriptInjector):  # type: ignore[misc, name-defined]
-        def transform_first_chunk(self, status_code, headers, chunk, finishing):  # type: ignore[no-untyped-def]
-            self.script = tag
-            return super().transform_first_chunk(status_code, headers, chunk, finishing)
-
-    lr.LiveScriptInjector = ExternalScriptInjector
 
 
 @task(help={"content": "content folder to check (default content/)"})
