@@ -6,15 +6,23 @@ so a feed reader can rebuild the thread. Bodies come from the comments plugin's
 ``comment_html`` (reader Markdown rendered and sanitized by sitekit.markup) and
 are sanitized once more here; raw comment text never reaches a feed. Removed
 comments are not entries: a reply to one answers its nearest shown ancestor.
+
+A discussion's feed is a function of a small value, ``Discussion``: the
+thread and the few fields of its post the entries show. The feed's ledger
+stamp is a digest of that value, so a rebuild after one new comment makes
+the entries of that one discussion only, and of the newest comments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import heapq
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sitekit.feedwriter import FeedItem, ReplyTo
+from sitekit.feedwriter import FeedItem, ReplyTo, order_items, tag_uri
 from sitekit.markup import plain_text, render_markdown
 
 from .html import comment_html
@@ -72,19 +80,60 @@ def _web_uri(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:
-    """Every shown, not removed comment of a discussion as a feed item."""
+@dataclass(frozen=True, slots=True)
+class Discussion:
+    """Everything the comment entries of one discussion are made from.
+
+    ``discussion_items`` reads nothing else, so a digest of this value is a
+    digest of the entries: the feed's ledger stamp, taken without making them.
+    """
+
+    slug: str
+    title: str  # plain text of the post's title
+    lang: str
+    page: str  # absolute URL of the post's page
+    post_id: str  # entry id of the post: what a top-level comment answers
+    domain: str  # authority of the comments' tag: ids
+    comments: tuple[Any, ...]  # every comment of the thread, removed ones too
+    placed: tuple[tuple[str, str | None], ...]  # parents as the thread shows them
+    html: tuple[str | None, ...]  # each comment's rendered body (None: render it)
+
+    def comment_id(self, comment_id: str, date: datetime) -> str:
+        """Stable entry id of a comment (``FeedSite.comment_id``)."""
+        return tag_uri(self.domain, date, f"comment/{self.slug}/{comment_id}")
+
+    @property
+    def has_entries(self) -> bool:
+        return any(not c.removed for c in self.comments)
+
+
+def discussion_of(site: FeedSite, content: ContentLike) -> Discussion:
+    """The discussion of a post or page, read from the comments plugin's attributes."""
     comments = thread_comments(content)
-    if not comments:
-        return []
-    by_id = {c.id: c for c in comments}
-    placed = _shown_parents(getattr(content, "thread", None))
     rendered: Mapping[str, str] = getattr(content, "comment_html", None) or {}
-    page = site.url(content.url)
-    post_id = site.post_id(content)
-    lang = language_of(content, site)
-    entry_title = _titles(lang)[0]
-    title = plain_text(content.title)
+    return Discussion(
+        slug=content.slug,
+        title=plain_text(content.title),
+        lang=language_of(content, site),
+        page=site.url(content.url),
+        post_id=site.post_id(content),
+        domain=site.domain,
+        comments=comments,
+        placed=tuple(_shown_parents(getattr(content, "thread", None)).items())
+        if comments
+        else (),
+        html=tuple(rendered.get(c.id) for c in comments),
+    )
+
+
+def discussion_items(
+    discussion: Discussion, only: Collection[str] | None = None
+) -> list[FeedItem]:
+    """Every shown, not removed comment (or those in ``only``) as a feed item."""
+    d = discussion
+    by_id = {c.id: c for c in d.comments}
+    placed = dict(d.placed)
+    entry_title = _titles(d.lang)[0]
 
     def answered(comment: Any) -> Any | None:
         """The nearest ancestor that is an entry (not removed), None for the post."""
@@ -98,35 +147,38 @@ def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:
         return None
 
     items = []
-    for c in comments:
-        if c.removed:
+    for c, html in zip(d.comments, d.html, strict=True):
+        if c.removed or (only is not None and c.id not in only):
             continue
         parent = answered(c)
         reply = (
-            ReplyTo(post_id, page)
+            ReplyTo(d.post_id, d.page)
             if parent is None
             else ReplyTo(
-                site.comment_id(content.slug, parent.id, parent.date),
-                f"{page}#comment-{parent.id}",
+                d.comment_id(parent.id, parent.date), f"{d.page}#comment-{parent.id}"
             )
         )
-        html = rendered.get(c.id)
-        body = comment_html(html if html is not None else render_markdown(c.body), page)
+        body = html if html is not None else render_markdown(c.body)
         author = plain_text(c.author)
         items.append(
             FeedItem(
-                id=site.comment_id(content.slug, c.id, c.date),
-                title=entry_title.format(author=author, title=title),
-                link=f"{page}#comment-{c.id}",
+                id=d.comment_id(c.id, c.date),
+                title=entry_title.format(author=author, title=d.title),
+                link=f"{d.page}#comment-{c.id}",
                 published=c.date,
                 author=author or None,
                 author_uri=_web_uri(getattr(c, "website", None)),
-                content_html=body,
-                language=lang,
+                content_html=comment_html(body, d.page),
+                language=d.lang,
                 in_reply_to=reply,
             )
         )
     return items
+
+
+def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:
+    """Every shown, not removed comment of a post or page as a feed item."""
+    return discussion_items(discussion_of(site, content))
 
 
 def discussions(contents: Iterable[ContentLike]) -> Iterator[ContentLike]:
@@ -154,38 +206,54 @@ def discussion_feeds(
         groups.setdefault(key, []).append(content)
     for (atom, rss), members in groups.items():
         content = max(members, key=lambda m: len(thread_comments(m)))
-        lang = language_of(content, site)
-        items = comment_items(site, content)
+        discussion = discussion_of(site, content)
         yield FeedJob(
             spec_for(
                 site,
-                title=_titles(lang)[1].format(title=plain_text(content.title)),
-                link=site.url(content.url) + "#comments",
+                title=_titles(discussion.lang)[1].format(title=discussion.title),
+                link=discussion.page + "#comments",
                 atom_path=atom,
                 rss_path=rss,
-                language=lang,
+                language=discussion.lang,
                 subtitle=site.name,
                 id_date=site.date_of(content),
-                updated=None if items else site.date_of(content),
+                updated=None if discussion.has_entries else site.date_of(content),
             ),
-            tuple(items),
             atom,
             rss,
             settings.get("COMMENTS_FEED_MAX_ITEMS"),
+            source=discussion,
+            make=discussion_items,
         )
 
 
 def latest_comments_feed(
     site: FeedSite, jobs: Iterable[FeedJob], settings: Mapping[str, Any]
 ) -> FeedJob | None:
-    """The newest comments of all discussions (at most COMMENTS_FEED_ALL_MAX_ITEMS)."""
+    """The newest comments of all discussions (at most COMMENTS_FEED_ALL_MAX_ITEMS).
+
+    Only comments as new as the newest ``max`` become items: the order is by
+    date first, so no other comment can be among them.
+    """
     atom = feed_path(settings.get("COMMENTS_FEED_ALL_ATOM"))
     rss = feed_path(settings.get("COMMENTS_FEED_ALL_RSS"))
     if not (atom or rss):
         return None
+    limit = settings.get("COMMENTS_FEED_ALL_MAX_ITEMS")
+    found = [job.source for job in jobs if isinstance(job.source, Discussion)]
+    # Translations with feeds of their own share a thread: count each comment once.
+    dates: dict[tuple[str, str], datetime] = {}
+    for d in found:
+        for c in d.comments:
+            if not c.removed:
+                dates.setdefault((d.slug, c.id), c.date)
+    cutoff = None
+    if limit is not None and 0 < limit < len(dates):
+        cutoff = heapq.nlargest(limit, dates.values())[-1]
     items: dict[str, FeedItem] = {}
-    for job in jobs:
-        for item in job.items:
+    for d in found if limit is None or limit > 0 else ():
+        wanted = {c.id for c in d.comments if cutoff is None or c.date >= cutoff}
+        for item in discussion_items(d, wanted) if wanted else ():
             items.setdefault(item.id, item)
     return FeedJob(
         spec_for(
@@ -196,12 +264,12 @@ def latest_comments_feed(
             rss_path=rss,
             language=site.language,
             subtitle=site.subtitle,
-            updated=None if items else site.since,
+            updated=None if dates else site.since,
         ),
-        tuple(items.values()),
         atom,
         rss,
-        settings.get("COMMENTS_FEED_ALL_MAX_ITEMS"),
+        limit,
+        source=tuple(order_items(items.values(), limit)),
     )
 
 

@@ -19,7 +19,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from sitekit.cache import output_ledger
 
 from .comments import attach_comment_feed_urls, discussion_feeds, latest_comments_feed
-from .posts import all_posts_feed, category_feeds, post_item
+from .posts import PostItems, all_posts_feed, category_feeds
 from .site import ContentLike, FeedJob, FeedSite, write_job
 
 logger = logging.getLogger(__name__)
@@ -76,19 +76,23 @@ class FeedsGenerator:
         attach_comment_feed_urls(self.pages, self.settings, default_mode="off")
 
     def jobs(self, site: FeedSite) -> list[FeedJob]:
-        """Every feed, site-wide ones first: they win a path clash with a category."""
-        posts = [(post, post_item(site, post)) for post in self.posts]
+        """Every feed, site-wide ones first: they win a path clash with a category.
+
+        Cheap: post items only for posts a feed lists, comment items only for
+        the newest comments; a discussion's entries are made when it is written.
+        """
+        items = PostItems(site)
         discussions = list(
             discussion_feeds(site, [*self.posts, *self.pages], self.settings)
         )
         site_wide = [
-            all_posts_feed(site, [item for _, item in posts], self.settings),
+            all_posts_feed(site, self.posts, self.settings, items),
             latest_comments_feed(site, discussions, self.settings),
         ]
         return [
             *(job for job in site_wide if job is not None),
             *discussions,
-            *category_feeds(site, posts, self.settings),
+            *category_feeds(site, self.posts, self.settings, items),
         ]
 
     def generate_output(self, writer: Any) -> None:
@@ -97,7 +101,8 @@ class FeedsGenerator:
         )
         written: set[str] = set()
         count = 0
-        # Unchanged feeds are not written again; a gone post's feeds are removed (fastbuild).
+        # Unchanged feeds are not written again (the stamp digests each job);
+        # a gone post's feeds are removed (fastbuild).
         ledger = output_ledger(self.settings, "feeds", self.output_path)
         for job in self.jobs(site):
             clash = written.intersection(job.paths)

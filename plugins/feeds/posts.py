@@ -5,6 +5,10 @@ unless the post has ``Comments: off``, where its discussion lives: the page's
 comment section (RSS ``comments``), its comment feeds (``wfw:commentRss``, Atom
 ``link rel="replies"``) and the count (``slash:comments``, ``thr:count``), as
 WordPress's feeds carry them.
+
+A feed lists at most ``FEEDS_MAX_ITEMS`` posts, and making an item means
+parsing the post's HTML, so posts are chosen first (by date and id, as the
+feed orders them) and items made only for the chosen, once per build.
 """
 
 from __future__ import annotations
@@ -71,14 +75,48 @@ def post_item(site: FeedSite, post: ContentLike) -> FeedItem:
     )
 
 
+class PostItems:
+    """Posts' feed items in one build: each made once, only when a feed lists it."""
+
+    def __init__(self, site: FeedSite) -> None:
+        self.site = site
+        self._keys: dict[int, tuple[datetime, str]] = {}
+        self._items: dict[int, FeedItem] = {}
+
+    def _key(self, post: ContentLike) -> tuple[datetime, str]:
+        """The item's (published, id): what ``order_items`` sorts by."""
+        key = self._keys.get(id(post))
+        if key is None:
+            key = self._keys[id(post)] = (post.date, self.site.post_id(post))
+        return key
+
+    def item(self, post: ContentLike) -> FeedItem:
+        item = self._items.get(id(post))
+        if item is None:
+            item = self._items[id(post)] = post_item(self.site, post)
+        return item
+
+    def newest(
+        self, posts: Sequence[ContentLike], max_items: int | None
+    ) -> tuple[FeedItem, ...]:
+        """Items of the newest ``max_items`` posts, in the feed's order."""
+        ordered = sorted(posts, key=self._key, reverse=True)
+        chosen = ordered if max_items is None else ordered[: max(0, max_items)]
+        return tuple(self.item(post) for post in chosen)
+
+
 def all_posts_feed(
-    site: FeedSite, items: Sequence[FeedItem], settings: Mapping[str, Any]
+    site: FeedSite,
+    posts: Sequence[ContentLike],
+    settings: Mapping[str, Any],
+    items: PostItems | None = None,
 ) -> FeedJob | None:
     """Every published post, both languages (newest first, at most FEEDS_MAX_ITEMS)."""
     atom = feed_path(settings.get("FEEDS_ALL_ATOM"))
     rss = feed_path(settings.get("FEEDS_ALL_RSS"))
     if not (atom or rss):
         return None
+    limit = settings.get("FEEDS_MAX_ITEMS")
     return FeedJob(
         spec_for(
             site,
@@ -89,26 +127,29 @@ def all_posts_feed(
             language=site.language,
             subtitle=site.subtitle,
         ),
-        tuple(items),
         atom,
         rss,
-        settings.get("FEEDS_MAX_ITEMS"),
+        limit,
+        source=(items or PostItems(site)).newest(posts, limit),
     )
 
 
 def category_feeds(
     site: FeedSite,
-    posts: Sequence[tuple[ContentLike, FeedItem]],
+    posts: Sequence[ContentLike],
     settings: Mapping[str, Any],
+    items: PostItems | None = None,
 ) -> Iterator[FeedJob]:
     """One pair per category, carrying exactly that category's posts."""
-    by_category: dict[str, list[tuple[ContentLike, FeedItem]]] = {}
-    for post, item in posts:
+    items = items or PostItems(site)
+    limit = settings.get("FEEDS_MAX_ITEMS")
+    by_category: dict[str, list[ContentLike]] = {}
+    for post in posts:
         category = getattr(post, "category", None)
         if category is not None:
-            by_category.setdefault(category.slug, []).append((post, item))
+            by_category.setdefault(category.slug, []).append(post)
     for slug, members in sorted(by_category.items()):
-        category = members[0][0].category  # type: ignore[attr-defined]
+        category = members[0].category  # type: ignore[attr-defined]
         atom = feed_path(settings.get("FEEDS_CATEGORY_ATOM"), slug=slug)
         rss = feed_path(settings.get("FEEDS_CATEGORY_RSS"), slug=slug)
         if not (atom or rss):
@@ -123,8 +164,8 @@ def category_feeds(
                 language=site.language,
                 subtitle=site.subtitle,
             ),
-            tuple(item for _, item in members),
             atom,
             rss,
-            settings.get("FEEDS_MAX_ITEMS"),
+            limit,
+            source=items.newest(members, limit),
         )

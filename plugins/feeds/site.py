@@ -9,7 +9,7 @@ a year of the item and its path, so they never change from build to build.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,19 +127,36 @@ def language_of(content: ContentLike, site: FeedSite) -> str:
     return getattr(content, "lang", None) or site.language
 
 
+def _as_items(source: Any) -> tuple[FeedItem, ...]:
+    return tuple(source)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedJob:
-    """One feed to write: its description, its items, its output paths (None = off)."""
+    """One feed to write: its description, its output paths (None = off), its entries.
+
+    ``make(source)`` gives the entries; ``source`` is everything they are made
+    from (the items themselves, or a smaller value they are made of), so the
+    job as a whole is what the output ledger digests, and the entries are made
+    only for a feed that is written. ``make`` must be a module-level function:
+    the digest names it.
+    """
 
     spec: FeedSpec
-    items: tuple[FeedItem, ...]
     atom_path: str | None
     rss_path: str | None
     max_items: int | None = None
+    source: Any = ()
+    make: Callable[[Any], Iterable[FeedItem]] = _as_items
 
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(p for p in (self.atom_path, self.rss_path) if p)
+
+    @property
+    def items(self) -> tuple[FeedItem, ...]:
+        """The entries, made now (not kept)."""
+        return tuple(self.make(self.source))
 
 
 def spec_for(
@@ -171,7 +188,7 @@ def spec_for(
 
 def write_job(site: FeedSite, job: FeedJob) -> list[Path]:
     """Write the enabled files of one feed; the paths written."""
-    atom, rss = feed_bytes(job.spec, job.items, job.max_items)
+    atom, rss = feed_bytes(job.spec, job.make(job.source), job.max_items)
     written = []
     for rel, data in ((job.atom_path, atom), (job.rss_path, rss)):
         if rel:

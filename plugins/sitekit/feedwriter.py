@@ -146,33 +146,11 @@ def _text(value: str) -> str:
 
 
 def _attr(value: str) -> str:
-    """An attribute value in double quotes: also quotes and whitespace escaped
-    (a parser would turn a raw tab or newline in an attribute into a space)."""
+    """Text fit for an attribute in double quotes, and so for element text too:
+    quotes escaped, and tabs and newlines, which a parser turns into spaces."""
     return (
         _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
     )
-
-
-def _open(name: str, attrs: dict[str, str | None]) -> str:
-    """A start tag without its ``>``; attributes whose value is None are left out.
-
-    An underscore in a key stands for a prefix's colon (``xml_lang``: ``xml:lang``).
-    """
-    parts = [name]
-    for key, value in attrs.items():
-        if value is not None:
-            parts.append(f'{key.replace("_", ":")}="{_attr(value)}"')
-    return "<" + " ".join(parts)
-
-
-def _tag(name: str, **attrs: str | None) -> str:
-    """An empty element."""
-    return _open(name, attrs) + "/>"
-
-
-def _element(name: str, text: str, **attrs: str | None) -> str:
-    """An element holding text."""
-    return f"{_open(name, attrs)}>{_text(text)}</{name}>"
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -190,212 +168,212 @@ def rfc822(value: datetime) -> str:
     )
 
 
-def rfc3339(value: datetime) -> str:
-    """An Atom date."""
-    return value.isoformat()
-
-
 # -- the two documents --------------------------------------------------------------
+#
+# Written line by line as feedgen laid them out (with lxml's pretty printing).
+# Every value goes through _attr or _text exactly once, in _Escaped or in the
+# feed's head; nothing else reaches the text unescaped but our own constants.
 
 _DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
 
 
-def _checked(items: Iterable[FeedItem], max_items: int | None) -> list[FeedItem]:
-    chosen = order_items(items, max_items)
-    for item in chosen:
-        _aware(item.published, "published")
-        if item.updated is not None:
-            _aware(item.updated, "updated")
-    return chosen
+@dataclass(frozen=True, slots=True)
+class _Escaped:
+    """One item's values, escaped once for both documents ("" = left out)."""
 
+    item: FeedItem
+    id: str
+    title: str
+    link: str
+    language: str
+    author: str
+    author_uri: str
+    content: str  # element text only
+    summary: str  # element text only; "" when it repeats the content
+    terms: tuple[str, ...]
+    reply: str  # the attributes of thr:in-reply-to
+    replies: str  # Atom comment feed
+    comments: str  # the page's comment section
+    comment_feed: str  # RSS comment feed
+    count: str
 
-def _title(item: FeedItem) -> str:
-    return xml_text(item.title) or item.link
-
-
-def _summary(item: FeedItem) -> str:
-    """The summary, unless it only repeats the content."""
-    return item.summary_html if item.summary_html != item.content_html else ""
-
-
-def _author(item: FeedItem) -> tuple[str, str]:
-    """Name and web address; empty when nothing XML can carry is left of them."""
-    return xml_text(item.author or ""), xml_text(item.author_uri or "")
-
-
-def _terms(item: FeedItem) -> list[str]:
-    return [term for term in item.categories if xml_text(term)]
-
-
-def _atom_entry(item: FeedItem) -> list[str]:
-    language = item.language or None
-    lines = [
-        "  " + _open("entry", {"xml_lang": language}) + ">",
-        "    " + _element("id", item.id),
-        "    " + _element("title", _title(item)),
-        "    " + _element("updated", rfc3339(item.updated or item.published)),
-    ]
-    author, uri = _author(item)
-    if author:
-        lines += ["    <author>", "      " + _element("name", author)]
-        if uri:
-            lines.append("      " + _element("uri", uri))
-        lines.append("    </author>")
-    if item.content_html:
-        lines.append("    " + _element("content", item.content_html, type="html"))
-    lines.append(
-        "    "
-        + _tag(
-            "link",
-            href=item.link,
-            rel="alternate",
-            type="text/html",
-            hreflang=language,
+    @classmethod
+    def of(cls, item: FeedItem) -> _Escaped:
+        reply = item.in_reply_to
+        summary = item.summary_html if item.summary_html != item.content_html else ""
+        return cls(
+            item=item,
+            id=_attr(item.id),
+            title=_attr(xml_text(item.title) or item.link),
+            link=_attr(item.link),
+            language=_attr(item.language or ""),
+            author=_attr(item.author or ""),
+            author_uri=_attr(item.author_uri or ""),
+            content=_text(item.content_html),
+            summary=_text(summary),
+            terms=tuple(t for t in map(_attr, item.categories) if t),
+            reply=(
+                f'ref="{_attr(reply.ref)}" href="{_attr(reply.href)}" type="text/html"'
+                if reply is not None
+                else ""
+            ),
+            replies=_attr(item.replies_url or ""),
+            comments=_attr(item.comments_url or ""),
+            comment_feed=_attr(item.comment_feed_url or ""),
+            count="" if item.comment_count is None else str(item.comment_count),
         )
+
+
+def _atom_entry(e: _Escaped) -> str:
+    item = e.item
+    lang = f' xml:lang="{e.language}"' if e.language else ""
+    hreflang = f' hreflang="{e.language}"' if e.language else ""
+    out = [
+        f"  <entry{lang}>\n"
+        f"    <id>{e.id}</id>\n"
+        f"    <title>{e.title}</title>\n"
+        f"    <updated>{(item.updated or item.published).isoformat()}</updated>\n"
+    ]
+    if e.author:
+        uri = f"      <uri>{e.author_uri}</uri>\n" if e.author_uri else ""
+        out.append(f"    <author>\n      <name>{e.author}</name>\n{uri}    </author>\n")
+    if e.content:
+        out.append(f'    <content type="html">{e.content}</content>\n')
+    out.append(
+        f'    <link href="{e.link}" rel="alternate" type="text/html"{hreflang}/>\n'
     )
-    if _summary(item):
-        lines.append("    " + _element("summary", _summary(item), type="html"))
-    lines += ["    " + _tag("category", term=term) for term in _terms(item)]
-    lines.append("    " + _element("published", rfc3339(item.published)))
-    if item.in_reply_to is not None:
-        lines.append(
-            "    "
-            + _tag(
-                "thr:in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
+    if e.summary:
+        out.append(f'    <summary type="html">{e.summary}</summary>\n')
+    out += [f'    <category term="{term}"/>\n' for term in e.terms]
+    out.append(f"    <published>{item.published.isoformat()}</published>\n")
+    if e.reply:
+        out.append(f"    <thr:in-reply-to {e.reply}/>\n")
+    count = f' thr:count="{e.count}"' if e.count else ""
+    for href, kind in ((e.replies, ATOM_TYPE), (e.comments, "text/html")):
+        if href:
+            out.append(
+                f'    <link rel="replies" type="{kind}" href="{href}"{count}/>\n'
             )
+    if e.count:
+        out.append(f"    <thr:total>{e.count}</thr:total>\n")
+    out.append("  </entry>\n")
+    return "".join(out)
+
+
+def _rss_item(e: _Escaped) -> str:
+    out = [f"    <item>\n      <title>{e.title}</title>\n      <link>{e.link}</link>\n"]
+    if e.summary and e.content:
+        out.append(
+            f"      <description>{e.summary}</description>\n"
+            f"      <content:encoded>{e.content}</content:encoded>\n"
         )
-    count = None if item.comment_count is None else str(item.comment_count)
-    for href, kind in ((item.replies_url, ATOM_TYPE), (item.comments_url, "text/html")):
-        if href is not None:
-            lines.append(
-                "    "
-                + _tag("link", rel="replies", type=kind, href=href, thr_count=count)
-            )
-    if count is not None:
-        lines.append("    " + _element("thr:total", count))
-    lines.append("  </entry>")
-    return lines
+    elif e.summary or e.content:
+        out.append(f"      <description>{e.summary or e.content}</description>\n")
+    out.append(f'      <guid isPermaLink="false">{e.id}</guid>\n')
+    out += [f"      <category>{term}</category>\n" for term in e.terms]
+    if e.comments:
+        out.append(f"      <comments>{e.comments}</comments>\n")
+    out.append(f"      <pubDate>{rfc822(e.item.published)}</pubDate>\n")
+    if e.author:
+        out.append(f"      <dc:creator>{e.author}</dc:creator>\n")
+    if e.language:
+        out.append(f"      <dc:language>{e.language}</dc:language>\n")
+    if e.reply:
+        out.append(f"      <thr:in-reply-to {e.reply}/>\n")
+    if e.comment_feed:
+        out.append(f"      <wfw:commentRss>{e.comment_feed}</wfw:commentRss>\n")
+    if e.count:
+        out.append(f"      <slash:comments>{e.count}</slash:comments>\n")
+    out.append("    </item>\n")
+    return "".join(out)
 
 
-def atom_document(spec: FeedSpec, items: Sequence[FeedItem], updated: datetime) -> str:
-    """The Atom feed of ``items`` (already chosen and ordered)."""
-    lines = [
-        _DECLARATION,
-        _open(
-            "feed", {"xmlns": ATOM_NS, "xmlns_thr": THR_NS, "xml_lang": spec.language}
-        )
-        + ">",
-        "  " + _element("id", spec.id),
-        "  " + _element("title", spec.title),
-        "  " + _element("updated", rfc3339(updated)),
-    ]
-    if xml_text(spec.author or ""):
-        lines += ["  <author>", "    " + _element("name", spec.author), "  </author>"]
-    lines += [
-        "  " + _tag("link", href=spec.atom_url, rel="self", type=ATOM_TYPE),
-        "  "
-        + _tag(
-            "link",
-            href=spec.link,
-            rel="alternate",
-            type="text/html",
-            hreflang=spec.language,
-        ),
-        "  " + _element("generator", GENERATOR),
-        "  " + _element("subtitle", spec.subtitle or spec.title),
-    ]
-    for item in items:
-        lines += _atom_entry(item)
-    lines.append("</feed>")
-    return "\n".join(lines) + "\n"
+def _head(spec: FeedSpec) -> dict[str, str]:
+    """The feed's own values, escaped."""
+    return {
+        "id": _attr(spec.id),
+        "title": _attr(spec.title),
+        "subtitle": _attr(spec.subtitle or spec.title),  # RSS needs a description
+        "link": _attr(spec.link),
+        "atom_url": _attr(spec.atom_url),
+        "rss_url": _attr(spec.rss_url),
+        "language": _attr(spec.language),
+        "author": _attr(spec.author or ""),
+    }
 
 
-def _rss_item(item: FeedItem) -> list[str]:
-    lines = [
-        "    <item>",
-        "      " + _element("title", _title(item)),
-        "      " + _element("link", item.link),
-    ]
-    summary = _summary(item)
-    if summary and item.content_html:
-        lines += [
-            "      " + _element("description", summary),
-            "      " + _element("content:encoded", item.content_html),
-        ]
-    elif summary or item.content_html:
-        lines.append("      " + _element("description", summary or item.content_html))
-    lines.append("      " + _element("guid", item.id, isPermaLink="false"))
-    lines += ["      " + _element("category", term) for term in _terms(item)]
-    if item.comments_url:
-        lines.append("      " + _element("comments", item.comments_url))
-    lines.append("      " + _element("pubDate", rfc822(item.published)))
-    author, _ = _author(item)
-    if author:
-        lines.append("      " + _element("dc:creator", author))
-    if item.language:
-        lines.append("      " + _element("dc:language", item.language))
-    if item.in_reply_to is not None:
-        lines.append(
-            "      "
-            + _tag(
-                "thr:in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
-            )
-        )
-    if item.comment_feed_url is not None:
-        lines.append("      " + _element("wfw:commentRss", item.comment_feed_url))
-    if item.comment_count is not None:
-        lines.append("      " + _element("slash:comments", str(item.comment_count)))
-    lines.append("    </item>")
-    return lines
-
-
-def rss_document(spec: FeedSpec, items: Sequence[FeedItem], updated: datetime) -> str:
-    """The RSS 2.0 feed of ``items`` (already chosen and ordered)."""
-    namespaces = " ".join(
-        f'xmlns:{prefix}="{uri}"'
-        for prefix, uri in (
-            ("atom", ATOM_NS),
-            ("content", CONTENT_NS),
-            ("dc", DC_NS),
-            ("slash", SLASH_NS),
-            ("thr", THR_NS),
-            ("wfw", WFW_NS),
-        )
+def atom_document(
+    spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime
+) -> str:
+    """The Atom feed of ``entries`` (already chosen, ordered and escaped)."""
+    h = _head(spec)
+    author = (
+        f"  <author>\n    <name>{h['author']}</name>\n  </author>\n"
+        if h["author"]
+        else ""
     )
-    lines = [
-        _DECLARATION,
-        f'<rss {namespaces} version="2.0">',
-        "  <channel>",
-        "    " + _element("title", spec.title),
-        "    " + _element("link", spec.link),
-        "    " + _element("description", spec.subtitle or spec.title),
-        "    " + _tag("atom:link", href=spec.rss_url, rel="self", type=RSS_TYPE),
-        "    " + _element("docs", RSS_DOCS),
-        "    " + _element("generator", GENERATOR),
-        "    " + _element("language", spec.language),
-        "    " + _element("lastBuildDate", rfc822(updated)),
-    ]
-    for item in items:
-        lines += _rss_item(item)
-    lines += ["  </channel>", "</rss>"]
-    return "\n".join(lines) + "\n"
+    head = (
+        f"{_DECLARATION}\n"
+        f'<feed xmlns="{ATOM_NS}" xmlns:thr="{THR_NS}" xml:lang="{h["language"]}">\n'
+        f"  <id>{h['id']}</id>\n"
+        f"  <title>{h['title']}</title>\n"
+        f"  <updated>{updated.isoformat()}</updated>\n"
+        f"{author}"
+        f'  <link href="{h["atom_url"]}" rel="self" type="{ATOM_TYPE}"/>\n'
+        f'  <link href="{h["link"]}" rel="alternate" type="text/html"'
+        f' hreflang="{h["language"]}"/>\n'
+        f"  <generator>{GENERATOR}</generator>\n"
+        f"  <subtitle>{h['subtitle']}</subtitle>\n"
+    )
+    return head + "".join(map(_atom_entry, entries)) + "</feed>\n"
+
+
+_RSS_NAMESPACES = " ".join(
+    f'xmlns:{prefix}="{uri}"'
+    for prefix, uri in (
+        ("atom", ATOM_NS),
+        ("content", CONTENT_NS),
+        ("dc", DC_NS),
+        ("slash", SLASH_NS),
+        ("thr", THR_NS),
+        ("wfw", WFW_NS),
+    )
+)
+
+
+def rss_document(spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime) -> str:
+    """The RSS 2.0 feed of ``entries`` (already chosen, ordered and escaped)."""
+    h = _head(spec)
+    head = (
+        f"{_DECLARATION}\n"
+        f'<rss {_RSS_NAMESPACES} version="2.0">\n'
+        "  <channel>\n"
+        f"    <title>{h['title']}</title>\n"
+        f"    <link>{h['link']}</link>\n"
+        f"    <description>{h['subtitle']}</description>\n"
+        f'    <atom:link href="{h["rss_url"]}" rel="self" type="{RSS_TYPE}"/>\n'
+        f"    <docs>{RSS_DOCS}</docs>\n"
+        f"    <generator>{GENERATOR}</generator>\n"
+        f"    <language>{h['language']}</language>\n"
+        f"    <lastBuildDate>{rfc822(updated)}</lastBuildDate>\n"
+    )
+    return head + "".join(map(_rss_item, entries)) + "  </channel>\n</rss>\n"
 
 
 def feed_bytes(
     spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
 ) -> tuple[bytes, bytes]:
     """(Atom, RSS) documents of one description, as UTF-8 bytes."""
-    chosen = _checked(items, max_items)
+    chosen = order_items(items, max_items)
+    for item in chosen:
+        _aware(item.published, "published")
+        if item.updated is not None:
+            _aware(item.updated, "updated")
     updated = _updated(spec, chosen)
+    entries = [_Escaped.of(item) for item in chosen]
     return (
-        atom_document(spec, chosen, updated).encode("utf-8"),
-        rss_document(spec, chosen, updated).encode("utf-8"),
+        atom_document(spec, entries, updated).encode("utf-8"),
+        rss_document(spec, entries, updated).encode("utf-8"),
     )
 
 

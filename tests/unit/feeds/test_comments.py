@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import feedparser
+from comments.thread import build_thread
 from feeds.comments import (
     attach_comment_feed_urls,
     comment_items,
@@ -13,6 +14,8 @@ from feeds.comments import (
 )
 from feeds.site import write_job
 from lxml import etree
+from sitekit.cache import value_digest
+from sitekit.feedwriter import order_items
 from unit.feeds.fakes import comment, post, site, with_thread
 
 SETTINGS = {
@@ -157,3 +160,63 @@ def test_feeds_written_parse_and_site_wide_is_newest_first(tmp_path: Path) -> No
     ids = everything.xpath("//a:entry/a:id/text()", namespaces={"a": ATOM[1:-1]})
     assert ids[0].endswith("comment/zwei/z") and len(set(ids)) == 3
     assert not (tmp_path / "feeds/comments/vier.atom.xml").exists()
+
+
+def test_latest_feed_holds_exactly_the_newest_of_all_comments() -> None:
+    """Made from the newest comments only, it equals ordering every comment."""
+    s = site()
+    same = 30  # several comments at one minute: ties at the cut
+    first = with_thread(
+        post("eins"), [comment(f"e{i}", min(i, same)) for i in range(40)]
+    )
+    second = with_thread(
+        post("zwei", url="2018/zwei/"),
+        [comment(f"z{i}", min(i * 2, same), parent=None) for i in range(25)]
+        + [comment("gone", 99, status="removed", author="", body="")],
+    )
+    translation = with_thread(
+        post("eins", lang="en", url="en/2017/eins/"), list(first.thread.comments)
+    )
+    contents = [first, second, translation]
+    settings = {**SETTINGS, "COMMENTS_FEED_ATOM": "c/{slug}-{lang}.atom.xml"}
+    attach_comment_feed_urls(contents, settings, default_mode="open")
+    jobs = list(discussion_feeds(s, contents, settings))
+    assert len(jobs) == 3  # the translation has a feed of its own
+    everything: dict[str, object] = {}
+    for content in contents:
+        for item in comment_items(s, content):
+            everything.setdefault(item.id, item)
+    for limit in (0, 1, 3, 10, 31, 64, 65, 200, None):
+        latest = latest_comments_feed(
+            s, jobs, {**settings, "COMMENTS_FEED_ALL_MAX_ITEMS": limit}
+        )
+        assert latest is not None
+        assert list(latest.items) == order_items(everything.values(), limit), limit
+
+
+def test_a_discussion_feed_is_stamped_by_what_its_entries_are_made_from() -> None:
+    s = site()
+
+    def job_digest(content: object) -> bytes | None:
+        attach_comment_feed_urls([content], SETTINGS, default_mode="open")
+        [job] = discussion_feeds(s, [content], SETTINGS)
+        return value_digest(job)
+
+    def make(**changes: object) -> object:
+        comments = [comment("a", 0), comment("b", 1, parent="a")]
+        if "body" in changes:
+            comments[1] = comment("b", 1, parent="a", body=changes.pop("body"))
+        content = with_thread(post(**changes), comments)
+        return content
+
+    base = job_digest(make())
+    assert base is not None and job_digest(make()) == base  # a second build
+    assert job_digest(make(body="Anders")) != base
+    assert job_digest(make(title="Neuer Titel")) != base
+    assert job_digest(make(url="2019/anders/")) != base
+    flat = make()
+    flat.thread, _ = build_thread(list(flat.thread.comments), depth=1)
+    assert job_digest(flat) != base  # the reply now answers the post
+    edited_html = make()
+    edited_html.comment_html = {**edited_html.comment_html, "a": "<p>neu</p>"}
+    assert job_digest(edited_html) != base

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from feeds.posts import all_posts_feed, category_feeds, post_item
-from unit.feeds.fakes import Named, post, site, with_thread
+from datetime import datetime
+
+from feeds.posts import PostItems, all_posts_feed, category_feeds, post_item
+from unit.feeds.fakes import BERLIN, Named, post, site, with_thread
 
 SETTINGS = {
     "FEEDS_ALL_ATOM": "feeds/all.atom.xml",
@@ -56,20 +58,55 @@ def test_category_feeds_carry_exactly_their_category_and_the_limit() -> None:
     s = site()
     werkstatt = Named("Werkstatt", "werkstatt", "kategorie/werkstatt/")
     posts = [
-        post(f"p{i}", url=f"2017/p{i}/", category=werkstatt if i % 2 else None)
-        for i in range(5)
+        post(
+            f"p{i}",
+            url=f"2017/p{i}/",
+            date=datetime(2017, 5, 1 + i, tzinfo=BERLIN),
+            category=werkstatt if i % 2 else None,
+        )
+        for i in range(6)
     ]
     posts[0].category = Named("Strategie", "strategie", "kategorie/strategie/")
-    pairs = [(p, post_item(s, p)) for p in posts]
-    jobs = {j.atom_path: j for j in category_feeds(s, pairs, SETTINGS)}
+    jobs = {j.atom_path: j for j in category_feeds(s, posts, SETTINGS)}
     assert set(jobs) == {"feeds/werkstatt.atom.xml", "feeds/strategie.atom.xml"}
-    assert {i.id for i in jobs["feeds/werkstatt.atom.xml"].items} == {
-        post_item(s, p).id for p in posts if p.category is werkstatt
-    }
+    # p1, p3, p5 are Werkstatt posts; the limit (2) keeps the newest, newest first.
+    assert [i.id for i in jobs["feeds/werkstatt.atom.xml"].items] == [
+        post_item(s, posts[n]).id for n in (5, 3)
+    ]
+    assert [i.id for i in jobs["feeds/strategie.atom.xml"].items] == [
+        post_item(s, posts[0]).id
+    ]
     assert jobs["feeds/werkstatt.atom.xml"].rss_path is None
     assert jobs["feeds/werkstatt.atom.xml"].max_items == 2
-    everything = all_posts_feed(s, [i for _, i in pairs], SETTINGS)
-    assert everything is not None and len(everything.items) == 5
+    everything = all_posts_feed(s, posts, {**SETTINGS, "FEEDS_MAX_ITEMS": None})
+    assert everything is not None and len(everything.items) == 6
     assert (
         all_posts_feed(s, [], {"FEEDS_ALL_ATOM": None, "FEEDS_ALL_RSS": None}) is None
     )
+
+
+def test_items_are_made_only_for_listed_posts_and_once() -> None:
+    s = site()
+    posts = [
+        post(f"p{i}", url=f"2017/p{i}/", date=datetime(2017, 5, 1 + i, tzinfo=BERLIN))
+        for i in range(6)
+    ]
+    made: list[str] = []
+    for p in posts:
+        original = p.get_content
+
+        def counted(siteurl: str, p=p, original=original) -> str:
+            made.append(p.slug)
+            return original(siteurl)
+
+        p.get_content = counted  # type: ignore[method-assign]
+    items = PostItems(s)
+    everything = all_posts_feed(s, posts, SETTINGS, items)
+    categories = list(category_feeds(s, posts, SETTINGS, items))
+    assert everything is not None and len(categories) == 1
+    # The same newest two in both feeds, each made once; no other post read.
+    assert sorted(made) == ["p4", "p5"]
+    assert [i.link for i in everything.items] == [
+        f"https://diskurs.example.org/2017/p{n}/" for n in (5, 4)
+    ]
+    assert categories[0].items == everything.items
