@@ -7,7 +7,9 @@ described by ``ContentLike``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,9 +21,9 @@ from sitekit.cache import ContentCache, cache_for, code_version
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
-from .jsonld import JsonObject, comment_tree
+from .jsonld import JsonObject, ThreadJsonLd
 from .load import SUFFIXES, LoadedThread, load_file, load_thread, thread_files
-from .render import CommentView, render_bodies, render_body, views
+from .render import ThreadView, render_bodies, render_body
 from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH, Thread, build_thread
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def comment_cache(settings: dict[str, Any]) -> ContentCache:
     version = code_version(
         "comments",
         "sitekit",
-        distributions=("markdown-it-py", "nh3", "pyyaml", "babel"),
+        distributions=("markdown-it-py", "cmarkgfm", "nh3", "pyyaml", "babel"),
     )
     return cache_for(
         settings, CACHE_NAME, version, allowed_modules=("comments", "sitekit")
@@ -149,18 +151,36 @@ class CommentSettings:
         )
 
 
-@dataclass
+def _digest(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(4, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadData:
-    """A thread folder after loading, checking and threading; shared by translations."""
+    """A thread folder after loading, checking and threading; shared by translations.
+
+    ``key`` is a digest of the cache keys of the folder's files (each one of
+    path, bytes, code version and time zone) and the display depth: two
+    builds with equal keys made an equal thread and equal body HTML.
+    """
 
     thread: Thread
     html: dict[str, str]
-    views: dict[str, dict[str, CommentView]] = field(default_factory=dict)
+    key: str
 
-    def views_for(self, lang: str, timezone: tzinfo) -> dict[str, CommentView]:
-        if lang not in self.views:
-            self.views[lang] = views(self.thread.comments, lang, timezone)
-        return self.views[lang]
+
+#: The key of no thread: no folder, or ``Comments: off``.
+NO_THREAD_KEY = _digest("no thread")
+
+
+def no_thread() -> ThreadData:
+    """A post without a thread folder, or with ``Comments: off``."""
+    return ThreadData(EMPTY, {}, NO_THREAD_KEY)
 
 
 @dataclass
@@ -189,10 +209,12 @@ class CommentsBuild:
     def _load(self, slug: str) -> ThreadData:
         folder = self.settings.path / slug
         if not slug or not folder.is_dir():
-            return ThreadData(EMPTY, {})
+            return no_thread()
         bodies: dict[str, str] = {}
+        keys: list[str] = [f"depth={self.settings.depth}"]
 
         def load(path: Path, timezone: tzinfo) -> LoadedThread:
+            keys.append(self._file_key(path))
             if self.cache is None:
                 return load_file(path, timezone)
             entry = cached_entry(self.cache, path, timezone)
@@ -205,7 +227,19 @@ class CommentsBuild:
         )
         self.log.extend(loaded.problems)
         self.log.extend(problems)
-        return ThreadData(thread, render_bodies(thread.comments, known=bodies))
+        html = render_bodies(thread.comments, known=bodies)
+        return ThreadData(thread, html, _digest(*keys))
+
+    def _file_key(self, path: Path) -> str:
+        """The file's cache key (its stat says whether it was read since); any
+        failure gives a key of its own, so pages that show it are written."""
+        zone = str(self.settings.timezone)
+        try:
+            if self.cache is not None:
+                return self.cache.key_of(path, zone)
+            return _digest(str(path), zone, path.read_bytes().hex())
+        except OSError:
+            return os.urandom(16).hex()
 
     def mode_of(self, content: ContentLike, *, page: bool) -> str:
         """open, closed or off: the header (pages default to off), then the age rule."""
@@ -233,23 +267,24 @@ class CommentsBuild:
         data = self.thread_of(content.slug)
         mode = self.mode_of(content, page=page)
         if mode == "off":
-            data = ThreadData(EMPTY, {})
+            data = no_thread()
         lang = getattr(content, "lang", None) or self.settings.default_lang
         page_url = (
             f"{self.settings.siteurl}/{content.url}"
             if self.settings.siteurl
             else content.url
         )
+        thread, html = data.thread, data.html
         attrs: dict[str, Any] = {
-            "thread": data.thread,
-            "comment_count": data.thread.count,
+            "thread": thread,
+            "comment_count": thread.count,
             "comments_mode": mode,
             "comments_open": mode == "open",
-            "comment_html": data.html,
-            "comment_jsonld": comment_tree(
-                data.thread, lambda cid: f"{page_url}#comment-{cid}", data.html
-            ),
-            "comment_views": data.views_for(lang, self.settings.timezone),
+            "comment_html": html,
+            # Both made when a page reads them, not here (see their classes).
+            "comment_jsonld": ThreadJsonLd(thread, page_url, html) if thread else [],
+            "comment_views": ThreadView(thread, html, lang, self.settings.timezone),
+            "comment_digest": comment_digest(data, mode, lang, page_url),
         }
         for name, value in attrs.items():
             setattr(content, name, value)
@@ -286,6 +321,19 @@ class CommentsBuild:
                 )
 
 
+def comment_digest(data: ThreadData, mode: str, lang: str, page_url: str) -> str:
+    """One digest of every comment attribute ``decorate`` sets on a post or page.
+
+    ``thread``, ``comment_count``, ``comment_html``, ``comment_jsonld``,
+    ``comment_views``, ``comments_mode`` and ``comments_open`` are made from
+    the thread folder's files (``ThreadData.key``), the mode, the page
+    language and URL, and nothing else (the code is in the files' keys): equal
+    digests, equal values, so a page writer may compare this short text
+    instead of digesting 20,000 comments. Set as ``content.comment_digest``.
+    """
+    return _digest(data.key, mode, lang, page_url)
+
+
 def build_state(settings: dict[str, Any]) -> CommentsBuild:
     """The build's ``CommentsBuild``, kept in its settings (created on first use)."""
     state = settings.get(STATE_KEY)
@@ -316,5 +364,6 @@ __all__ = [
     "SettingsError",
     "ThreadData",
     "build_state",
+    "comment_digest",
     "decorate_all",
 ]

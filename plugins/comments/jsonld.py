@@ -8,8 +8,8 @@ left out and their replies move up into their place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
 
 from .render import plain_text
 from .thread import Thread, ThreadNode
@@ -34,10 +34,11 @@ def comment_tree(
             author: JsonObject = {"@type": "Person", "name": c.author}
             if c.website:
                 author["url"] = c.website
+            url = url_of(c.id)
             obj: JsonObject = {
                 "@type": "Comment",
-                "@id": url_of(c.id),
-                "url": url_of(c.id),
+                "@id": url,
+                "url": url,
                 "author": author,
                 "dateCreated": c.date.isoformat(),
                 "text": plain_text(html.get(c.id, "")),
@@ -51,6 +52,68 @@ def comment_tree(
         return out
 
     return objects(thread.roots)
+
+
+class ThreadJsonLd(Sequence[JsonObject]):
+    """``comment_tree`` of one page, made each time it is read, never kept.
+
+    A post's JSON-LD is read once, while its page renders (in a forked page
+    writer when fastbuild writes in parallel), so the objects of 20,000
+    comments never sit in the main process next to the thread. Compares
+    equal to the list it stands for; ``list()`` it to keep one.
+    """
+
+    __slots__ = ("html", "page_url", "thread")
+
+    def __init__(self, thread: Thread, page_url: str, html: Mapping[str, str]) -> None:
+        self.thread = thread
+        self.page_url = page_url
+        self.html = html
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.thread, self.page_url, self.html)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.thread, self.page_url, self.html = state
+
+    def objects(self) -> list[JsonObject]:
+        page = self.page_url
+        return comment_tree(self.thread, lambda cid: f"{page}#comment-{cid}", self.html)
+
+    def __iter__(self) -> Iterator[JsonObject]:
+        return iter(self.objects())
+
+    def __len__(self) -> int:
+        """The number of top-level objects, without making them (``list()``
+        asks for it first)."""
+        count, stack = 0, list(self.thread.roots)
+        while stack:
+            node = stack.pop()
+            if node.comment.removed:
+                stack.extend(node.replies)  # its replies take its place
+            else:
+                count += 1
+        return count
+
+    def __bool__(self) -> bool:
+        return self.thread.count > 0  # a comment with text is an object
+
+    @overload
+    def __getitem__(self, index: int) -> JsonObject: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[JsonObject]: ...
+    def __getitem__(self, index: int | slice) -> JsonObject | list[JsonObject]:
+        return self.objects()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ThreadJsonLd | list | tuple):
+            return self.objects() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compares by value, like a list
+
+    def __repr__(self) -> str:
+        return f"ThreadJsonLd({self.page_url!r}, {self.thread.count} comments)"
 
 
 def count_comments(objects: list[JsonObject]) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pelican import signals  # type: ignore[import-untyped]  # no py.typed
 
-from .build import build_state, decorate_all
+from .build import STATE_KEY, build_state, decorate_all
 
 NAME = "comments.plugin"
 
@@ -24,6 +24,16 @@ def _enabled(settings: dict[str, Any]) -> bool:
 
 def _contents(generator: Any, *names: str) -> list[Any]:
     return [c for name in names for c in getattr(generator, name, None) or ()]
+
+
+def start_run(pelican: Any) -> None:
+    """Each run starts with no threads loaded.
+
+    ``pelican -r`` runs many builds with one settings dict: a ``CommentsBuild``
+    left in it would serve the threads (and the clock) of the first run.
+    ``get_generators`` opens every run, before any generator reads a file.
+    """
+    pelican.settings.pop(STATE_KEY, None)
 
 
 def attach_to_articles(generator: Any) -> None:
@@ -74,6 +84,7 @@ def report_orphans(generators: list[Any]) -> None:
 
 def register() -> None:
     """Connect the receivers (module level: blinker keeps weak references)."""
+    signals.get_generators.connect(start_run)
     # Posts and pages are complete here, feeds and pages not yet written.
     signals.article_generator_finalized.connect(attach_to_articles)
     signals.page_generator_finalized.connect(attach_to_pages)

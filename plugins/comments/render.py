@@ -1,33 +1,45 @@
 """What a comment needs on a page besides its fields: body HTML, plain text, dates.
 
-Pure functions, no Pelican: the plugin calls them once per thread (bodies) and
-once per thread and language (dates), the templates only print the results.
+Pure functions, no Pelican: bodies are rendered once per comment file (in a
+worker, cached), the rest when a page is rendered: ``ThreadView.rows`` gives
+the template one flat row per comment, so a page of 10,000 comments costs no
+macro recursion and nothing is kept once the page is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from html.parser import HTMLParser
+from functools import lru_cache
+from html import unescape
+from operator import attrgetter
+from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import DateTimeFormat, tokenize_pattern
 from markupsafe import Markup
-from sitekit.cache import text_memo
-from sitekit.i18n import isodate, localdatetime
+from sitekit.i18n import DATETIME_PATTERNS, isodate, localdatetime
 from sitekit.markup import render_markdown
 
 from .avatar import avatar_svg
 from .model import Comment
+from .thread import Thread, ThreadNode
 
-#: Elements after which plain text gets a line break (paragraphs, list items).
-_BLOCKS = frozenset({"p", "li", "pre", "blockquote", "br", "hr", "ol", "ul"})
+#: Tags of sanitized HTML (nh3 writes lower-case names and quotes every
+#: attribute value with "); block elements end a line of plain text.
+_BLOCK_TAG = re.compile(
+    r'</?(?:p|li|pre|blockquote|br|hr|ol|ul)(?=[\s/>])(?:[^>"]|"[^"]*")*>'
+)
+_TAG = re.compile(r'</?[a-zA-Z][a-zA-Z0-9]*(?:[^>"]|"[^"]*")*>')
 
 
 def render_body(comment: Comment) -> str:
     """Sanitized HTML of one body; the one place bodies are rendered.
 
-    markdown-it-py then nh3 (``sitekit.markup``): linear in the body's length.
-    A persistent cache keyed by the body text belongs here.
+    sitekit.markup (cmark or markdown-it-py, then nh3): linear in the body's
+    length. The build caches it per comment file (``build.cached_entry``).
     """
     if comment.removed:
         return ""
@@ -49,33 +61,89 @@ def render_bodies(
     }
 
 
-class _TextOf(HTMLParser):
-    """Collects the text of sanitized HTML, one line per block element."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def plain_text(html: str) -> str:
-    """The text of body HTML for JSON-LD and summaries: tags gone, paragraphs kept."""
-    parser = _TextOf()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    """The text of body HTML for JSON-LD and summaries: tags gone, paragraphs kept.
+
+    Only for sanitized HTML (``render_body``): its tags are well formed, so a
+    regular expression finds them; entities are decoded once, at the end.
+    """
+    text = _TAG.sub("", _BLOCK_TAG.sub("\n", html))
+    lines = (" ".join(line.split()) for line in unescape(text).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# -- dates ----------------------------------------------------------------------
+
+#: Pattern fields whose text depends on one part of the time only, by that part.
+_PART: dict[str, Callable[[datetime], object]] = {
+    "d": attrgetter("day"),
+    "M": attrgetter("month"),
+    "L": attrgetter("month"),
+    "y": attrgetter("year"),
+    "H": attrgetter("hour"),
+    "h": attrgetter("hour"),
+    "K": attrgetter("hour"),
+    "k": attrgetter("hour"),
+    "m": attrgetter("minute"),
+    "s": attrgetter("second"),
+    "a": lambda moment: moment.hour >= 12,
+}
+
+
+class DateFormatter:
+    """``sitekit.i18n.localdatetime`` for one language, parsed once.
+
+    Babel parses the pattern and formats each field on every call (~30 us);
+    here the pattern is parsed once and each field's text is asked of Babel
+    once per value of the part it shows (the month's name once per month), so
+    a thread's dates cost a few dictionary lookups each and read exactly as
+    Babel writes them. A pattern with other fields goes to Babel every time.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        pattern = DATETIME_PATTERNS.get(lang.replace("-", "_").split("_")[0].lower())
+        self.fields: list[tuple[str, str, Callable[[datetime], object]] | str] = []
+        self.memo: dict[tuple[str, object], str] = {}
+        try:
+            self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            self.locale = None
+        if pattern is None or self.locale is None:
+            self.fields = []
+            return
+        for kind, value in tokenize_pattern(pattern):
+            if kind == "chars":
+                self.fields.append(str(value))
+                continue
+            char, num = value
+            part = _PART.get(char)
+            if part is None:
+                self.fields = []
+                return
+            self.fields.append((char * num, char, part))
+
+    def __call__(self, moment: datetime) -> str:
+        if not self.fields:
+            return localdatetime(moment, self.lang)
+        out: list[str] = []
+        for item in self.fields:
+            if isinstance(item, str):
+                out.append(item)
+                continue
+            name, _, part = item
+            key = (name, part(moment))
+            text = self.memo.get(key)
+            if text is None:
+                text = self.memo[key] = DateTimeFormat(moment, self.locale)[name]
+            out.append(text)
+        return "".join(out)
+
+
+@lru_cache(maxsize=16)
+def date_formatter(lang: str) -> DateFormatter:
+    """One formatter per language (it holds the Babel texts it asked for)."""
+    return DateFormatter(lang)
 
 
 def format_when(moment: datetime, lang: str, timezone: tzinfo) -> tuple[str, str]:
@@ -85,7 +153,16 @@ def format_when(moment: datetime, lang: str, timezone: tzinfo) -> tuple[str, str
     site in Europe/Berlin, the way the post's own dates read.
     """
     local = moment.astimezone(timezone)
-    return isodate(local), localdatetime(local, lang)
+    return isodate(local), date_formatter(lang)(local)
+
+
+@lru_cache(maxsize=4096)
+def avatar(name: str) -> Markup:
+    """The avatar of a display name: one SVG string per name, however many comments."""
+    return avatar_svg(name)
+
+
+# -- per page -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +178,101 @@ def views(
     comments: Iterable[Comment], lang: str, timezone: tzinfo
 ) -> dict[str, CommentView]:
     """Comment id to its avatar and localized date, for one page language."""
-    avatars: dict[str, Markup] = {}
     out: dict[str, CommentView] = {}
     for c in comments:
-        if c.author not in avatars:
-            avatars[c.author] = avatar_svg(c.author)
         iso, when = format_when(c.date, lang, timezone)
-        out[c.id] = CommentView(avatars[c.author], iso, when)
+        out[c.id] = CommentView(avatar(c.author), iso, when)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """One comment where the discussion's flat loop prints it.
+
+    The thread is a tree of ``<li>`` in ``<ol>``; the template walks it as a
+    list: after a comment with replies it opens their ``<ol>`` (``opens``),
+    after any other it closes its ``<li>`` and then ``closes`` lists with the
+    ``<li>`` that holds each.
+    """
+
+    comment: Comment
+    depth: int
+    reply_to: Comment | None  # set where the reply is shown flattened
+    html: str  # sanitized body HTML
+    avatar: Markup
+    datetime: str
+    when: str
+    opens: bool
+    closes: int
+
+
+class ThreadView:
+    """A thread as one page language shows it; computed when a page asks.
+
+    Nothing is kept: the rows of a page exist while it renders (in a forked
+    page writer, when fastbuild writes in parallel), so 20,000 comments are
+    never held as views next to the thread.
+    """
+
+    __slots__ = ("html", "lang", "thread", "timezone")
+
+    def __init__(
+        self, thread: Thread, html: Mapping[str, str], lang: str, timezone: tzinfo
+    ) -> None:
+        self.thread = thread
+        self.html = html
+        self.lang = lang
+        self.timezone = timezone
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.thread, self.html, self.lang, self.timezone)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.thread, self.html, self.lang, self.timezone = state
+
+    def __getitem__(self, cid: str) -> CommentView:
+        """The view of one comment by id (KeyError for one not in the thread)."""
+        for c in self.thread.comments:
+            if c.id == cid:
+                iso, when = format_when(c.date, self.lang, self.timezone)
+                return CommentView(avatar(c.author), iso, when)
+        raise KeyError(cid)
+
+    def __len__(self) -> int:
+        return len(self.thread.comments)
+
+    @property
+    def rows(self) -> list[CommentRow]:
+        """Every shown comment in page order, with what the loop opens and closes."""
+        fmt = date_formatter(self.lang)
+        zone = self.timezone
+        html = self.html
+        nodes = list(_preorder(self.thread.roots))
+        rows: list[CommentRow] = []
+        for i, node in enumerate(nodes):
+            c = node.comment
+            nxt = nodes[i + 1].depth if i + 1 < len(nodes) else 1
+            local = c.date.astimezone(zone)
+            rows.append(
+                CommentRow(
+                    comment=c,
+                    depth=node.depth,
+                    reply_to=node.reply_to,
+                    html=html.get(c.id, ""),
+                    avatar=avatar(c.author),
+                    datetime=isodate(local),
+                    when=fmt(local),
+                    opens=bool(node.replies),
+                    closes=0 if node.replies else node.depth - nxt,
+                )
+            )
+        return rows
+
+
+def _preorder(roots: tuple[ThreadNode, ...]) -> Iterator[ThreadNode]:
+    """The nodes in the order the page shows them, without recursion."""
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.replies))

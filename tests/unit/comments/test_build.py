@@ -210,3 +210,41 @@ def test_state_is_per_settings_dict(tmp_path: Path) -> None:
     assert build_state(a) is build_state(a)
     assert build_state(a) is not build_state(b)
     assert isinstance(build_state(a).log, ProblemLog)
+
+
+def test_comment_digest_follows_the_files_and_nothing_else(tmp_path: Path) -> None:
+    """An exact, cheap key for page writers: equal digests, equal attributes."""
+
+    def digest(**settings: Any) -> str:
+        post = Post("p")
+        make(tmp_path, **settings).decorate(post)
+        return post.comment_digest  # type: ignore[attr-defined,no-any-return]
+
+    thread_folder(tmp_path, "p", 3)
+    first = digest()
+    assert digest() == first  # another build of the same files
+    folder = tmp_path / "comments" / "p"
+    (folder / "c1.yaml").touch()  # same bytes, new time stamp
+    assert digest() == first
+    assert digest(COMMENTS_DISPLAY_DEPTH=2) != first
+    assert digest(TIMEZONE="UTC") != first
+    (folder / "c9.yaml").write_text(
+        "author: Neu\ndate: 2017-05-09T09:00:00+02:00\nbody: Neu\n", encoding="utf-8"
+    )
+    second = digest()
+    assert second != first
+    (folder / "c9.yaml").write_text(
+        "author: Neu\ndate: 2017-05-09T09:00:00+02:00\nbody: Neu!\n", encoding="utf-8"
+    )
+    assert digest() not in (first, second)
+    build = make(tmp_path)
+    de, en, off = Post("p"), Post("p", lang="en", url="en/p/"), Post("p")
+    off.metadata["comments"] = "off"
+    for post in (de, en, off):
+        build.decorate(post)
+    digests = {p.comment_digest for p in (de, en, off)}  # type: ignore[attr-defined]
+    assert len(digests) == 3
+    assert Post("q").__dict__.get("comment_digest") is None
+    nothing = Post("q")
+    build.decorate(nothing)
+    assert nothing.comment_digest != de.comment_digest  # type: ignore[attr-defined]

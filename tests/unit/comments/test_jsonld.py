@@ -86,3 +86,24 @@ def test_hostile_text_stays_data() -> None:
         json.loads(dumped)[0]["author"]["name"] == "</script><script>alert(1)</script>"
     )
     assert out[0]["text"] == "<!-- x --> </script>"
+
+
+def test_lazy_objects_equal_the_tree() -> None:
+    from comments.jsonld import ThreadJsonLd
+
+    items = [
+        c("a"),
+        c("r", None, 1, status="removed", author="", body=""),
+        c("b", "r", 2),
+        c("d", "b", 3),
+        c("e", "r", 4),
+        c("z", None, 5),
+    ]
+    thread, _ = build_thread(items, depth=2)
+    html = render_bodies(thread.comments)
+    lazy = ThreadJsonLd(thread, "https://x.org/p/", html)
+    eager = comment_tree(thread, lambda cid: f"https://x.org/p/#comment-{cid}", html)
+    assert lazy == eager and list(lazy) == eager and len(lazy) == len(eager) == 5
+    assert lazy[1]["@id"].endswith("#comment-b") and lazy[-1] == eager[-1]
+    assert bool(lazy) and not ThreadJsonLd(build_thread([])[0], "x", {})
+    assert json.loads(json.dumps(list(lazy))) == eager

@@ -112,3 +112,61 @@ def test_avatars_are_deterministic_decorative_and_style_free() -> None:
 def test_tones_spread() -> None:
     names = [f"Leserin {i}" for i in range(200)]
     assert len({tone(n) for n in names}) == TONES
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "de-AT", "en_GB", "fr", "xx"])
+def test_date_formatter_reads_as_babel_writes(lang: str) -> None:
+    from datetime import timedelta
+
+    from comments.render import DateFormatter
+    from sitekit.i18n import localdatetime
+
+    fmt = DateFormatter(lang)
+    moment = datetime(2016, 12, 31, 22, 59, tzinfo=BERLIN)
+    for step in range(600):  # every hour, minute, month and both halves of a day
+        moment += timedelta(hours=13, minutes=37)
+        assert fmt(moment) == localdatetime(moment, lang), moment
+
+
+def test_rows_rebuild_the_nested_tree() -> None:
+    from datetime import timedelta
+
+    from bs4 import BeautifulSoup
+    from comments import build_thread
+    from comments.render import ThreadView
+
+    def at(i: int) -> datetime:
+        return T + timedelta(minutes=i)
+
+    items = [
+        Comment("a", "A", at(0), "x", "p"),
+        Comment("b", "B", at(1), "x", "p", parent="a"),
+        Comment("c", "C", at(2), "x", "p", parent="b"),
+        Comment("d", "D", at(3), "x", "p", parent="c"),  # below depth 3: flattened
+        Comment("e", "E", at(4), "x", "p", parent="a"),
+        Comment("f", "F", at(5), "x", "p"),
+        Comment("g", "G", at(6), "", "p", parent="f", status="removed"),
+        Comment("h", "H", at(7), "x", "p", parent="g"),
+    ]
+    thread, _ = build_thread(items, depth=3)
+    rows = ThreadView(thread, {}, "de", BERLIN).rows
+    assert [r.comment.id for r in rows] == list("abcdefgh")
+    html = ['<ol class="l">']
+    for row in rows:
+        html.append(f'<li id="{row.comment.id}">')
+        html.append('<ol class="l">' if row.opens else "</li>" + "</ol></li>" * row.closes)
+    html.append("</ol>")
+    soup = BeautifulSoup("".join(html), "html.parser")
+
+    def parent(cid: str) -> str | None:
+        li = soup.find(id=cid).find_parent("li")
+        return li["id"] if li else None
+
+    assert {cid: parent(cid) for cid in "abcdefgh"} == {
+        "a": None, "b": "a", "c": "b", "d": "b", "e": "a",
+        "f": None, "g": "f", "h": "g",
+    }  # fmt: skip
+    d = next(r for r in rows if r.comment.id == "d")
+    assert d.reply_to is not None and d.reply_to.id == "c" and d.depth == 3
+    assert rows[0].when == "3. Mai 2017 um 09:12 Uhr" and rows[0].datetime.endswith("+02:00")
+    assert rows[0].avatar is rows[0].avatar and "avatar-tone" in rows[0].avatar
