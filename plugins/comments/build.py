@@ -283,8 +283,13 @@ class CommentsBuild:
             "comment_html": html,
             # Both made when a page reads them, not here (see their classes).
             "comment_jsonld": ThreadJsonLd(thread, page_url, html) if thread else [],
-            "comment_views": ThreadView(thread, html, lang, self.settings.timezone),
-            "comment_digest": comment_digest(data, mode, lang, page_url),
+            "comment_views": ThreadView(
+                thread,
+                html,
+                lang,
+                self.settings.timezone,
+                comment_digest(data, mode, lang, page_url),
+            ),
         }
         for name, value in attrs.items():
             setattr(content, name, value)
@@ -329,9 +334,20 @@ def comment_digest(data: ThreadData, mode: str, lang: str, page_url: str) -> str
     the thread folder's files (``ThreadData.key``), the mode, the page
     language and URL, and nothing else (the code is in the files' keys): equal
     digests, equal values, so a page writer may compare this short text
-    instead of digesting 20,000 comments. Set as ``content.comment_digest``.
+    instead of digesting 20,000 comments. ``comment_digest_of`` reads it back.
     """
     return _digest(data.key, mode, lang, page_url)
+
+
+def comment_digest_of(content: Any) -> str | None:
+    """The ``comment_digest`` of a decorated post or page, None for any other.
+
+    Kept in its ``comment_views`` (a tracked attribute, so the digest is no
+    post data of its own) and read from the instance's dict, so asking is not
+    a read that fastbuild's tracking records.
+    """
+    views = getattr(content, "__dict__", {}).get("comment_views")
+    return (views.digest or None) if isinstance(views, ThreadView) else None
 
 
 def build_state(settings: dict[str, Any]) -> CommentsBuild:
@@ -365,5 +381,6 @@ __all__ = [
     "ThreadData",
     "build_state",
     "comment_digest",
+    "comment_digest_of",
     "decorate_all",
 ]

@@ -214,21 +214,28 @@ class ThreadView:
     never held as views next to the thread.
     """
 
-    __slots__ = ("html", "lang", "thread", "timezone")
+    __slots__ = ("digest", "html", "lang", "thread", "timezone")
 
     def __init__(
-        self, thread: Thread, html: Mapping[str, str], lang: str, timezone: tzinfo
+        self,
+        thread: Thread,
+        html: Mapping[str, str],
+        lang: str,
+        timezone: tzinfo,
+        digest: str = "",
     ) -> None:
         self.thread = thread
         self.html = html
         self.lang = lang
         self.timezone = timezone
+        #: An exact key of the page's comment attributes (``build.comment_digest``).
+        self.digest = digest
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.thread, self.html, self.lang, self.timezone)
+        return (self.thread, self.html, self.lang, self.timezone, self.digest)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.thread, self.html, self.lang, self.timezone = state
+        self.thread, self.html, self.lang, self.timezone, self.digest = state
 
     def __getitem__(self, cid: str) -> CommentView:
         """The view of one comment by id (KeyError for one not in the thread)."""
