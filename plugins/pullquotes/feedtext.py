@@ -4,6 +4,10 @@ Feed readers and summaries drop CSS and ARIA, so an excerpt (a phrase repeated
 for the eye) would read twice there. ``for_feed`` removes excerpts and turns
 standalone pull-quotes into plain blockquotes; every writer of feed content and
 summaries calls it. No Pelican here: the feeds plugin imports this module.
+
+Every function works on the spans that ``figures.find_figures`` finds in the
+HTML and leaves the rest of it byte for byte. HTML the scan cannot read
+exactly goes to the BeautifulSoup reference in soup.py, imported only then.
 """
 
 from __future__ import annotations
@@ -11,11 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bs4 import BeautifulSoup, Tag
-from sitekit.cache import text_memo
-
-CLASSNAME = "pullquote"
-CLASSNAME_EXCERPT = "excerpt"
+from .figures import (
+    CLASSNAME,
+    Figure,
+    UnknownShape,
+    blank_after,
+    check_tags,
+    find_figures,
+    text,
+)
 
 # Everything that is not a letter, digit or symbol of the text itself; removing
 # it makes the comparison insensitive to whitespace, markup and punctuation.
@@ -26,81 +34,100 @@ _NOISE = re.compile(
 _GAP = re.compile(r"\u2026|\.\.\.|\[\u2026\]|\[\.\.\.\]")
 
 
-def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class")
-    if value is None:
-        return []
-    return value.split() if isinstance(value, str) else [str(v) for v in value]
-
-
-def _pullquotes(soup: BeautifulSoup) -> list[Tag]:
-    return [fig for fig in soup.find_all("figure") if CLASSNAME in _classes(fig)]
-
-
-def _is_excerpt(figure: Tag) -> bool:
-    return CLASSNAME_EXCERPT in _classes(figure)
-
-
-@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def for_feed(html: str) -> str:
     """The HTML as a feed or summary should carry it: no excerpts, plain blockquotes.
 
-    A standalone pull-quote becomes ``<blockquote>`` with its attribution as the
-    last paragraph. HTML without pull-quotes comes back unchanged.
+    A standalone pull-quote becomes its ``<blockquote>`` with the attribution
+    as the last paragraph; an excerpt goes, with the blank line after it.
+    HTML without pull-quotes comes back unchanged.
     """
     if CLASSNAME not in html:
         return html
-    soup = BeautifulSoup(html, "html.parser")
-    figures = _pullquotes(soup)
-    if not figures:
-        return html
+    try:
+        figures = find_figures(html)
+        if not figures:
+            return html
+        out: list[str] = []
+        _write_for_feed(html, 0, len(html), figures, out)
+    except UnknownShape:
+        from . import soup
+
+        return soup.for_feed(html)
+    return "".join(out)
+
+
+def _write_for_feed(
+    html: str, start: int, end: int, figures: tuple[Figure, ...], out: list[str]
+) -> None:
+    """Append ``html[start:end]`` to ``out`` with its ``figures`` rewritten."""
+    position = start
     for figure in figures:
-        if _is_excerpt(figure):
-            _drop(figure)
+        out.append(html[position : figure.start])
+        if figure.excerpt:
+            position = blank_after(html, figure.end)
             continue
-        quote = figure.find("blockquote")
-        caption = figure.find("figcaption")
-        if quote is None:
-            _drop(figure)
-            continue
-        if caption is not None:
-            attribution = soup.new_tag("p")
-            for child in list(caption.contents):
-                attribution.append(child.extract())
-            quote.append(attribution)
-            quote.append("\n")
-        figure.replace_with(quote.extract())
-    return str(soup)
+        assert figure.quote is not None  # find_figures: a standalone has one
+        tag_start, inner, inner_end, tag_end = figure.quote
+        _write_for_feed(
+            html, tag_start, inner_end, _within(figure, inner, inner_end), out
+        )
+        if figure.caption is not None:
+            _, c_inner, c_end, _ = figure.caption
+            out.append("<p>")
+            _write_for_feed(html, c_inner, c_end, _within(figure, c_inner, c_end), out)
+            out.append("</p>\n")
+        out.append(html[inner_end:tag_end])
+        position = figure.end
+    out.append(html[position:end])
 
 
-def _drop(tag: Tag) -> None:
-    """Remove a tag and the newline after it, so no blank gap is left."""
-    following = tag.next_sibling
-    if isinstance(following, str) and not following.strip():
-        following.extract()
-    tag.decompose()
+def _within(figure: Figure, start: int, end: int) -> tuple[Figure, ...]:
+    return tuple(f for f in figure.children if start <= f.start and f.end <= end)
 
 
-@text_memo  # pure: remembered between builds by the HTML (fastbuild)
+def _preorder(figures: tuple[Figure, ...]) -> list[Figure]:
+    out: list[Figure] = []
+    for figure in figures:
+        out.append(figure)
+        out.extend(_preorder(figure.children))
+    return out
+
+
 def excerpt_phrases(html: str) -> list[str]:
     """The text of every excerpt, whitespace folded, in document order."""
     if CLASSNAME not in html:
         return []
-    soup = BeautifulSoup(html, "html.parser")
-    return [
-        " ".join(fig.get_text("").split())
-        for fig in _pullquotes(soup)
-        if _is_excerpt(fig)
-    ]
+    try:
+        return [
+            " ".join(text(html[f.start : f.end]).split())
+            for f in _preorder(find_figures(html))
+            if f.excerpt
+        ]
+    except UnknownShape:
+        from . import soup
+
+        return soup.excerpt_phrases(html)
 
 
-@text_memo  # pure: remembered between builds by the HTML (fastbuild)
 def own_text(html: str) -> str:
-    """The post's text without any pull-quote, for the excerpt check."""
-    soup = BeautifulSoup(html, "html.parser")
-    for figure in _pullquotes(soup):
-        figure.decompose()
-    return soup.get_text("")
+    """The post's text without any pull-quote, for the excerpt check.
+
+    Runs of blanks between tags may differ from BeautifulSoup's ``get_text``;
+    ``phrase_in_text`` ignores whitespace.
+    """
+    try:
+        check_tags(html)
+        position = 0
+        parts: list[str] = []
+        for figure in find_figures(html):
+            parts.append(text(html[position : figure.start]))
+            position = figure.end
+        parts.append(text(html[position:]))
+        return "".join(parts)
+    except UnknownShape:
+        from . import soup
+
+        return soup.own_text(html)
 
 
 def _fold(text: str) -> str:

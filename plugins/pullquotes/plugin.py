@@ -85,11 +85,17 @@ def check_excerpts(content: ContentLike) -> list[Problem]:
     if not phrases:
         return []
     text = own_text(html)
+    missing = [
+        (index, phrase)
+        for index, phrase in enumerate(phrases)
+        if not phrase_in_text(phrase, text)
+    ]
+    if not missing:
+        return []
+    # Only now read the source again: the HTML has no line numbers.
     lines = excerpt_lines(content.source_path)
     problems = []
-    for index, phrase in enumerate(phrases):
-        if phrase_in_text(phrase, text):
-            continue
+    for index, phrase in missing:
         line = lines[index] if len(lines) == len(phrases) else None
         shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
         problems.append(
