@@ -9,8 +9,10 @@ comments are not entries: a reply to one answers its nearest shown ancestor.
 
 A discussion's feed is a function of a small value, ``Discussion``: the
 thread and the few fields of its post the entries show. The feed's ledger
-stamp is a digest of that value, so a rebuild after one new comment makes
-the entries of that one discussion only, and of the newest comments.
+stamp is a digest of that value (with the comments plugin's digest of the
+thread in place of the thread, when there is one), so a rebuild after one new
+comment makes the entries of that one discussion only, and of the newest
+comments.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from sitekit.feedwriter import FeedItem, ReplyTo, order_items, tag_uri
 from sitekit.markup import plain_text, render_markdown
 
 from .html import comment_html
+
+try:  # the comments plugin's exact key of a post's comment attributes
+    from comments.build import comment_digest_of
+except ImportError:  # pragma: no cover - the feeds work without that plugin
+
+    def comment_digest_of(content: Any) -> str | None:
+        return None
+
+
 from .site import (
     ContentLike,
     FeedJob,
@@ -97,6 +108,25 @@ class Discussion:
     comments: tuple[Any, ...]  # every comment of the thread, removed ones too
     placed: tuple[tuple[str, str | None], ...]  # parents as the thread shows them
     html: tuple[str | None, ...]  # each comment's rendered body (None: render it)
+    #: The comments plugin's digest of the post's comment attributes (thread,
+    #: bodies, mode, language, page URL), or None when it did not decorate it.
+    thread_key: str | None = None
+
+    def key(self) -> tuple[Any, ...] | Discussion:
+        """What a stamp must digest: the thread's digest stands for comments,
+        placement and bodies (equal digests, equal values); the value itself
+        when there is none."""
+        if self.thread_key is None:
+            return self
+        return (
+            self.slug,
+            self.title,
+            self.lang,
+            self.page,
+            self.post_id,
+            self.domain,
+            self.thread_key,
+        )
 
     def comment_id(self, comment_id: str, date: datetime) -> str:
         """Stable entry id of a comment (``FeedSite.comment_id``)."""
@@ -111,18 +141,20 @@ def discussion_of(site: FeedSite, content: ContentLike) -> Discussion:
     """The discussion of a post or page, read from the comments plugin's attributes."""
     comments = thread_comments(content)
     rendered: Mapping[str, str] = getattr(content, "comment_html", None) or {}
+    url = content.url
     return Discussion(
         slug=content.slug,
         title=plain_text(content.title),
         lang=language_of(content, site),
-        page=site.url(content.url),
-        post_id=site.post_id(content),
+        page=site.url(url),
+        post_id=site.post_id(content, url),
         domain=site.domain,
         comments=comments,
         placed=tuple(_shown_parents(getattr(content, "thread", None)).items())
         if comments
         else (),
         html=tuple(rendered.get(c.id) for c in comments),
+        thread_key=comment_digest_of(content),
     )
 
 
@@ -224,6 +256,7 @@ def discussion_feeds(
             settings.get("COMMENTS_FEED_MAX_ITEMS"),
             source=discussion,
             make=discussion_items,
+            key=discussion.key(),
         )
 
 

@@ -101,8 +101,8 @@ class FeedsGenerator:
         )
         written: set[str] = set()
         count = 0
-        # Unchanged feeds are not written again (the stamp digests each job);
-        # a gone post's feeds are removed (fastbuild).
+        # Unchanged feeds are not written again; a gone post's feeds are
+        # removed (fastbuild).
         ledger = output_ledger(self.settings, "feeds", self.output_path)
         for job in self.jobs(site):
             clash = written.intersection(job.paths)
@@ -114,7 +114,7 @@ class FeedsGenerator:
                 )
                 continue
             written.update(job.paths)
-            stamp = ledger.stamp(job)
+            stamp = ledger.stamp(job.stamp_value())
             if not ledger.unchanged(job.paths, stamp):
                 write_job(site, job)
                 ledger.record(job.paths, stamp)

@@ -13,11 +13,12 @@ feed orders them) and items made only for the chosen, once per build.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sitekit.feedwriter import FeedItem
+from sitekit.feedwriter import FeedItem, order_items
 from sitekit.markup import plain_text
 
 from .html import post_html
@@ -44,7 +45,8 @@ def edited(post: ContentLike) -> datetime | None:
 
 def post_item(site: FeedSite, post: ContentLike) -> FeedItem:
     """One post as a feed item."""
-    link = site.url(post.url)
+    url = post.url
+    link = site.url(url)
     author = getattr(post, "author", None)
     category = getattr(post, "category", None)
     terms = [category.name] if category is not None else []
@@ -61,7 +63,7 @@ def post_item(site: FeedSite, post: ContentLike) -> FeedItem:
         }
     modified = edited(post)
     return FeedItem(
-        id=site.post_id(post),
+        id=site.post_id(post, url),
         title=plain_text(post.title),
         link=link,
         published=post.date,
@@ -80,15 +82,7 @@ class PostItems:
 
     def __init__(self, site: FeedSite) -> None:
         self.site = site
-        self._keys: dict[int, tuple[datetime, str]] = {}
         self._items: dict[int, FeedItem] = {}
-
-    def _key(self, post: ContentLike) -> tuple[datetime, str]:
-        """The item's (published, id): what ``order_items`` sorts by."""
-        key = self._keys.get(id(post))
-        if key is None:
-            key = self._keys[id(post)] = (post.date, self.site.post_id(post))
-        return key
 
     def item(self, post: ContentLike) -> FeedItem:
         item = self._items.get(id(post))
@@ -99,10 +93,17 @@ class PostItems:
     def newest(
         self, posts: Sequence[ContentLike], max_items: int | None
     ) -> tuple[FeedItem, ...]:
-        """Items of the newest ``max_items`` posts, in the feed's order."""
-        ordered = sorted(posts, key=self._key, reverse=True)
-        chosen = ordered if max_items is None else ordered[: max(0, max_items)]
-        return tuple(self.item(post) for post in chosen)
+        """Items of the newest ``max_items`` posts, in the feed's order.
+
+        The feed orders by date, then id; only posts as new as the newest
+        ``max_items`` can be among them, so only those are made.
+        """
+        if max_items is not None and max_items < len(posts):
+            if max_items <= 0:
+                return ()
+            cutoff = heapq.nlargest(max_items, (p.date for p in posts))[-1]
+            posts = [p for p in posts if p.date >= cutoff]
+        return tuple(order_items(map(self.item, posts), max_items))
 
 
 def all_posts_feed(

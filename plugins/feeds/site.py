@@ -88,11 +88,14 @@ class FeedSite:
         """The content's date, or the site's first date where it is only the mtime."""
         return self.since if is_file_time(content, content.date) else content.date
 
-    def post_id(self, content: ContentLike) -> str:
-        """Stable entry id of a post or page: its path on the site."""
-        return tag_uri(
-            self.domain, self.date_of(content), "/" + content.url.lstrip("/")
-        )
+    def post_id(self, content: ContentLike, url: str | None = None) -> str:
+        """Stable entry id of a post or page: its path on the site.
+
+        ``url`` is ``content.url`` when the caller has it (Pelican computes
+        the property anew on every read).
+        """
+        url = content.url if url is None else url
+        return tag_uri(self.domain, self.date_of(content), "/" + url.lstrip("/"))
 
     def comment_id(self, thread_slug: str, comment_id: str, date: datetime) -> str:
         """Stable entry id of a comment: thread and comment id."""
@@ -137,9 +140,10 @@ class FeedJob:
 
     ``make(source)`` gives the entries; ``source`` is everything they are made
     from (the items themselves, or a smaller value they are made of), so the
-    job as a whole is what the output ledger digests, and the entries are made
-    only for a feed that is written. ``make`` must be a module-level function:
-    the digest names it.
+    output ledger digests the job without its entries (``stamp_value``), and
+    they are made only for a feed that is written. ``key``, when given, stands
+    for ``source`` in that digest: a shorter value that is equal exactly when
+    the source is. ``make`` must be a module-level function: the digest names it.
     """
 
     spec: FeedSpec
@@ -148,6 +152,7 @@ class FeedJob:
     max_items: int | None = None
     source: Any = ()
     make: Callable[[Any], Iterable[FeedItem]] = _as_items
+    key: Any = None
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -157,6 +162,11 @@ class FeedJob:
     def items(self) -> tuple[FeedItem, ...]:
         """The entries, made now (not kept)."""
         return tuple(self.make(self.source))
+
+    def stamp_value(self) -> tuple[Any, ...]:
+        """What the output ledger digests: everything the two files are written from."""
+        source = self.source if self.key is None else self.key
+        return (self.spec, self.paths, self.max_items, self.make, source)
 
 
 def spec_for(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import feedparser
+from comments.render import ThreadView
 from comments.thread import build_thread
 from feeds.comments import (
     attach_comment_feed_urls,
@@ -12,11 +13,11 @@ from feeds.comments import (
     discussion_feeds,
     latest_comments_feed,
 )
-from feeds.site import write_job
+from feeds.site import FeedJob, write_job
 from lxml import etree
 from sitekit.cache import value_digest
 from sitekit.feedwriter import order_items
-from unit.feeds.fakes import comment, post, site, with_thread
+from unit.feeds.fakes import BERLIN, comment, post, site, with_thread
 
 SETTINGS = {
     "COMMENTS_FEED_ATOM": "feeds/comments/{slug}.atom.xml",
@@ -200,7 +201,7 @@ def test_a_discussion_feed_is_stamped_by_what_its_entries_are_made_from() -> Non
     def job_digest(content: object) -> bytes | None:
         attach_comment_feed_urls([content], SETTINGS, default_mode="open")
         [job] = discussion_feeds(s, [content], SETTINGS)
-        return value_digest(job)
+        return value_digest(job.stamp_value())
 
     def make(**changes: object) -> object:
         comments = [comment("a", 0), comment("b", 1, parent="a")]
@@ -220,3 +221,34 @@ def test_a_discussion_feed_is_stamped_by_what_its_entries_are_made_from() -> Non
     edited_html = make()
     edited_html.comment_html = {**edited_html.comment_html, "a": "<p>neu</p>"}
     assert job_digest(edited_html) != base
+
+
+def test_the_comments_plugins_thread_digest_stands_for_the_thread() -> None:
+    """A post the comments plugin decorated carries an exact digest of its
+    comment attributes; the stamp takes it instead of digesting every comment."""
+    s = site()
+
+    def job_of(content: object) -> FeedJob:
+        attach_comment_feed_urls([content], SETTINGS, default_mode="open")
+        [job] = discussion_feeds(s, [content], SETTINGS)
+        return job
+
+    def decorated(body: str, digest: str, **changes: object) -> object:
+        content = with_thread(post(**changes), [comment("a", 0, body=body)])
+        content.comment_views = ThreadView(  # type: ignore[attr-defined]
+            content.thread, content.comment_html, "de", BERLIN, digest
+        )
+        return content
+
+    one = job_of(decorated("Eins", "d1"))
+    assert one.key is not None and "d1" in one.key
+    assert value_digest(one.stamp_value()) == value_digest(
+        job_of(decorated("Zwei", "d1")).stamp_value()
+    )  # the plugin says the comments are equal: they are not digested again
+    assert value_digest(one.stamp_value()) != value_digest(
+        job_of(decorated("Eins", "d2")).stamp_value()
+    )
+    assert value_digest(one.stamp_value()) != value_digest(
+        job_of(decorated("Eins", "d1", title="Anders")).stamp_value()
+    )
+    assert [i.content_html.strip() for i in one.items] == ["<p>Eins</p>"]

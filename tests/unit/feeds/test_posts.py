@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from feeds.posts import PostItems, all_posts_feed, category_feeds, post_item
+from sitekit.feedwriter import order_items
 from unit.feeds.fakes import BERLIN, Named, post, site, with_thread
 
 SETTINGS = {
@@ -110,3 +111,14 @@ def test_items_are_made_only_for_listed_posts_and_once() -> None:
         f"https://diskurs.example.org/2017/p{n}/" for n in (5, 4)
     ]
     assert categories[0].items == everything.items
+
+
+def test_the_newest_posts_are_those_of_ordering_all_ties_included() -> None:
+    s = site()
+    day = [datetime(2017, 5, d, tzinfo=BERLIN) for d in (1, 2, 2, 2, 3, 3)]
+    posts = [post(f"p{i}", url=f"2017/p{i}/", date=d) for i, d in enumerate(day)]
+    every = order_items(post_item(s, p) for p in posts)
+    for limit in (None, -1, 0, 1, 2, 3, 4, 5, 6, 7):
+        assert list(PostItems(s).newest(posts, limit)) == (
+            every if limit is None else every[: max(0, limit)]
+        ), limit
