@@ -87,7 +87,7 @@ MARKDOWN = {
 }
 
 # Pelican's own feeds (feedgenerator) are off: the feeds plugin writes every feed
-# of the site with feedgen. Paths below are the feeds plugin's settings.
+# of the site (sitekit.feedwriter). Paths below are the feeds plugin's settings.
 FEED_ALL_ATOM = None
 FEED_ALL_RSS = None
 CATEGORY_FEED_ATOM = None
