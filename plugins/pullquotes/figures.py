@@ -37,16 +37,17 @@ _TOKEN = re.compile(
 )
 #: The same tokens without groups, to split text from them.
 _SPLIT = re.compile(rf"{_COMMENT}|</{_NAME}{_WS}*>|<{_NAME}(?:{_ATTR})*{_WS}*/?>")
-#: A ``<`` that opens no plain tag or comment (stray, bogus, doctype, CDATA).
-_BAD = re.compile(
-    rf"<(?!!--(?!-?>)(?:(?!--)[^<>])*-->|/{_NAME}{_WS}*>|{_NAME}(?:{_ATTR})*{_WS}*/?>)"
-)
 #: Elements whose content is text to some version of html.parser, not tags,
 #: or whose text BeautifulSoup leaves out of ``get_text`` (ruby, template).
-_SPECIAL = re.compile(
-    r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript"
-    r"|plaintext|rt|rp|template)(?=[ \t\n\r\f/>])",
-    re.IGNORECASE,
+_SPECIAL = (
+    r"(?i:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript"
+    r"|plaintext|rt|rp|template)[ \t\n\r\f/>]"
+)
+#: A ``<`` that opens no plain tag or comment (stray, bogus, doctype, CDATA),
+#: or opens one of the special elements above: one pass over the text.
+_BAD = re.compile(
+    rf"<(?!{_COMMENT[1:]}|/{_NAME}{_WS}*>"
+    rf"|(?!{_SPECIAL}){_NAME}(?:{_ATTR})*{_WS}*/?>)"
 )
 _FIGURE_OPEN = re.compile(r"<figure(?=[ \t\n\r\f/>])", re.IGNORECASE)
 _ATTR_PARTS = re.compile(
@@ -130,11 +131,12 @@ def find_figures(html: str) -> tuple[Figure, ...]:
 
 
 def check_tags(html: str) -> None:
-    """Raise ``UnknownShape`` unless every ``<`` opens a plain tag or comment."""
+    """Raise ``UnknownShape`` unless every ``<`` opens a plain tag or comment.
+
+    Plain: no ``script``, ``style`` or other element whose content is not tags.
+    """
     if _BAD.search(html) is not None:
-        raise UnknownShape("a '<' that opens no plain tag or comment")
-    if _SPECIAL.search(html) is not None:
-        raise UnknownShape("an element with raw or hidden text content")
+        raise UnknownShape("a '<' that opens no plain tag or comment, or raw text")
 
 
 def text(html: str) -> str:
