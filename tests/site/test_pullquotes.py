@@ -50,11 +50,36 @@ Dazwischen steht noch ein wenig Text.
 """
 PROBE_MISSING_LINE = 19  # the marker line of the second excerpt above
 
+# A comment holding a tag: the tag scan (pullquotes.figures) leaves this post to
+# the BeautifulSoup reference, whose results must reach feeds and summaries too.
+PROBE_RAW = """\
+Title: Rohes HTML im Test
+Date: 2024-11-03 10:00
+Author: Katrin Albers
+Slug: rohes-html-im-test
+Lang: de
+Category: Werkstatt
+
+<!-- Eine Notiz mit <b>Markup</b>: diesen Beitrag liest der Parser. -->
+
+Wer zuhört, gewinnt Zeit für die zweite Frage.
+
+> [!PULLQUOTE excerpt]
+> gewinnt Zeit für die zweite Frage
+
+> [!PULLQUOTE]
+> Moderation ist Gastfreundschaft.
+> — Meike Leopold
+"""
+
 
 @pytest.fixture(scope="module")
 def probe_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content = copy_content(tmp_path_factory.mktemp("pq-content"))
     (content / "posts" / "zitate-im-test.md").write_text(PROBE, encoding="utf-8")
+    (content / "posts" / "rohes-html-im-test.md").write_text(
+        PROBE_RAW, encoding="utf-8"
+    )
     return content
 
 
@@ -155,6 +180,19 @@ def test_summary_keeps_standalone_quote_as_blockquote(probe_site: BuiltSite) -> 
     content = entry.content[0].value
     assert "Dieser Satz steht nirgends" not in content
     assert "<p>— Ada Nowak</p>" in content
+
+
+def test_post_left_to_the_parser_is_cleaned_alike(probe_site: BuiltSite) -> None:
+    page = probe_site.page("2024/rohes-html-im-test/")
+    assert page.select_one("figure.pullquote.excerpt") is not None
+    entry = _entry(probe_site.feed("feeds/all.atom.xml"), "2024/rohes-html-im-test")
+    for html in (entry.content[0].value, entry.summary):
+        assert "<figure" not in html
+        assert html.count("gewinnt Zeit für die zweite Frage") == 1
+        quote = BeautifulSoup(html, "html.parser").find("blockquote")
+        assert quote is not None
+        assert "— Meike Leopold" in quote.get_text()
+    assert "rohes-html-im-test.md" not in probe_site.log  # its excerpt is found
 
 
 def test_missing_excerpt_phrase_warns_with_file_and_line(probe_site: BuiltSite) -> None:
