@@ -214,10 +214,11 @@ class CommentsBuild:
         keys: list[str] = [f"depth={self.settings.depth}"]
 
         def load(path: Path, timezone: tzinfo) -> LoadedThread:
-            keys.append(self._file_key(path))
             if self.cache is None:
+                keys.append(self._file_key(path))
                 return load_file(path, timezone)
             entry = cached_entry(self.cache, path, timezone)
+            keys.append(self._file_key(path))  # hashed by ``memo``: a stat now
             bodies.update(entry.html)
             return entry.loaded
 

@@ -7,6 +7,7 @@ comments with one id the later file is the one in error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -31,12 +32,18 @@ class LoadedThread:
 
 
 def thread_files(folder: Path) -> list[Path]:
-    """The comment files of a thread folder in path order (hidden files skipped)."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix in SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+    """The comment files of a thread folder in path order (hidden files skipped).
+
+    ``os.scandir`` knows each entry's type from the directory listing, so a
+    rebuild lists 12,000 comment files without a ``stat`` each.
+    """
+    with os.scandir(folder) as entries:
+        names = sorted(
+            e.name
+            for e in entries
+            if e.name.endswith(SUFFIXES) and not e.name.startswith(".") and e.is_file()
+        )
+    return [folder / name for name in names]
 
 
 def _clamp(line: int | None, path: Path) -> int:
@@ -133,7 +140,7 @@ def load_thread(
     from the persistent cache (``build.cached_entry``).
     """
     out = LoadedThread()
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, Comment | Broken] = {}
     for path in files if files is not None else thread_files(folder):
         loaded = load(path, timezone)
         out.problems.extend(loaded.problems)
@@ -141,8 +148,11 @@ def load_thread(
         items: list[Comment | Broken] = [*loaded.comments, *loaded.broken]
         items.sort(key=lambda i: i.line or 0)
         for item in items:
-            where = first_seen.get(item.id)
-            if where is not None:
+            first = first_seen.get(item.id)
+            if first is not None:
+                where = Path(first.path).name
+                if first.line:
+                    where = f"{where}:{first.line}"
                 out.problems.append(
                     Problem(
                         str(path),
@@ -153,11 +163,7 @@ def load_thread(
                     )
                 )
                 continue
-            first_seen[item.id] = (
-                f"{Path(item.path).name}:{item.line}"
-                if item.line
-                else Path(item.path).name
-            )
+            first_seen[item.id] = item
             if isinstance(item, Comment):
                 out.comments.append(item)
             else:

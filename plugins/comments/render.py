@@ -214,7 +214,7 @@ class ThreadView:
     never held as views next to the thread.
     """
 
-    __slots__ = ("digest", "html", "lang", "thread", "timezone")
+    __slots__ = ("_by_id", "digest", "html", "lang", "thread", "timezone")
 
     def __init__(
         self,
@@ -230,20 +230,22 @@ class ThreadView:
         self.timezone = timezone
         #: An exact key of the page's comment attributes (``build.comment_digest``).
         self.digest = digest
+        self._by_id: dict[str, Comment] | None = None  # made on the first lookup
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.thread, self.html, self.lang, self.timezone, self.digest)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.thread, self.html, self.lang, self.timezone, self.digest = state
+        self._by_id = None
 
     def __getitem__(self, cid: str) -> CommentView:
         """The view of one comment by id (KeyError for one not in the thread)."""
-        for c in self.thread.comments:
-            if c.id == cid:
-                iso, when = format_when(c.date, self.lang, self.timezone)
-                return CommentView(avatar(c.author), iso, when)
-        raise KeyError(cid)
+        if self._by_id is None:
+            self._by_id = {c.id: c for c in self.thread.comments}
+        c = self._by_id[cid]
+        iso, when = format_when(c.date, self.lang, self.timezone)
+        return CommentView(avatar(c.author), iso, when)
 
     def __len__(self) -> int:
         return len(self.thread.comments)
