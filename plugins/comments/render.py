@@ -103,7 +103,7 @@ class DateFormatter:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         pattern = DATETIME_PATTERNS.get(lang.replace("-", "_").split("_")[0].lower())
-        self.fields: list[tuple[str, str, Callable[[datetime], object]] | str] = []
+        self.fields: list[tuple[str, Callable[[datetime], object]] | str] = []
         self.memo: dict[tuple[str, object], str] = {}
         try:
             self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
@@ -112,26 +112,26 @@ class DateFormatter:
         if pattern is None or self.locale is None:
             self.fields = []
             return
-        for kind, value in tokenize_pattern(pattern):
-            if kind == "chars":
-                self.fields.append(str(value))
+        for _kind, value in tokenize_pattern(pattern):
+            if isinstance(value, str):  # kind "chars": literal text
+                self.fields.append(value)
                 continue
             char, num = value
             part = _PART.get(char)
             if part is None:
                 self.fields = []
                 return
-            self.fields.append((char * num, char, part))
+            self.fields.append((char * num, part))
 
     def __call__(self, moment: datetime) -> str:
-        if not self.fields:
+        if not self.fields or self.locale is None:
             return localdatetime(moment, self.lang)
         out: list[str] = []
         for item in self.fields:
             if isinstance(item, str):
                 out.append(item)
                 continue
-            name, _, part = item
+            name, part = item
             key = (name, part(moment))
             text = self.memo.get(key)
             if text is None:

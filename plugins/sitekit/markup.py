@@ -23,13 +23,26 @@ import ctypes
 import re
 from functools import lru_cache
 
+import nh3
 from cmarkgfm import _cmark  # type: ignore[import-untyped]  # no py.typed
 from markdown_it import MarkdownIt
-import nh3
 
 #: Tags a comment or note may contain after sanitizing.
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "hr"}
+    {
+        "p",
+        "br",
+        "a",
+        "em",
+        "strong",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "hr",
+    }
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -42,7 +55,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt(
+        "commonmark", {"html": False, "linkify": False, "typographer": False}
+    )
     md.disable("image")
     return md
 

@@ -123,7 +123,7 @@ def test_date_formatter_reads_as_babel_writes(lang: str) -> None:
 
     fmt = DateFormatter(lang)
     moment = datetime(2016, 12, 31, 22, 59, tzinfo=BERLIN)
-    for step in range(600):  # every hour, minute, month and both halves of a day
+    for _ in range(600):  # every hour, minute, month and both halves of a day
         moment += timedelta(hours=13, minutes=37)
         assert fmt(moment) == localdatetime(moment, lang), moment
 
@@ -154,7 +154,9 @@ def test_rows_rebuild_the_nested_tree() -> None:
     html = ['<ol class="l">']
     for row in rows:
         html.append(f'<li id="{row.comment.id}">')
-        html.append('<ol class="l">' if row.opens else "</li>" + "</ol></li>" * row.closes)
+        html.append(
+            '<ol class="l">' if row.opens else "</li>" + "</ol></li>" * row.closes
+        )
     html.append("</ol>")
     soup = BeautifulSoup("".join(html), "html.parser")
 
@@ -168,5 +170,6 @@ def test_rows_rebuild_the_nested_tree() -> None:
     }  # fmt: skip
     d = next(r for r in rows if r.comment.id == "d")
     assert d.reply_to is not None and d.reply_to.id == "c" and d.depth == 3
-    assert rows[0].when == "3. Mai 2017 um 09:12 Uhr" and rows[0].datetime.endswith("+02:00")
+    assert rows[0].when == "3. Mai 2017 um 09:12 Uhr"
+    assert rows[0].datetime.endswith("+02:00")
     assert rows[0].avatar is rows[0].avatar and "avatar-tone" in rows[0].avatar

@@ -39,7 +39,7 @@ PIECES = [
 
 
 def random_markdown(count: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test input
     return [
         "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40)))
         for _ in range(count)
@@ -47,7 +47,7 @@ def random_markdown(count: int, seed: int) -> list[str]:
 
 
 def generated_comments(count: int) -> list[str]:
-    words = bench_sitegen._Words(random.Random(5))
+    words = bench_sitegen._Words(random.Random(5))  # noqa: S311 - test input
     return [bench_sitegen._comment_body(words) for _ in range(count)]
 
 
@@ -70,8 +70,9 @@ def test_hostile_text_renders_as_markdown_it_does() -> None:
 
 
 def test_ordinary_comments_render_as_markdown_it_does_and_take_the_fast_path() -> None:
-    texts = generated_comments(1500) + [
-        "Danke für den *Beitrag*!\n\n> Zitat aus dem Text\n\nSiehe [hier](https://example.org/a?b=1).",
+    texts = [
+        *generated_comments(1500),
+        "Danke für den *Beitrag*!\n\n> Zitat\n\nSiehe [hier](https://example.org/a?b=1).",
         "Drei Punkte:\n\n- eins\n- **zwei**\n- drei\n\n1. a\n2. b\n",
         "Code: `x = 1` und\n\n```\nprint(1)\n```\n",
         "Leser*innen und Autor*innen",
@@ -114,7 +115,9 @@ def test_no_raw_html_and_no_images() -> None:
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("b") is None and soup.find("img") is None
     assert "&lt;b&gt;fett&lt;/b&gt;" in html
-    assert '!<a href="https://evil.example/x.png"' in html  # a link, as markdown-it-py did
+    assert (
+        '!<a href="https://evil.example/x.png"' in html
+    )  # a link, as markdown-it-py did
 
 
 def test_links_get_rel_and_deep_nesting_is_bounded() -> None:
