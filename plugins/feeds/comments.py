@@ -28,15 +28,6 @@ from sitekit.feedwriter import FeedItem, ReplyTo, order_items, tag_uri
 from sitekit.markup import plain_text, render_markdown
 
 from .html import comment_html
-
-try:  # the comments plugin's exact key of a post's comment attributes
-    from comments.build import comment_digest_of
-except ImportError:  # pragma: no cover - the feeds work without that plugin
-
-    def comment_digest_of(content: Any) -> str | None:
-        return None
-
-
 from .site import (
     ContentLike,
     FeedJob,
@@ -47,6 +38,14 @@ from .site import (
     spec_for,
     thread_comments,
 )
+
+try:  # the comments plugin's exact key of a post's comment attributes
+    from comments.build import comment_digest_of
+except ImportError:  # pragma: no cover - the feeds work without that plugin
+
+    def comment_digest_of(content: Any) -> str | None:
+        return None
+
 
 #: Titles per language: an entry, a discussion's feed, the site-wide feed.
 TITLES = {
