@@ -42,12 +42,21 @@ class FileEntry:
 
     loaded: LoadedThread
     html: dict[str, str]  # body text -> sanitized HTML
+    #: Digest of the file's path and bytes: its part of ``ThreadData.key``,
+    #: known without another ``stat`` or read in the main process.
+    digest: str
 
 
 def file_entry(path: Path, timezone: tzinfo) -> FileEntry:
+    try:
+        digest = _digest(str(path), path.read_bytes())
+    except OSError:  # load_file reports it; pages that show it are always written
+        digest = os.urandom(16).hex()
     loaded = load_file(path, timezone)
     return FileEntry(
-        loaded, {c.body: render_body(c) for c in loaded.comments if not c.removed}
+        loaded,
+        {c.body: render_body(c) for c in loaded.comments if not c.removed},
+        digest,
     )
 
 
@@ -151,10 +160,12 @@ class CommentSettings:
         )
 
 
-def _digest(*parts: str) -> str:
+def _digest(*parts: str | bytes) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
+        data = (
+            part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
+        )
         h.update(len(data).to_bytes(4, "little"))
         h.update(data)
     return h.hexdigest()
@@ -164,9 +175,9 @@ def _digest(*parts: str) -> str:
 class ThreadData:
     """A thread folder after loading, checking and threading; shared by translations.
 
-    ``key`` is a digest of the cache keys of the folder's files (each one of
-    path, bytes, code version and time zone) and the display depth: two
-    builds with equal keys made an equal thread and equal body HTML.
+    ``key`` is a digest of the folder's files (path and bytes of each), the
+    code version, the time zone and the display depth: two builds with equal
+    keys made an equal thread and equal body HTML.
     """
 
     thread: Thread
@@ -211,14 +222,19 @@ class CommentsBuild:
         if not slug or not folder.is_dir():
             return no_thread()
         bodies: dict[str, str] = {}
-        keys: list[str] = [f"depth={self.settings.depth}"]
+        # What every file's entry was made with: code, time zone; then the files.
+        keys = [
+            self.cache.version if self.cache is not None else "",
+            str(self.settings.timezone),
+            f"depth={self.settings.depth}",
+        ]
 
         def load(path: Path, timezone: tzinfo) -> LoadedThread:
             if self.cache is None:
-                keys.append(self._file_key(path))
-                return load_file(path, timezone)
-            entry = cached_entry(self.cache, path, timezone)
-            keys.append(self._file_key(path))  # hashed by ``memo``: a stat now
+                entry = file_entry(path, timezone)
+            else:
+                entry = cached_entry(self.cache, path, timezone)
+            keys.append(entry.digest)
             bodies.update(entry.html)
             return entry.loaded
 
@@ -230,17 +246,6 @@ class CommentsBuild:
         self.log.extend(problems)
         html = render_bodies(thread.comments, known=bodies)
         return ThreadData(thread, html, _digest(*keys))
-
-    def _file_key(self, path: Path) -> str:
-        """The file's cache key (its stat says whether it was read since); any
-        failure gives a key of its own, so pages that show it are written."""
-        zone = str(self.settings.timezone)
-        try:
-            if self.cache is not None:
-                return self.cache.key_of(path, zone)
-            return _digest(str(path), zone, path.read_bytes().hex())
-        except OSError:
-            return os.urandom(16).hex()
 
     def mode_of(self, content: ContentLike, *, page: bool) -> str:
         """open, closed or off: the header (pages default to off), then the age rule."""
