@@ -11,17 +11,20 @@ the pages that depend on it are written: slower, never stale.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import hashlib
+import operator
 import os
+import pickle
 import re
 import types
 from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from sitekit.cache import value_digest
+from sitekit.cache import HashSink, value_digest
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _PRIMITIVES = (str, int, float, bool, type(None), bytes)
@@ -197,6 +200,168 @@ class Fingerprinter:
             self._unstable(h, f"{cls.__module__}.{cls.__qualname__}")
         else:
             h.update(text.encode("utf-8", "surrogatepass"))
+
+
+def _as(*parts: Any) -> Any:
+    """Stands for a value in a digest stream (never called: streams are only hashed)."""
+    raise NotImplementedError
+
+
+#: How ``_DigestPickler`` writes instances of a class (decided once per class).
+_DEFAULT, _FIELDS, _STATE, _FUNCTION, _MODULE = range(5)
+#: Slotted dataclasses with this many fields are digested once per object.
+_RECORD_FIELDS = 8
+
+
+def _kind(cls: type) -> int:
+    if issubclass(cls, types.FunctionType):
+        return _FUNCTION
+    if issubclass(cls, types.ModuleType):
+        return _MODULE
+    if issubclass(cls, type):
+        return _DEFAULT  # pickled by name
+    if dataclasses.is_dataclass(cls) and "__slots__" in vars(cls):
+        return _FIELDS
+    if (
+        cls.__reduce_ex__ is object.__reduce_ex__  # type: ignore[comparison-overlap]
+        and cls.__reduce__ is object.__reduce__  # type: ignore[comparison-overlap]
+        and getattr(cls, "__getstate__", None) is object.__getstate__
+    ):
+        return _STATE  # pickle would write its whole __dict__, settings and all
+    return _DEFAULT  # its own pickling (datetime, Markup, ...)
+
+
+class _DigestPickler(pickle.Pickler):
+    """Pickles a value for hashing, in C except for a few kinds of object.
+
+    Posts count by name (their data is digested apart), tags by name and slug,
+    slotted dataclasses by their fields, plain objects by their attributes
+    without the settings, closures by their code's name and their cells.
+    """
+
+    def __init__(self, file: Any, digester: ValueDigester) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        # No memo: the stream depends on the values only, not on which of
+        # them happen to be one shared object (a cache hands back copies).
+        self.fast = True
+        self.d = digester
+
+    def reducer_override(self, obj: Any) -> Any:
+        d = self.d
+        cls = type(obj)
+        kind = d.kinds.get(cls)
+        if kind is None:
+            kind = d.kinds[cls] = _kind(cls)
+            if kind == _FIELDS:
+                names = [f.name for f in dataclasses.fields(cls)]
+                d.getters[cls] = operator.attrgetter(*names, names[0])  # a tuple
+                if len(names) >= _RECORD_FIELDS:
+                    d.records.add(cls)
+        if kind == _DEFAULT:
+            return NotImplemented
+        if kind == _FIELDS:
+            value = (cls.__module__, cls.__qualname__, d.getters[cls](obj))
+            if cls in d.records:
+                # A big record is often shown by many posts (a reading item):
+                # digested once per build, as long lists are (see ``lean``).
+                return (_as, ("record", d.shared(obj, value)))
+            return (_as, value)
+        if kind == _FUNCTION:
+            name = obj.__qualname__
+            if "<lambda>" not in name and "<locals>" not in name:
+                return NotImplemented  # pickled by name
+            # A closure: its code is in the code version, its cells are values.
+            cells = []
+            for cell in obj.__closure__ or ():
+                try:
+                    cells.append(cell.cell_contents)
+                except ValueError:
+                    cells.append("<empty cell>")
+            return (_as, ("fn", obj.__module__, name, tuple(cells)))
+        if kind == _MODULE:
+            return (_as, ("module", obj.__name__))
+        ref = d.reference(obj)
+        if ref is not None:
+            return (_as, ("ref", ref))
+        if d.describe is not None:
+            described = d.describe(obj)
+            if described is not None:
+                return (_as, ("described", described))
+        state = getattr(obj, "__dict__", None)
+        if state is None:
+            return NotImplemented
+        return (_as, (cls.__module__, cls.__qualname__, d.lean(state)))
+
+
+class ValueDigester:
+    """Digests many values fast (``pickle``, in C); for each post and each page.
+
+    The ``Fingerprinter`` walks a value in Python: right for the settings and
+    the shared context (once per build; sets and dict order digest alike in
+    every process), too slow for every post and every page of a big site. This
+    one pickles the value and hashes the stream. Equal values built the same
+    way digest alike in every process; a set of strings pickles in hash-seeded
+    order, so a value holding one only ever costs a rewrite. A value that
+    cannot be pickled digests as None: always "changed".
+    """
+
+    def __init__(
+        self,
+        is_reference: Callable[[Any], str | None],
+        skip: Iterable[str] = ("settings", "_context"),
+        describe: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.is_reference = is_reference
+        self.describe = describe
+        self.skip = frozenset(skip)
+        self.kinds: dict[type, Any] = {}
+        self.getters: dict[type, Any] = {}
+        self.failed: list[str] = []
+        # By id, with the object kept alive so that its id stays its own.
+        self._refs: dict[int, tuple[Any, str | None]] = {}
+        self._lists: dict[int, tuple[Any, bytes]] = {}
+        self.records: set[type] = set()
+
+    def digest(self, value: Any) -> bytes | None:
+        try:
+            return self._digest(self.lean(value) if isinstance(value, dict) else value)
+        except Exception as exc:  # anything unpicklable: never "unchanged"
+            self.failed.append(f"{type(exc).__name__}: {exc}"[:200])
+            return None
+
+    def _digest(self, value: Any) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        # The stream goes straight into the hash, frame by frame.
+        _DigestPickler(HashSink(h), self).dump(value)
+        return h.digest()
+
+    def reference(self, obj: Any) -> str | None:
+        got = self._refs.get(id(obj))
+        if got is None:
+            got = self._refs[id(obj)] = (obj, self.is_reference(obj))
+        return got[1]
+
+    def lean(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Attributes without the settings; long lists as their digest.
+
+        Many pages show one list (a tag's posts, all posts by date); each is
+        digested once per build, not once per page that shows it.
+        """
+        out = {}
+        for k, v in state.items():
+            if k in self.skip:
+                continue
+            if type(v) in (list, tuple) and len(v) > 16:
+                v = _as, self.shared(v, v)  # a tuple unlike any list
+            out[k] = v
+        return out
+
+    def shared(self, obj: Any, value: Any) -> bytes:
+        """The digest of ``value``, which stands for ``obj``: once per build."""
+        got = self._lists.get(id(obj))
+        if got is None:
+            got = self._lists[id(obj)] = (obj, self._digest(value))
+        return got[1]
 
 
 def _iso(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> str:

@@ -45,14 +45,14 @@ PELICAN_CACHES = (
 )
 
 
-def _resolve(name: str) -> Any:
+def _resolve(name: str, setting: str = "FASTBUILD_PRECOMPUTE") -> Any:
     """``package.module.function`` to the function (a setting names it)."""
     module, _, attr = name.rpartition(".")
     try:
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError, ValueError) as exc:
         raise ValueError(
-            f"FASTBUILD_PRECOMPUTE names {name!r}, which cannot be imported ({exc})"
+            f"{setting} names {name!r}, which cannot be imported ({exc})"
         ) from exc
 
 
@@ -88,6 +88,8 @@ class Runtime:
         self.queued = 0
         self._hooked: ContentCache | None = None
         self.precompute: tuple[Any, ...] = ()
+        #: Tracked attribute -> function giving an exact key of its value.
+        self.keys: dict[str, Any] = {}
         #: What this run did, written to ``CACHE_PATH/diskurs/last-build.json``.
         self.stats: dict[str, Any] = {}
 
@@ -109,6 +111,21 @@ class Runtime:
             return None
         return Path(str(self.settings.get("CACHE_PATH") or "cache")) / FOLDER
 
+    def _key_functions(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """``FASTBUILD_TRACKED_KEYS`` resolved; the default only with its plugin on."""
+        assert self.config is not None
+        explicit = "FASTBUILD_TRACKED_KEYS" in settings
+        loaded = {
+            str(getattr(p, "__name__", p)).split(".")[0]
+            for p in settings.get("PLUGINS") or ()
+        }
+        keys = {}
+        for attr, name in self.config.keys.items():
+            if not explicit and name.split(".")[0] not in loaded:
+                continue  # the default names a plugin this build does not run
+            keys[attr] = _resolve(name, "FASTBUILD_TRACKED_KEYS")
+        return keys
+
     # -- lifecycle -----------------------------------------------------------
     def configure(self, settings: dict[str, Any]) -> None:
         """At ``initialized``: read the settings, guard Pelican's reader cache."""
@@ -116,6 +133,7 @@ class Runtime:
         self.config = FastBuildSettings.from_settings(settings)
         self.code = build_code_version(settings.get("PLUGINS") or ())
         self.precompute = tuple(_resolve(name) for name in self.config.precompute)
+        self.keys = self._key_functions(settings)
         if self.config.cache:
             self._guard_pelican_cache()
             self._cache_templates()
@@ -143,6 +161,7 @@ class Runtime:
                 self.config.runtime_keys,
                 self.cache_dir(),
                 self.code,
+                self.keys,
             )
 
     def queue_markdown(self, generator: Any, paths_key: str, excludes_key: str) -> None:

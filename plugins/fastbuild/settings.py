@@ -18,6 +18,13 @@ DEFAULT_TRACKED = (
     "comments_mode",
     "comments_open",
 )
+#: Tracked attributes whose value has an exact, cheap key, and the function
+#: (``module.function``, of the post) that gives it: the key is digested
+#: instead of the value (``tracking.read_digest``). The comments plugin keys
+#: all of its attributes by the thread's files.
+DEFAULT_KEYS: dict[str, str] = dict.fromkeys(
+    DEFAULT_TRACKED, "comments.build.comment_digest_of"
+)
 #: Settings that hold one build's runtime state, not configuration.
 DEFAULT_RUNTIME_KEYS = (
     "FASTBUILD_STATE",
@@ -56,6 +63,8 @@ class FastBuildSettings:
         bool  # keep the caches between builds (sitekit.cache, Pelican's reader cache)
     )
     tracked: tuple[str, ...]
+    #: tracked attribute -> "module.function" giving an exact key of its value
+    keys: dict[str, str]
     runtime_keys: tuple[str, ...]
     precompute: tuple[
         str, ...
@@ -94,6 +103,14 @@ class FastBuildSettings:
             raise SettingsError(
                 f"FASTBUILD_WORKERS must be None or a number >= 0, not {workers!r}"
             )
+        keys = settings.get("FASTBUILD_TRACKED_KEYS", DEFAULT_KEYS)
+        if not isinstance(keys, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+        ):
+            raise SettingsError(
+                "FASTBUILD_TRACKED_KEYS must map attribute names to "
+                f"'module.function' names, not {keys!r}"
+            )
         return cls(
             workers=workers,
             min_files=count("FASTBUILD_MIN_FILES", 24),
@@ -103,6 +120,7 @@ class FastBuildSettings:
             parallel_write=flag("FASTBUILD_PARALLEL_WRITE", True),
             cache=flag("FASTBUILD_CACHE", False),
             tracked=names("FASTBUILD_TRACKED_ATTRIBUTES", DEFAULT_TRACKED),
+            keys=dict(keys),
             runtime_keys=DEFAULT_RUNTIME_KEYS + names("FASTBUILD_RUNTIME_SETTINGS", ()),
             precompute=names("FASTBUILD_PRECOMPUTE", ()),
         )

@@ -16,7 +16,7 @@ import gettext
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from sitekit.cache import ContentCache, code_version
 
-from .fingerprint import Fingerprinter
+from .fingerprint import Fingerprinter, ValueDigester
 from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest
 
 logger = logging.getLogger(__name__)
@@ -122,8 +122,10 @@ class PageStamps:
         runtime_keys: Iterable[str],
         directory: Path | None,
         code: str,
+        keys: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> None:
         self.settings = settings
+        self.keys = dict(keys or {})
         self.output_path = output_path
         self.runtime_keys = frozenset(runtime_keys)
         self.code = code
@@ -133,7 +135,10 @@ class PageStamps:
         self.cache = ContentCache(
             "pages", version, directory, allowed_modules=("fastbuild",)
         )
+        # Once per build (settings, context): a walk that ignores set and dict order.
         self.fp = Fingerprinter(_reference, describe=_describe)
+        # Every post's data and every page's values: pickled, in C.
+        self.values = ValueDigester(_reference, describe=_describe)
         self._site: bytes | None = None
         self._envs: dict[int, bytes] = {}
         self._reads: dict[tuple[int, str], bytes] = {}
@@ -168,6 +173,7 @@ class PageStamps:
                     for n, v in vars(Content).items()
                     if isinstance(v, TrackedAttribute)
                 }
+                | self.values.skip
             )
             h = hashlib.blake2b(digest_size=16)
             h.update(self.code.encode())
@@ -181,8 +187,15 @@ class PageStamps:
             )
             h.update(self.fp.digest(self._settings_part(self.settings, None)))
             h.update(self.fp.digest(self._settings_part(context, self.settings)))
-            for obj in self._contents(context):
-                h.update(self._own_digest(obj))
+            # Every post's and page's own data, in one go.
+            h.update(
+                self._value_digest(
+                    [
+                        (_reference(obj), self._own_state(obj))
+                        for obj in self._contents(context)
+                    ]
+                )
+            )
             self._site = h.digest()
             if self.fp.unstable:
                 logger.info(
@@ -191,6 +204,17 @@ class PageStamps:
                     ", ".join(sorted(set(self.fp.unstable))[:5]),
                 )
         return self._site
+
+    def _value_digest(self, value: Any) -> bytes:
+        got = self.values.digest(value)
+        if got is None:
+            if len(self.values.failed) == 1:
+                logger.info(
+                    "fastbuild: a value is not digestible (%s); its pages are written",
+                    self.values.failed[0],
+                )
+            return os.urandom(16)  # never equal: the pages are written
+        return got
 
     def _contents(self, context: Mapping[str, Any]) -> list[Any]:
         """Every post and page (drafts, hidden and translations too), by source path."""
@@ -218,17 +242,11 @@ class PageStamps:
         self._by_ref = {r: c for c in objs if (r := _reference(c)) is not None}
         return objs
 
-    def _own_digest(self, obj: Any) -> bytes:
-        """A post's data except its text and the tracked attributes."""
-        h = hashlib.blake2b(digest_size=16)
-        h.update((_reference(obj) or "").encode("utf-8", "surrogatepass"))
+    def _own_state(self, obj: Any) -> dict[str, Any]:
+        """A post's data except its text and the tracked attributes, by name."""
+        volatile = self._volatile
         state = vars(obj)
-        for name in sorted(state):
-            if name in self._volatile or name in self.fp.skip:
-                continue
-            h.update(name.encode() + b"=")
-            h.update(self.fp.digest(state[name]))
-        return h.digest()
+        return {k: state[k] for k in sorted(state) if k not in volatile}
 
     def env_digest(self, env: Any) -> bytes:
         got = self._envs.get(id(env))
@@ -258,14 +276,14 @@ class PageStamps:
         h.update(self.site_digest(context))
         h.update(self.env_digest(getattr(template, "environment", None)))
         h.update(str(getattr(template, "name", "")).encode())
-        h.update(self.fp.digest(local))
+        h.update(self._value_digest(local))
         return h.digest()
 
     def read_digest(self, obj: Any, name: str) -> bytes:
         key = (id(obj), name)
         got = self._reads.get(key)
         if got is None:
-            got = read_digest(obj, name)
+            got = read_digest(obj, name, self.keys)
             self._reads[key] = got
         return got
 

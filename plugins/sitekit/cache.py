@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import glob
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -48,7 +49,7 @@ REGISTRY_KEY = "_DISKURS_CACHES"
 #: Folder below ``CACHE_PATH``.
 FOLDER = "diskurs"
 
-_MAGIC = b"DISKURS-CACHE-2\n"
+_MAGIC = b"DISKURS-CACHE-3\n"
 _RECORD = struct.Struct("<I32s")  # payload length, blake2b-256 of the payload
 _HASH_KEY = b"diskurs-cache"  # keyed only to tell our files apart, not for secrecy
 #: Compact when this share of the stored entries went unused, or the log grew this long.
@@ -78,6 +79,7 @@ _BASE_CLASSES = {
     "zoneinfo._zoneinfo": {"ZoneInfo"},
     "copyreg": {"_reconstructor", "__newobj__", "__newobj_ex__"},
     "markupsafe": {"Markup"},
+    __name__: {"_restore"},
 }
 
 
@@ -111,13 +113,61 @@ class _Unpickler(pickle.Unpickler):
         self._allowed = allowed_modules
 
     def find_class(self, module: str, name: str) -> Any:
-        if name in _BASE_CLASSES.get(module, ()):
-            return super().find_class(module, name)
-        if "." not in name and any(
-            module == m or module.startswith(m + ".") for m in self._allowed
-        ):
-            return super().find_class(module, name)
-        raise CacheFormatError(f"class {module}.{name} is not allowed in a cache")
+        return _allowed_class(module, name, self._allowed)
+
+
+@functools.cache
+def _allowed_class(module: str, name: str, allowed: tuple[str, ...]) -> Any:
+    """A class the cache may hold (asked once per class, not once per entry)."""
+    if name in _BASE_CLASSES.get(module, ()) or (
+        "." not in name
+        and any(module == m or module.startswith(m + ".") for m in allowed)
+    ):
+        return getattr(importlib.import_module(module), name)
+    raise CacheFormatError(f"class {module}.{name} is not allowed in a cache")
+
+
+@functools.cache
+def _record_fields(cls: type) -> tuple[tuple[Any, ...], Any] | None:
+    """Slot setters and a getter of a slotted dataclass pickled by value, else None.
+
+    Such a class (frozen, as our value classes are) unpickles through
+    ``dataclasses``' ``__setstate__``, which looks up its fields anew for every
+    object: most of the time spent loading 20,000 comments. The slots' own
+    setters fill a frozen object without its ``__setattr__``.
+    """
+    if not (dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)):
+        return None
+    setstate = getattr(cls, "__setstate__", None)
+    if getattr(setstate, "__name__", "") != "_dataclass_setstate":
+        return None  # the class pickles itself its own way
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    if not names:
+        return None
+    setters = tuple(getattr(cls, name).__set__ for name in names)
+    return setters, operator.attrgetter(*names, names[0])  # always a tuple
+
+
+def _restore(cls: type, values: tuple[Any, ...]) -> Any:
+    """A slotted dataclass object from its field values (see ``_CachePickler``)."""
+    fields = _record_fields(cls)
+    if fields is None or len(values) != len(fields[0]):
+        raise CacheFormatError(f"{cls.__qualname__} is not a record class like this")
+    obj: Any = object.__new__(cls)
+    for setter, value in zip(fields[0], values, strict=True):
+        setter(obj, value)
+    return obj
+
+
+class _CachePickler(pickle.Pickler):
+    """Pickles slotted dataclasses as their field values (``_restore`` loads them)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls: Any = type(obj)
+        fields = _record_fields(cls)
+        if fields is None:
+            return NotImplemented
+        return (_restore, (cls, fields[1](obj)[: len(fields[0])]))
 
 
 class _ViewReader:
@@ -151,7 +201,12 @@ class _ViewReader:
         return self.read(end + 1 if end >= 0 else -1)
 
 
-def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[dict[str, Any]]:
+#: One record: entries kept as values (the small file-stamp entries) and
+#: entries kept as their own pickle, unpickled when a build first asks for one.
+Record = tuple[dict[str, Any], dict[str, bytes]]
+
+
+def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[Record]:
     """The checksummed records of one file, up to the first one that is not whole."""
     if not data.startswith(_MAGIC):
         raise CacheFormatError("not a cache file of this format")
@@ -166,17 +221,33 @@ def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[dict[str, Any]]:
         if len(payload) != length or _digest(payload) != digest:
             raise CacheFormatError("a record is truncated or corrupt")
         value = _Unpickler(_ViewReader(payload), allowed).load()
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        if not (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and all(isinstance(part, dict) for part in value)
+            and all(isinstance(k, str) for part in value for k in part)
+            and all(isinstance(v, bytes) for v in value[1].values())
+        ):
             raise CacheFormatError("a record is not a mapping of keys to entries")
         yield value
         pos = start + length
 
 
-def _write_record(fh: Any, entries: Mapping[str, Any]) -> None:
+def _write_record(
+    fh: Any, plain: Mapping[str, Any], packed: Mapping[str, bytes]
+) -> None:
     """One checksummed record, written in two pieces (the payload is never copied)."""
-    payload = pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(
+        (dict(plain), dict(packed)), protocol=pickle.HIGHEST_PROTOCOL
+    )
     fh.write(_RECORD.pack(len(payload), _digest(payload)))
     fh.write(payload)
+
+
+def _pack(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _CachePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 def code_version(*modules: str, distributions: Iterable[str] = ()) -> str:
@@ -215,6 +286,10 @@ class ContentCache:
     ``compute(path)`` returned for a file with these bytes under this version,
     or computes it now. Entries not used by a build are dropped at the next
     compaction, so the cache follows the content instead of growing forever.
+
+    Loading reads and checks the files but unpickles an entry only when a
+    build asks for it: a rebuild that needs a few of 20,000 entries pays for
+    a few, and entries never asked for stay compact bytes in memory.
     """
 
     def __init__(
@@ -231,6 +306,7 @@ class ContentCache:
         self.directory = directory
         self.allowed_modules = tuple(allowed_modules)
         self._entries: dict[str, Any] = {}
+        self._packed: dict[str, bytes] = {}  # loaded, not unpickled yet
         self._new: dict[str, Any] = {}
         self._used: set[str] = set()
         self._log_entries = 0
@@ -248,18 +324,27 @@ class ContentCache:
         assert self.directory is not None
         return self.directory / f"{self.name}-{self.version[:24]}.{suffix}"
 
-    def _read(self, path: Path) -> list[dict[str, Any]]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return []
-        return list(_records(data, self.allowed_modules))
+    def _add_record(self, record: Record) -> int:
+        plain, packed = record
+        for k in plain:
+            self._packed.pop(k, None)
+        self._entries.update(plain)
+        for k in packed:
+            self._entries.pop(k, None)
+        self._packed.update(packed)
+        return len(plain) + len(packed)
 
     def _load(self) -> None:
         base_path, log_path = self._file("base"), self._file("log")
         try:
-            for record in self._read(base_path):
-                self._entries.update(record)
+            try:
+                data = base_path.read_bytes()
+            except FileNotFoundError:
+                data = None
+            if data is not None:
+                for record in _records(data, self.allowed_modules):
+                    self._add_record(record)
+            del data
         except (
             CacheFormatError,
             pickle.UnpicklingError,
@@ -275,7 +360,7 @@ class ContentCache:
                 base_path,
                 exc,
             )
-            self._entries = {}
+            self._entries, self._packed = {}, {}
             self._remove(base_path, log_path)
             return
         try:
@@ -287,8 +372,7 @@ class ContentCache:
             return
         try:
             for record in _records(data, self.allowed_modules):
-                self._entries.update(record)
-                self._log_entries += len(record)
+                self._log_entries += self._add_record(record)
         except (
             CacheFormatError,
             pickle.UnpicklingError,
@@ -305,7 +389,7 @@ class ContentCache:
                 log_path,
                 exc,
             )
-            self._log_entries = len(self._entries) + 1  # forces a compaction at save
+            self._log_entries = len(self) + 1  # forces a compaction at save
 
     @staticmethod
     def _remove(*paths: Path) -> None:
@@ -314,6 +398,19 @@ class ContentCache:
                 p.unlink()
 
     # -- entries -------------------------------------------------------------
+    def _value(self, key: str) -> Any:
+        """The entry under ``key`` (unpickled now if still packed), or _MISSING."""
+        value = self._entries.get(key, _MISSING)
+        if value is _MISSING and key in self._packed:
+            raw = self._packed.pop(key)
+            try:
+                value = _Unpickler(io.BytesIO(raw), self.allowed_modules).load()
+            except Exception as exc:  # checksummed, so only a class that is gone
+                logger.debug("Cache %s: entry dropped (%s)", self.name, exc)
+                return _MISSING
+            self._entries[key] = value
+        return value
+
     def key(self, path: str | os.PathLike[str], data: bytes, *extra: str) -> str:
         """The entry key of one file: its path, its bytes and what else it reads."""
         h = hashlib.blake2b(digest_size=20)
@@ -326,19 +423,26 @@ class ContentCache:
         return h.hexdigest()
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key in self._entries:
-            self._used.add(key)
-            return self._entries[key]
-        return default
+        value = self._value(key)
+        if value is _MISSING:
+            return default
+        self._used.add(key)
+        return value
 
     def items(self) -> list[tuple[str, Any]]:
         """Every entry, used in this build or not (for pruning what they describe)."""
+        for key in list(self._packed):
+            self._value(key)
         return list(self._entries.items())
 
     def __contains__(self, key: str) -> bool:
-        return key in self._entries
+        return key in self._entries or key in self._packed
+
+    def __len__(self) -> int:
+        return len(self._entries) + len(self._packed)
 
     def put(self, key: str, value: Any) -> None:
+        self._packed.pop(key, None)
         self._entries[key] = value
         self._new[key] = value
         self._used.add(key)
@@ -365,7 +469,7 @@ class ContentCache:
                 return compute(p)  # let the computation report the unreadable file
             k = self.key(path, data, *extra)
             self.put(_stat_key(p, extra), (_signature(st), k))
-        value = self._entries.get(k, _MISSING)
+        value = self._value(k)
         if value is not _MISSING and (check is None or check(value)):
             self.hits += 1
             self._used.add(k)
@@ -393,14 +497,14 @@ class ContentCache:
         Any difference, and the file is read and hashed again.
         """
         skey = _stat_key(path, extra)
-        known = self._entries.get(skey)
+        known = self._value(skey)
         if not (isinstance(known, tuple) and len(known) == 2):
             return None
         try:
             signature = _signature(os.stat(path))
         except OSError:
             return None
-        if known[0] != signature or known[1] not in self._entries:
+        if known[0] != signature or known[1] not in self:
             return None
         self._used.add(skey)
         return str(known[1])
@@ -423,8 +527,9 @@ class ContentCache:
     def add_entries(self, entries: Mapping[str, Any]) -> None:
         """Entries computed elsewhere (a pool worker) for this build."""
         for k, v in entries.items():
-            if k not in self._entries:
+            if k not in self:
                 self._new[k] = v
+            self._packed.pop(k, None)
             self._entries[k] = v
 
     # -- saving --------------------------------------------------------------
@@ -433,18 +538,22 @@ class ContentCache:
         if self.directory is None:
             return
         new = {k: v for k, v in self._new.items() if k in self._used}
-        stale = len(self._entries) - len(self._used)
+        used = len(self._used)
         needs_compaction = (
-            stale > _STALE_SHARE * max(len(self._used), 1)
-            or self._log_entries + len(new) > _LOG_SHARE * max(len(self._used), 1) + 64
+            len(self) - used > _STALE_SHARE * max(used, 1)
+            or self._log_entries + len(new) > _LOG_SHARE * max(used, 1) + 64
         )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if needs_compaction:
-                keep = {k: self._entries[k] for k in self._used if k in self._entries}
-                self._write_atomic(self._file("base"), keep)
+                self._packed = {
+                    k: v for k, v in self._packed.items() if k in self._used
+                }
+                self._entries = {
+                    k: v for k, v in self._entries.items() if k in self._used
+                }
+                self._write_atomic(self._file("base"), *self._split(self._entries))
                 self._remove(self._file("log"))
-                self._entries = keep
                 self._log_entries = 0
             elif new:
                 log = self._file("log")
@@ -452,8 +561,9 @@ class ContentCache:
                 with log.open("ab") as fh:
                     if not exists:
                         fh.write(_MAGIC)
-                    _write_record(fh, new)
+                    _write_record(fh, *self._split(new, with_packed=False))
                 self._log_entries += len(new)
+            self._prune_versions()
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             logger.warning(
                 "Could not save cache %s (%s); the next build recomputes it",
@@ -463,13 +573,57 @@ class ContentCache:
             self._remove(self._file("base"), self._file("log"))
         self._new = {}
 
+    def _split(self, entries: Mapping[str, Any], *, with_packed: bool = True) -> Record:
+        """Stamp entries as values, the rest packed (still-packed ones as they are)."""
+        plain: dict[str, Any] = {}
+        packed: dict[str, bytes] = dict(self._packed) if with_packed else {}
+        for k, v in entries.items():
+            if k.startswith(_STAT_PREFIX):
+                plain[k] = v
+            else:
+                packed[k] = _pack(v)
+        return plain, packed
+
+    def _prune_versions(self) -> None:
+        """Remove the files of older versions of this cache (code changed since).
+
+        The two most recent other versions stay: builds into two output
+        folders (two page-stamp versions) do not throw each other's away.
+        """
+        assert self.directory is not None
+        mine = f"{self.name}-{self.version[:24]}."
+        others: dict[str, list[Path]] = {}
+        for path in self.directory.glob(f"{glob.escape(self.name)}-*"):
+            stem, _, suffix = path.name.rpartition(".")
+            rest = stem[len(self.name) + 1 :]
+            if (
+                path.name.startswith(mine)
+                or suffix not in ("base", "log")
+                or len(rest) != 24
+                or "-" in rest
+            ):
+                continue  # ours, or another cache's name that starts like ours
+            others.setdefault(stem, []).append(path)
+
+        def newest(stem: str) -> float:
+            times = []
+            for p in others[stem]:
+                with contextlib.suppress(OSError):
+                    times.append(p.stat().st_mtime)
+            return max(times, default=0.0)
+
+        for stem in sorted(others, key=newest, reverse=True)[2:]:
+            self._remove(*others[stem])
+
     @staticmethod
-    def _write_atomic(path: Path, entries: Mapping[str, Any]) -> None:
+    def _write_atomic(
+        path: Path, plain: Mapping[str, Any], packed: Mapping[str, bytes]
+    ) -> None:
         fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_MAGIC)
-                _write_record(fh, entries)
+                _write_record(fh, plain, packed)
             os.replace(tmp, path)
         except BaseException:
             ContentCache._remove(Path(tmp))
@@ -480,16 +634,17 @@ class ContentCache:
         self.hits = self.misses = 0
 
     def stats(self) -> str:
-        return (
-            f"{self.name}: {self.hits} hits, {self.misses} misses, {len(self._entries)}"
-        )
+        return f"{self.name}: {self.hits} hits, {self.misses} misses, {len(self)}"
 
 
 _MISSING: Any = object()
 
 
+_STAT_PREFIX = "stat\0"
+
+
 def _stat_key(path: Path, extra: tuple[str, ...]) -> str:
-    return "stat\0" + "\0".join((os.fspath(path), *extra))
+    return _STAT_PREFIX + "\0".join((os.fspath(path), *extra))
 
 
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -683,12 +838,25 @@ def value_digest(value: Any) -> bytes | None:
     hash-seeded order, so a value holding a set may digest differently in each
     process: that only ever costs a rewrite.
     """
-    buffer = io.BytesIO()
+    h = hashlib.blake2b(digest_size=16)
     try:
-        _DigestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        pickler = _DigestPickler(HashSink(h), protocol=pickle.HIGHEST_PROTOCOL)
+        # No memo: the stream depends on the values only, not on which of them
+        # happen to be one shared object (a value from a cache is a copy).
+        pickler.fast = True
+        pickler.dump(value)
     except Exception:
         return None
-    return hashlib.blake2b(buffer.getvalue(), digest_size=16).digest()
+    return h.digest()
+
+
+class HashSink:
+    """A file for a pickler that hashes what is written instead of keeping it."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, h: Any) -> None:
+        self.write = h.update
 
 
 def save_caches(settings: Mapping[str, Any]) -> None:

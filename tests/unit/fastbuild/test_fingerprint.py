@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastbuild.fingerprint import Fingerprinter
+from fastbuild.fingerprint import Fingerprinter, ValueDigester
 from fastbuild.stamps import _describe, _reference
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
@@ -119,3 +119,80 @@ def test_a_value_with_a_memory_address_is_never_called_unchanged() -> None:
     value = Opaque()
     assert fp.digest([value]) != Fingerprinter(lambda o: None).digest([value])
     assert fp.unstable
+
+
+VALUES_SCRIPT = """
+import sys
+sys.path.insert(0, {plugins!r})
+from fastbuild.fingerprint import ValueDigester
+from dataclasses import dataclass
+value = {{"n": (1, 2.5, None, True), "d": {{"y": [1], "x": b"z"}},
+         "f": (lambda k: lambda: k)("cell"), "s": "ä" * 3}}
+print(ValueDigester(lambda o: None).digest(value).hex())
+"""
+
+
+def test_value_digest_is_the_same_in_another_process() -> None:
+    digests = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run(
+            [sys.executable, "-c", VALUES_SCRIPT.format(plugins=str(PLUGINS))],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Many fields: digested once per object (``_RECORD_FIELDS``)."""
+
+    a: str
+    b: tuple[str, ...]
+    c: int = 0
+    d: int = 0
+    e: int = 0
+    f: int = 0
+    g: int = 0
+    h: int = 0
+
+
+class Plain:
+    def __init__(self, **kw: object) -> None:
+        self.__dict__.update(kw)
+
+
+def test_value_digest_follows_values_not_sharing() -> None:
+    values = ValueDigester(_reference, describe=_describe)
+    word = "".join(["w", "ort"])  # equal to "wort", another object
+    shared = ["wort", "wort"]
+    copies = ["wort", word]
+    assert values.digest(shared) == values.digest(copies)
+    settings = copy.deepcopy(DEFAULT_CONFIG)
+    base = {
+        "posts": [_article("<p>a</p>", f"posts/{i}.md") for i in range(20)],
+        "tag": Tag("Netz", settings),
+        "record": Record("x", ("y",) * 20),
+        "plain": Plain(n=1, settings=settings),
+        "fn": lambda: None,
+    }
+    same = dict(base, record=Record("x", ("y",) * 20), plain=Plain(n=1, settings={}))
+    assert values.digest(base) == values.digest(same)  # the settings are skipped
+    for change in (
+        {"posts": base["posts"][:-1]},
+        {"tag": Tag("Netze", settings)},
+        {"record": Record("x", ("y",) * 19)},
+        {"plain": Plain(n=2, settings=settings)},
+    ):
+        assert values.digest(dict(base, **change)) != values.digest(base), change
+
+
+def test_an_unpicklable_value_digests_as_none() -> None:
+    import threading
+
+    values = ValueDigester(lambda o: None)
+    assert values.digest({"lock": threading.Lock()}) is None
+    assert values.failed

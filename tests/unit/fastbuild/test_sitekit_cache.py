@@ -144,6 +144,68 @@ def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
     assert cache.items() == []
 
 
+def test_a_tampered_entry_cannot_run_code_when_it_is_asked_for(tmp_path: Path) -> None:
+    """Entries are unpickled when first asked for: through the allowlist too."""
+    base, compute = _saved(tmp_path)
+    marker = tmp_path / "ran"
+    evil = pickle.dumps(_Evil(str(marker)), protocol=pickle.HIGHEST_PROTOCOL)
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    key = cache.key_of(tmp_path / "a.yaml")
+    payload = pickle.dumps(({}, {key: evil}), protocol=pickle.HIGHEST_PROTOCOL)
+    record = struct.pack("<I32s", len(payload), sc._digest(payload)) + payload
+    base.write_bytes(
+        sc._MAGIC + record
+    )  # a valid checksum: only the allowlist stops it
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert key in cache  # loaded, not unpickled
+    assert cache.memo(tmp_path / "a.yaml", compute) == Entry("eins", 2)  # recomputed
+    assert not marker.exists()
+
+
+def test_entries_are_unpickled_only_when_asked_for(tmp_path: Path) -> None:
+    files = []
+    for i in range(3):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(str(i), encoding="utf-8")
+        files.append(f)
+    _, compute = counter()
+    cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    for f in files:
+        cache.memo(f, compute)
+    cache.save()
+    again = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert again.memo(files[1], compute) == Entry("1", 2)
+    # One entry unpickled; the others wait as bytes (and are kept when saved).
+    assert sum(isinstance(v, Entry) for v in again._entries.values()) == 1
+    for f in files:
+        again.memo(f, compute)
+    again._log_entries = 1 << 20  # force a compaction
+    again.save()
+    third = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert [third.memo(f, compute) for f in files] == [
+        Entry("0", 1),
+        Entry("1", 2),
+        Entry("2", 3),
+    ]
+
+
+def test_files_of_old_versions_are_removed_but_the_last_two(tmp_path: Path) -> None:
+    src = tmp_path / "a.yaml"
+    src.write_text("eins", encoding="utf-8")
+    _, compute = counter()
+    folder = tmp_path / "c"
+    for i in range(5):
+        cache = sc.ContentCache("t", f"{i:024d}", folder, allowed_modules=(__name__,))
+        cache.memo(src, compute)
+        cache.save()
+        os.utime(next(folder.glob(f"t-{i:024d}.*")), (i, i))
+    other = sc.ContentCache("t-other", "v1", folder)
+    other.put("k", 1)
+    other.save()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"t-{i:024d}.log" for i in (2, 3, 4)] + ["t-other-v1.log"]
+
+
 class _Evil:
     def __init__(self, path: str) -> None:
         self.path = path

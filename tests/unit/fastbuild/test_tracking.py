@@ -84,3 +84,25 @@ def test_settings_are_checked_with_their_name() -> None:
     ):
         with pytest.raises(SettingsError, match=next(iter(bad))):
             FastBuildSettings.from_settings(bad)
+
+
+def test_a_keyed_attribute_digests_as_its_key() -> None:
+    post = article()
+    post.thread = ["a"]
+    post.comment_count = 1
+    keys = {"thread": lambda obj: obj.thread_key, "comment_count": lambda o: "k"}
+    post.thread_key = "k1"
+    first = tracking.read_digest(post, "thread", keys)
+    post.thread = ["b"]  # the key says it is the same: the key wins (it is exact)
+    assert tracking.read_digest(post, "thread", keys) == first
+    post.thread_key = "k2"
+    assert tracking.read_digest(post, "thread", keys) != first
+    # Small values digest as themselves: a count that stays equal stays equal.
+    count = tracking.read_digest(post, "comment_count", keys)
+    keys["comment_count"] = lambda o: "other"
+    assert tracking.read_digest(post, "comment_count", keys) == count
+    # No key (None): the value itself.
+    post.thread_key = None
+    assert tracking.read_digest(post, "thread", keys) == tracking.read_digest(
+        post, "thread"
+    )
