@@ -49,7 +49,8 @@ class FileEntry:
 
 def file_entry(path: Path, timezone: tzinfo) -> FileEntry:
     try:
-        digest = _digest(str(path), path.read_bytes())
+        with path.open("rb") as handle:  # in chunks: a huge file is refused later
+            digest = _digest(str(path), hashlib.file_digest(handle, "blake2b").digest())
     except OSError:  # load_file reports it; pages that show it are always written
         digest = os.urandom(16).hex()
     loaded = load_file(path, timezone)
