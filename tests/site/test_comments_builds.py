@@ -8,7 +8,9 @@ default mode (exit 0, only the broken comments missing, their replies shown).
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -245,3 +247,49 @@ def test_a_thread_of_5000_comments_builds(tmp_path: Path) -> None:
     )
     assert "depth-5" in soup.find(id="comment-c4")["class"]
     assert soup.select_one("#comment-c42 strong").get_text() == "42"
+
+
+#: Two runs of one Pelican object with one settings dict, as ``pelican -r`` does.
+TWO_RUNS = """
+import sys
+from pathlib import Path
+from pelican import Pelican
+from pelican.settings import read_settings
+
+config, content, output, cache, new_file = sys.argv[1:6]
+settings = read_settings(
+    config, override={"PATH": content, "OUTPUT_PATH": output, "CACHE_PATH": cache}
+)
+pelican = Pelican(settings)
+pelican.run()
+Path(new_file).write_text(
+    "author: Zweiter Lauf\\ndate: 2030-01-01T10:00:00+01:00\\n"
+    "body: Erst im zweiten Lauf da.\\n",
+    encoding="utf-8",
+)
+pelican.run()
+"""
+
+
+def test_a_second_run_in_one_process_shows_a_new_comment(tmp_path: Path) -> None:
+    """``pelican -r`` keeps its settings between runs: no thread of the first run
+    may be served again (the comments plugin starts each run afresh)."""
+    content = copy_content(tmp_path)
+    new_file = (
+        content / "comments" / "kommentare-per-pull-request" / "zweiter-lauf.yaml"
+    )
+    output = tmp_path / "output"
+    proc = subprocess.run(
+        [
+            sys.executable, "-c", TWO_RUNS, str(ROOT / "pelicanconf.py"),
+            str(content), str(output), str(tmp_path / "cache"), str(new_file),
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    page = (output / "2024" / "kommentare-per-pull-request" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert 'id="comment-zweiter-lauf"' in page
+    assert "Erst im zweiten Lauf da." in page
