@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import nh3
-from cmarkgfm import _cmark  # type: ignore[import-untyped]  # no py.typed
 from markdown_it import MarkdownIt
 
 #: Tags a comment or note may contain after sanitizing.
@@ -75,11 +76,26 @@ def _cleaner() -> nh3.Cleaner:
 
 # -- the cmark fast path ------------------------------------------------------
 
-#: ``free`` of the C library cmark allocates with: cmarkgfm's own
-#: ``markdown_to_html`` never frees the result (measured: 2 KB per call).
-_free = ctypes.CDLL(None).free
-_free.argtypes = (ctypes.c_void_p,)
-_free.restype = None
+
+def _load_cmark() -> tuple[Any, Callable[[int], None]] | None:
+    """cmarkgfm's C library and the C ``free`` its results need, or None.
+
+    cmarkgfm's own ``markdown_to_html`` never frees the string cmark returns
+    (measured: 2 KB lost per call), so we call cmark and free it ourselves.
+    Without either, markdown-it-py renders everything: slower, same output.
+    """
+    try:
+        from cmarkgfm import _cmark  # type: ignore[import-untyped]  # no py.typed
+
+        free = ctypes.CDLL(None).free
+    except (ImportError, OSError, AttributeError, TypeError):
+        return None
+    free.argtypes = (ctypes.c_void_p,)
+    free.restype = None
+    return _cmark, free
+
+
+_CMARK = _load_cmark()
 
 #: Source that cmark reads differently, or that needs markdown-it-py's rules:
 #: raw HTML and autolinks (``<``), images, link reference definitions (cmark
@@ -111,12 +127,14 @@ _MAX_CONTAINERS = 12
 
 def _cmark_html(text: str) -> str:
     """cmark's HTML (CommonMark, safe mode: no raw HTML, no unsafe URLs)."""
+    assert _CMARK is not None
+    cmark, free = _CMARK
     data = text.encode("utf-8")
-    raw = _cmark.lib.cmark_markdown_to_html(data, len(data), 0)
+    raw = cmark.lib.cmark_markdown_to_html(data, len(data), 0)
     try:
-        return str(_cmark.ffi.string(raw).decode("utf-8"))
+        return str(cmark.ffi.string(raw).decode("utf-8"))
     finally:
-        _free(int(_cmark.ffi.cast("uintptr_t", raw)))
+        free(int(cmark.ffi.cast("uintptr_t", raw)))
 
 
 def _plain_emphasis(text: str) -> bool:
@@ -148,7 +166,7 @@ def _fast_html(text: str) -> str | None:
     that trips any rule is rendered by markdown-it-py. About 97 % of ordinary
     comments take this path.
     """
-    if any(s in text for s in _SLOW_SOURCE):
+    if _CMARK is None or any(s in text for s in _SLOW_SOURCE):
         return None
     if "&" in text and _ENTITY.search(text):
         return None
