@@ -247,6 +247,8 @@ class _DigestPickler(pickle.Pickler):
         self.d = digester
 
     def reducer_override(self, obj: Any) -> Any:
+        if obj is _as:
+            return NotImplemented  # the marker itself: by name
         d = self.d
         cls = type(obj)
         kind = d.kinds.get(cls)

@@ -18,6 +18,7 @@ serial one does.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import logging
 import multiprocessing
 from collections.abc import Callable, Hashable
@@ -123,8 +124,17 @@ class Pool:
         """Queue ``fn(settings, *args)``; submit the job the build needs last first."""
         if self._executor is None or key in self._futures:
             return
+        first = not self._futures and not self.done_here + self.done_there
         try:
-            self._futures[key] = self._executor.submit(_run_job, fn, args)
+            if first:
+                # The workers are forked now: frozen, the objects they inherit
+                # are never walked by their collector (their pages stay shared).
+                gc.freeze()
+            try:
+                self._futures[key] = self._executor.submit(_run_job, fn, args)
+            finally:
+                if first:
+                    gc.unfreeze()
         except (
             RuntimeError,
             OSError,

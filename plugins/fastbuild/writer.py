@@ -15,6 +15,7 @@ import gc
 import logging
 import os
 import pickle
+import select
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,10 @@ from .stamps import PageStamps, _reference
 from .tracking import RECORDING
 
 logger = logging.getLogger(__name__)
+
+#: Chunks per forked renderer: more, shorter-lived children hold fewer page
+#: copies at once; each fork of a big build costs a few milliseconds.
+CHUNKS_PER_PROCESS = 4
 
 
 @dataclass
@@ -178,13 +183,19 @@ class FastWriter(Writer):
         workers = int(getattr(self.runtime, "workers", 0) or 0)
         config = getattr(self.runtime, "config", None)
         per_process = config.min_pages if config else 24
-        processes = max(1, min(workers + 1, len(jobs) // per_process))
+        # This process waits while the children work: it touches nothing, so
+        # the pages they share stay shared.
+        processes = min(workers, len(jobs) // per_process)
         results: dict[int, list[tuple[str, str, bytes]] | None] = {}
-        if processes == 1:
+        if processes < 2:
+            processes = 1
             for i, job in enumerate(jobs):
                 results[i] = _render_job(job, self._stamps)
         else:
-            results = self._render_forked(jobs, processes)
+            # Short-lived children: each one's copies of the pages it touched
+            # are freed when it is done, so the tree never holds them all.
+            chunk = max(per_process, -(-len(jobs) // (processes * CHUNKS_PER_PROCESS)))
+            results = self._render_forked(jobs, processes, chunk)
         logger.info(
             "fastbuild: %d pages rendered in %d processes", len(jobs), processes
         )
@@ -199,62 +210,86 @@ class FastWriter(Writer):
                 if job.stamp is not None and reads is not None:
                     stamps.record_digests(job.rel, job.path, job.stamp, reads)
 
-    def _render_forked(self, jobs: list[_Job], processes: int) -> dict[int, Any]:
-        """Children take every n-th page; this process its own and any a child lost."""
-        shares = [list(range(k, len(jobs), processes)) for k in range(processes)]
-        children: list[tuple[int, int, list[int]]] = []
+    def _render_forked(
+        self, jobs: list[_Job], processes: int, chunk: int
+    ) -> dict[int, Any]:
+        """Children render ``chunk`` pages each, ``processes`` at a time.
+
+        Results come home in chunk order (logs, problems), whatever order the
+        children finish in; a chunk whose child failed is rendered here.
+        """
+        chunks = [
+            list(range(a, min(a + chunk, len(jobs))))
+            for a in range(0, len(jobs), chunk)
+        ]
+        done: dict[int, _Done | None] = {}
+        running: dict[int, tuple[int, int, bytearray]] = {}  # pipe -> pid, chunk, data
         gc.collect()
         gc.freeze()  # children touch fewer pages: the collector leaves old objects be
         try:
-            for share in shares[1:]:
-                read_fd, write_fd = os.pipe()
-                pid = os.fork()
-                if pid == 0:  # the child: render, report, leave without cleanup
-                    os.close(read_fd)
-                    _child(jobs, share, write_fd, self.settings, self._stamps)
-                children.append((pid, read_fd, share))
-                os.close(write_fd)
+            started = 0
+            while started < len(chunks) or running:
+                while started < len(chunks) and len(running) < processes:
+                    read_fd, write_fd = os.pipe()
+                    pid = os.fork()
+                    if pid == 0:  # the child: render, report, leave without cleanup
+                        os.close(read_fd)
+                        _child(
+                            jobs, chunks[started], write_fd, self.settings, self._stamps
+                        )
+                    os.close(write_fd)
+                    running[read_fd] = (pid, started, bytearray())
+                    started += 1
+                ready, _, _ = select.select(list(running), [], [])
+                for fd in ready:
+                    pid, index, data = running[fd]
+                    block = os.read(fd, 1 << 16)
+                    if block:
+                        data += block
+                        continue
+                    os.close(fd)
+                    del running[fd]
+                    _, status = os.waitpid(pid, 0)
+                    done[index] = _unpickle_done(data, status)
         finally:
             gc.unfreeze()
         results: dict[int, Any] = {}
-        for i in shares[0]:
-            results[i] = _render_job(jobs[i], self._stamps)
-        for pid, read_fd, share in children:
-            with os.fdopen(read_fd, "rb") as fh:
-                data = fh.read()
-            _, status = os.waitpid(pid, 0)
-            done: _Done | None = None
-            if data and os.waitstatus_to_exitcode(status) == 0:
-                try:
-                    done = pickle.loads(data)  # noqa: S301 - our own child, through a pipe
-                except Exception:
-                    done = None
-            if done is None:
+        for index, share in enumerate(chunks):
+            report = done.get(index)
+            if report is None:
                 logger.warning(
-                    "fastbuild: page renderer %s failed; rendering its %d pages here",
-                    pid,
+                    "fastbuild: a page renderer failed; rendering its %d pages here",
                     len(share),
                 )
                 for i in share:
                     results[i] = _render_job(jobs[i], self._stamps)
                 continue
-            for name, level, message in done.records:
+            for name, level, message in report.records:
                 logging.getLogger(name).log(level, "%s", message)
-            if done.problems:
-                problem_log(self.settings).extend(done.problems)
+            if report.problems:
+                problem_log(self.settings).extend(report.problems)
             for i in share:
-                if i in done.failed:
+                if i in report.failed:
                     logger.debug(
                         "fastbuild: %s failed in a child: %s",
                         jobs[i].rel,
-                        done.failed[i],
+                        report.failed[i],
                     )
-                    results[i] = _render_job(
-                        jobs[i], self._stamps
-                    )  # raises here, with the real traceback
+                    # Raises here, with the real traceback.
+                    results[i] = _render_job(jobs[i], self._stamps)
                 else:
-                    results[i] = done.reads.get(i)
+                    results[i] = report.reads.get(i)
         return results
+
+
+def _unpickle_done(data: bytes | bytearray, status: int) -> _Done | None:
+    if not data or os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        done = pickle.loads(data)  # noqa: S301 - our own child, through a pipe
+    except Exception:
+        return None
+    return done if isinstance(done, _Done) else None
 
 
 def _render_job(
@@ -301,7 +336,8 @@ def _child(
     """A forked renderer: never returns, never runs the parent's exit handlers."""
     code = 1
     try:
-        gc.disable()
+        # The collector stays on: the parent's objects are frozen, so it
+        # walks only what this child makes (a page's cyclic garbage).
         done = _Done()
         root = logging.getLogger()
         level = root.getEffectiveLevel()

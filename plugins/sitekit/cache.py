@@ -28,6 +28,7 @@ import importlib.metadata
 import importlib.util
 import io
 import logging
+import mmap
 import operator
 import os
 import pickle
@@ -49,7 +50,7 @@ REGISTRY_KEY = "_DISKURS_CACHES"
 #: Folder below ``CACHE_PATH``.
 FOLDER = "diskurs"
 
-_MAGIC = b"DISKURS-CACHE-3\n"
+_MAGIC = b"DISKURS-CACHE-4\n"
 _RECORD = struct.Struct("<I32s")  # payload length, blake2b-256 of the payload
 _HASH_KEY = b"diskurs-cache"  # keyed only to tell our files apart, not for secrecy
 #: Compact when this share of the stored entries went unused, or the log grew this long.
@@ -170,78 +171,72 @@ class _CachePickler(pickle.Pickler):
         return (_restore, (cls, fields[1](obj)[: len(fields[0])]))
 
 
-class _ViewReader:
-    """A read-only file over part of a buffer: unpickling copies no payload."""
-
-    def __init__(self, view: memoryview) -> None:
-        self._view = view
-        self._pos = 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = (
-            len(self._view)
-            if n is None or n < 0
-            else min(len(self._view), self._pos + n)
-        )
-        chunk = bytes(self._view[self._pos : end])
-        self._pos = end
-        return chunk
-
-    def readinto(self, buffer: Any) -> int:
-        n = min(len(buffer), len(self._view) - self._pos)
-        buffer[:n] = self._view[self._pos : self._pos + n]
-        self._pos += n
-        return n
-
-    def readline(self) -> bytes:
-        rest = self._view[self._pos :]
-        end = bytes(rest).find(b"\n") if len(rest) < 4096 else -1
-        if end < 0:
-            end = bytes(rest[:4096]).find(b"\n")
-        return self.read(end + 1 if end >= 0 else -1)
+_ENTRY = struct.Struct("<II")  # key length, value length
 
 
-#: One record: entries kept as values (the small file-stamp entries) and
-#: entries kept as their own pickle, unpickled when a build first asks for one.
-Record = tuple[dict[str, Any], dict[str, bytes]]
+def _records(data: bytes | mmap.mmap) -> Iterable[dict[str, bytes]]:
+    """The checksummed records of one file, up to the first one that is not whole.
 
-
-def _records(data: bytes, allowed: tuple[str, ...]) -> Iterable[Record]:
-    """The checksummed records of one file, up to the first one that is not whole."""
-    if not data.startswith(_MAGIC):
+    A record's payload is its entries one after another: key, then the
+    entry's own pickle, unpickled only when a build asks for it.
+    """
+    if data[: len(_MAGIC)] != _MAGIC:
         raise CacheFormatError("not a cache file of this format")
     view = memoryview(data)
-    pos = len(_MAGIC)
-    while pos < len(data):
-        if pos + _RECORD.size > len(data):
-            raise CacheFormatError("truncated record header")
-        length, digest = _RECORD.unpack_from(data, pos)
-        start = pos + _RECORD.size
-        payload = view[start : start + length]
-        if len(payload) != length or _digest(payload) != digest:
-            raise CacheFormatError("a record is truncated or corrupt")
-        value = _Unpickler(_ViewReader(payload), allowed).load()
-        if not (
-            isinstance(value, tuple)
-            and len(value) == 2
-            and all(isinstance(part, dict) for part in value)
-            and all(isinstance(k, str) for part in value for k in part)
-            and all(isinstance(v, bytes) for v in value[1].values())
-        ):
-            raise CacheFormatError("a record is not a mapping of keys to entries")
-        yield value
-        pos = start + length
+    try:
+        pos = len(_MAGIC)
+        while pos < len(data):
+            if pos + _RECORD.size > len(data):
+                raise CacheFormatError("truncated record header")
+            length, digest = _RECORD.unpack_from(data, pos)
+            start = pos + _RECORD.size
+            end = start + length
+            if end > len(data) or _digest(view[start:end]) != digest:
+                raise CacheFormatError("a record is truncated or corrupt")
+            entries: dict[str, bytes] = {}
+            at = start
+            while at < end:
+                if at + _ENTRY.size > end:
+                    raise CacheFormatError("a record is not a list of entries")
+                klen, vlen = _ENTRY.unpack_from(data, at)
+                at += _ENTRY.size
+                if at + klen + vlen > end:
+                    raise CacheFormatError("a record is not a list of entries")
+                key = str(view[at : at + klen], "utf-8", "surrogateescape")
+                entries[key] = bytes(view[at + klen : at + klen + vlen])
+                at += klen + vlen
+            yield entries
+            pos = end
+    finally:
+        view.release()
 
 
-def _write_record(
-    fh: Any, plain: Mapping[str, Any], packed: Mapping[str, bytes]
-) -> None:
-    """One checksummed record, written in two pieces (the payload is never copied)."""
-    payload = pickle.dumps(
-        (dict(plain), dict(packed)), protocol=pickle.HIGHEST_PROTOCOL
-    )
-    fh.write(_RECORD.pack(len(payload), _digest(payload)))
-    fh.write(payload)
+class _RecordWriter:
+    """Writes one record entry by entry, so no payload is ever held whole.
+
+    The header (length and checksum) is written last, over a placeholder:
+    a record cut short by a crash fails its checksum and is dropped.
+    """
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+        self.start = fh.seek(0, os.SEEK_END)
+        fh.write(bytes(_RECORD.size))
+        self.hash = hashlib.blake2b(digest_size=32, key=_HASH_KEY)
+        self.length = 0
+
+    def add(self, key: str, value: bytes) -> None:
+        k = key.encode("utf-8", "surrogateescape")
+        for part in (_ENTRY.pack(len(k), len(value)), k, value):
+            self.fh.write(part)
+            self.hash.update(part)
+            self.length += len(part)
+
+    def close(self) -> None:
+        end = self.fh.tell()
+        self.fh.seek(self.start)
+        self.fh.write(_RECORD.pack(self.length, self.hash.digest()))
+        self.fh.seek(end)
 
 
 def _pack(value: Any) -> bytes:
@@ -324,37 +319,30 @@ class ContentCache:
         assert self.directory is not None
         return self.directory / f"{self.name}-{self.version[:24]}.{suffix}"
 
-    def _add_record(self, record: Record) -> int:
-        plain, packed = record
-        for k in plain:
-            self._packed.pop(k, None)
-        self._entries.update(plain)
-        for k in packed:
+    def _read(self, path: Path) -> Iterable[dict[str, bytes]]:
+        """The records of a file (none if it does not exist), read through mmap."""
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            return
+        with fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise CacheFormatError("an empty file")
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                yield from _records(data)
+
+    def _add_record(self, record: dict[str, bytes]) -> int:
+        for k in record:
             self._entries.pop(k, None)
-        self._packed.update(packed)
-        return len(plain) + len(packed)
+        self._packed.update(record)
+        return len(record)
 
     def _load(self) -> None:
         base_path, log_path = self._file("base"), self._file("log")
         try:
-            try:
-                data = base_path.read_bytes()
-            except FileNotFoundError:
-                data = None
-            if data is not None:
-                for record in _records(data, self.allowed_modules):
-                    self._add_record(record)
-            del data
-        except (
-            CacheFormatError,
-            pickle.UnpicklingError,
-            EOFError,
-            AttributeError,
-            ImportError,
-            TypeError,
-            ValueError,
-            OSError,
-        ) as exc:
+            for record in self._read(base_path):
+                self._add_record(record)
+        except (CacheFormatError, ValueError, OSError) as exc:
             logger.warning(
                 "Cache %s is unusable (%s); rebuilding it from the content",
                 base_path,
@@ -364,24 +352,9 @@ class ContentCache:
             self._remove(base_path, log_path)
             return
         try:
-            data = log_path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            logger.warning("Cannot read cache log %s (%s); ignoring it", log_path, exc)
-            return
-        try:
-            for record in _records(data, self.allowed_modules):
+            for record in self._read(log_path):
                 self._log_entries += self._add_record(record)
-        except (
-            CacheFormatError,
-            pickle.UnpicklingError,
-            EOFError,
-            AttributeError,
-            ImportError,
-            TypeError,
-            ValueError,
-        ) as exc:
+        except (CacheFormatError, ValueError, OSError) as exc:
             # A torn append (a build killed while saving) loses only that append.
             logger.warning(
                 "Cache log %s ends in a broken record (%s); the rest is kept "
@@ -552,16 +525,19 @@ class ContentCache:
                 self._entries = {
                     k: v for k, v in self._entries.items() if k in self._used
                 }
-                self._write_atomic(self._file("base"), *self._split(self._entries))
+                self._write_atomic(self._file("base"))
                 self._remove(self._file("log"))
                 self._log_entries = 0
             elif new:
                 log = self._file("log")
-                exists = log.exists()
-                with log.open("ab") as fh:
-                    if not exists:
+                fd = os.open(log, os.O_RDWR | os.O_CREAT, 0o644)
+                with os.fdopen(fd, "r+b") as fh:
+                    if fh.seek(0, os.SEEK_END) == 0:
                         fh.write(_MAGIC)
-                    _write_record(fh, *self._split(new, with_packed=False))
+                    record = _RecordWriter(fh)
+                    for k, v in new.items():
+                        record.add(k, _pack(v))
+                    record.close()
                 self._log_entries += len(new)
             self._prune_versions()
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -572,17 +548,6 @@ class ContentCache:
             )
             self._remove(self._file("base"), self._file("log"))
         self._new = {}
-
-    def _split(self, entries: Mapping[str, Any], *, with_packed: bool = True) -> Record:
-        """Stamp entries as values, the rest packed (still-packed ones as they are)."""
-        plain: dict[str, Any] = {}
-        packed: dict[str, bytes] = dict(self._packed) if with_packed else {}
-        for k, v in entries.items():
-            if k.startswith(_STAT_PREFIX):
-                plain[k] = v
-            else:
-                packed[k] = _pack(v)
-        return plain, packed
 
     def _prune_versions(self) -> None:
         """Remove the files of older versions of this cache (code changed since).
@@ -615,15 +580,18 @@ class ContentCache:
         for stem in sorted(others, key=newest, reverse=True)[2:]:
             self._remove(*others[stem])
 
-    @staticmethod
-    def _write_atomic(
-        path: Path, plain: Mapping[str, Any], packed: Mapping[str, bytes]
-    ) -> None:
+    def _write_atomic(self, path: Path) -> None:
+        """Every entry into a new file that replaces ``path`` when whole."""
         fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with os.fdopen(fd, "w+b") as fh:
                 fh.write(_MAGIC)
-                _write_record(fh, plain, packed)
+                record = _RecordWriter(fh)
+                for k, raw in self._packed.items():
+                    record.add(k, raw)  # never unpickled: written as read
+                for k, v in self._entries.items():
+                    record.add(k, _pack(v))
+                record.close()
             os.replace(tmp, path)
         except BaseException:
             ContentCache._remove(Path(tmp))

@@ -6,10 +6,10 @@ rest of the fast-build work.)
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import pickle
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,33 +131,38 @@ def test_a_damaged_file_is_dropped_and_rebuilt(
     )  # computed again
 
 
+def _file_of(entries: dict[str, bytes]) -> bytes:
+    """A whole cache file of one record, its checksum valid."""
+    buffer = io.BytesIO()
+    buffer.write(sc._MAGIC)
+    record = sc._RecordWriter(buffer)
+    for key, raw in entries.items():
+        record.add(key, raw)
+    record.close()
+    return buffer.getvalue()
+
+
 def test_a_tampered_cache_cannot_run_code(tmp_path: Path) -> None:
     base, _ = _saved(tmp_path)
     marker = tmp_path / "ran"
-    payload = pickle.dumps({"k": _Evil(str(marker))}, protocol=pickle.HIGHEST_PROTOCOL)
-    record = struct.pack("<I32s", len(payload), sc._digest(payload)) + payload
-    base.write_bytes(
-        sc._MAGIC + record
-    )  # a valid checksum: only the allowlist stops it
+    evil = pickle.dumps(_Evil(str(marker)), protocol=pickle.HIGHEST_PROTOCOL)
+    # A valid checksum: only the allowlist stops it.
+    base.write_bytes(_file_of({"k": evil}))
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
+    assert "k" in cache  # loaded, not unpickled
+    assert cache.get("k") is None  # asked for: refused, not run
     assert not marker.exists()
     assert cache.items() == []
 
 
-def test_a_tampered_entry_cannot_run_code_when_it_is_asked_for(tmp_path: Path) -> None:
-    """Entries are unpickled when first asked for: through the allowlist too."""
+def test_a_tampered_entry_is_computed_again(tmp_path: Path) -> None:
     base, compute = _saved(tmp_path)
     marker = tmp_path / "ran"
     evil = pickle.dumps(_Evil(str(marker)), protocol=pickle.HIGHEST_PROTOCOL)
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
     key = cache.key_of(tmp_path / "a.yaml")
-    payload = pickle.dumps(({}, {key: evil}), protocol=pickle.HIGHEST_PROTOCOL)
-    record = struct.pack("<I32s", len(payload), sc._digest(payload)) + payload
-    base.write_bytes(
-        sc._MAGIC + record
-    )  # a valid checksum: only the allowlist stops it
+    base.write_bytes(_file_of({key: evil}))
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
-    assert key in cache  # loaded, not unpickled
     assert cache.memo(tmp_path / "a.yaml", compute) == Entry("eins", 2)  # recomputed
     assert not marker.exists()
 
