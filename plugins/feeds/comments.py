@@ -7,6 +7,10 @@ so a feed reader can rebuild the thread. Bodies come from the comments plugin's
 are sanitized once more here; raw comment text never reaches a feed. Removed
 comments are not entries: a reply to one answers its nearest shown ancestor.
 
+A site writes a pair per discussion, a thousand on a large site, so these
+(and only these) are written by ``sitekit.leanfeed``, the text writer that is
+tested against feedgen; the site's newest comments go through feedgen.
+
 A discussion's feed is a function of a small value, ``Discussion``: the
 thread and the few fields of its post the entries show. The feed's ledger
 stamp is a digest of that value (with the comments plugin's digest of the
@@ -24,6 +28,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sitekit import leanfeed
 from sitekit.feedwriter import FeedItem, ReplyTo, order_items, tag_uri
 from sitekit.markup import plain_text, render_markdown
 
@@ -256,6 +261,9 @@ def discussion_feeds(
             source=discussion,
             make=discussion_items,
             key=discussion.key(),
+            # A pair per post: the lean writer, which writes what feedgen
+            # would (tests/unit/sitekit/test_feedwriter_differential.py).
+            writer=leanfeed.feed_bytes,
         )
 
 

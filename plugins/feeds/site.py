@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sitekit.feedwriter import FeedItem, FeedSpec, domain_of, feed_bytes, tag_uri
+from sitekit.feedwriter import (
+    FeedItem,
+    FeedSpec,
+    FeedWriter,
+    domain_of,
+    feed_bytes,
+    tag_uri,
+)
 
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8000"
 
@@ -144,6 +151,10 @@ class FeedJob:
     they are made only for a feed that is written. ``key``, when given, stands
     for ``source`` in that digest: a shorter value that is equal exactly when
     the source is. ``make`` must be a module-level function: the digest names it.
+
+    ``writer`` writes the two files: feedgen (``sitekit.feedwriter``), the
+    writer of record, unless the job says otherwise; the discussion feeds, a
+    pair per post, pass the lean writer tested against it (``sitekit.leanfeed``).
     """
 
     spec: FeedSpec
@@ -153,6 +164,7 @@ class FeedJob:
     source: Any = ()
     make: Callable[[Any], Iterable[FeedItem]] = _as_items
     key: Any = None
+    writer: FeedWriter = feed_bytes
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -166,7 +178,7 @@ class FeedJob:
     def stamp_value(self) -> tuple[Any, ...]:
         """What the output ledger digests: everything the two files are written from."""
         source = self.source if self.key is None else self.key
-        return (self.spec, self.paths, self.max_items, self.make, source)
+        return (self.spec, self.paths, self.max_items, self.make, self.writer, source)
 
 
 def spec_for(
@@ -198,7 +210,7 @@ def spec_for(
 
 def write_job(site: FeedSite, job: FeedJob) -> list[Path]:
     """Write the enabled files of one feed; the paths written."""
-    atom, rss = feed_bytes(job.spec, job.make(job.source), job.max_items)
+    atom, rss = job.writer(job.spec, job.make(job.source), job.max_items)
     written = []
     for rel, data in ((job.atom_path, atom), (job.rss_path, rss)):
         if rel:

@@ -1,25 +1,37 @@
-"""Every feed of the site goes through here: one description, an Atom and an RSS file.
+"""Every feed of the site is described here; feedgen writes it, the writer of record.
 
-The documents are written as text by this module, not built as element trees:
-a site writes two feeds per discussion, thousands per build, and a tree per
-entry cost more than everything else the feeds do. So every feed agrees on
-what matters, and it is kept small enough to check by eye: timezone-aware
-dates (never the build time, which would change feeds on every build), newest
-entries first, stable ``tag:`` ids, text that is valid XML (controls and
-non-characters removed, ``&``, ``<``, ``>`` and quotes escaped), and the
-comment extensions WordPress writes: RFC 4685 threading (``thr:``),
-``wfw:commentRss``, ``slash:comments`` and ``dc:creator``/``dc:language`` for
-RSS. The layout is feedgen's, element for element, so readers see what they saw.
+One description (``FeedSpec`` and ``FeedItem``s) gives an Atom and an RSS
+file. feedgen is configured in this module only, so that every feed agrees on
+what matters: timezone-aware dates (feedgen fills a missing date with the
+build time, which would make feeds change on every build), newest entries
+first, stable ``tag:`` ids, text that is valid XML, and the comment extensions
+that feedgen lacks: RFC 4685 threading (``thr:``), ``wfw:commentRss``,
+``slash:comments`` and ``dc:creator``/``dc:language`` for RSS, as WordPress
+writes them. The extensions are small classes with feedgen's extension hooks
+(``extend_ns``, ``extend_atom``, ``extend_rss``), registered on every entry.
+
+There are two writers of one description. feedgen (``feed_bytes`` here) is
+the reference and writes the few site-wide feeds (all posts, categories,
+newest comments, reading lists). A build also writes a pair per discussion,
+a thousand on a large site, where feedgen's element tree per entry cost more
+than everything else the feeds do; those go through ``sitekit.leanfeed``, a
+text writer that is tested against this one (same feed in feedparser and in
+an XML parse, hostile text included). The feeds plugin picks the writer per
+feed, in one place.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 THR_NS = "http://purl.org/syndication/thread/1.0"
@@ -27,14 +39,14 @@ WFW_NS = "http://wellformedweb.org/CommentAPI/"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 GENERATOR = "Diskurs (Pelican)"
-RSS_DOCS = "http://www.rssboard.org/rss-specification"
 
 # What no feed may carry, in one pass: characters XML 1.0 cannot hold at all
-# (C0 controls but tab/newline/return, surrogates, U+FFFE/U+FFFF), and DEL and
-# the C1 controls (valid XML, but feed validators reject them).
+# (C0 controls but tab/newline/return, surrogates, U+FFFE/U+FFFF; lxml refuses
+# them), and DEL and the C1 controls (valid XML, but feed validators reject them).
 _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -107,6 +119,12 @@ class FeedItem:
     comment_count: int | None = None  # slash:comments and thr:count
 
 
+#: A writer: (spec, items, max_items) → (Atom, RSS) bytes. ``feed_bytes`` here
+#: and ``sitekit.leanfeed.feed_bytes`` are the two; module-level functions, so
+#: that a ledger digest can name the one a feed was written with.
+FeedWriter = Callable[[FeedSpec, Iterable[FeedItem], int | None], tuple[bytes, bytes]]
+
+
 def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
@@ -123,258 +141,218 @@ def order_items(
     return ordered if max_items is None else ordered[: max(0, max_items)]
 
 
-def _updated(spec: FeedSpec, items: Sequence[FeedItem]) -> datetime:
+def _required(what: str, **values: str) -> None:
+    missing = [name for name, value in values.items() if not xml_text(value)]
+    if missing:
+        raise ValueError(f"{what} has no {', '.join(missing)}; feeds need them")
+
+
+def prepare(
+    spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
+) -> tuple[list[FeedItem], datetime]:
+    """The entries a feed shows (ordered, cut) and the feed's date, all checked.
+
+    Both writers start here, so they refuse alike what feedgen refuses: a date
+    without a zone, a feed without id, title or link, an entry without id or
+    without both title and link.
+    """
+    _required("feed " + repr(spec.id), id=spec.id, title=spec.title, link=spec.link)
+    chosen = order_items(items, max_items)
+    for item in chosen:
+        _required("entry " + repr(item.id), id=item.id, title=item.title + item.link)
+        _aware(item.published, "published")
+        if item.updated is not None:
+            _aware(item.updated, "updated")
     if spec.updated is not None:
-        return _aware(spec.updated, "feed updated")
-    dates = [i.updated or i.published for i in items]
-    return max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
+        updated = _aware(spec.updated, "feed updated")
+    else:
+        dates = [i.updated or i.published for i in chosen]
+        updated = max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
+    return chosen, updated
 
 
-# -- text and dates as XML carries them ------------------------------------------
+# -- feedgen ----------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    """Element text: XML-safe, markup characters escaped (a CR as a reference,
-    so that parsers do not fold it into the line end)."""
-    return (
-        xml_text(value)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", "&#13;")
-    )
+def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
+    elem = etree.SubElement(parent, tag, attrib)
+    if text is not None:
+        elem.text = text
+    return elem
 
 
-def _attr(value: str) -> str:
-    """Text fit for an attribute in double quotes, and so for element text too:
-    quotes escaped, and tabs and newlines, which a parser turns into spaces."""
-    return (
-        _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
-    )
+class _NoFeedExtension:
+    """Feed-level half of our extension: only declares the namespaces."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"thr": THR_NS, "wfw": WFW_NS, "slash": SLASH_NS, "dc": DC_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        return feed
 
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+class _CommentsEntryExtension:
+    """Entry-level half: threading, comment links and counts, language, creator.
 
+    feedgen instantiates it per entry; ``item`` is set right after.
+    """
 
-def rfc822(value: datetime) -> str:
-    """An RSS date (RFC 822 with a four-digit year), in English whatever the locale."""
-    return (
-        f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} "
-        f"{value.year:04d} {value:%H:%M:%S %z}"
-    )
+    item: FeedItem | None = None
 
+    def extend_ns(self) -> dict[str, str]:
+        return _NoFeedExtension().extend_ns()
 
-# -- the two documents --------------------------------------------------------------
-#
-# Written line by line as feedgen laid them out (with lxml's pretty printing).
-# Every value goes through _attr or _text exactly once, in _Escaped or in the
-# feed's head; nothing else reaches the text unescaped but our own constants.
-
-_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
-
-
-@dataclass(frozen=True, slots=True)
-class _Escaped:
-    """One item's values, escaped once for both documents ("" = left out)."""
-
-    item: FeedItem
-    id: str
-    title: str
-    link: str
-    language: str
-    author: str
-    author_uri: str
-    content: str  # element text only
-    summary: str  # element text only; "" when it repeats the content
-    terms: tuple[str, ...]
-    reply: str  # the attributes of thr:in-reply-to
-    replies: str  # Atom comment feed
-    comments: str  # the page's comment section
-    comment_feed: str  # RSS comment feed
-    count: str
-
-    @classmethod
-    def of(cls, item: FeedItem) -> _Escaped:
-        reply = item.in_reply_to
-        summary = item.summary_html if item.summary_html != item.content_html else ""
-        return cls(
-            item=item,
-            id=_attr(item.id),
-            title=_attr(xml_text(item.title) or item.link),
-            link=_attr(item.link),
-            language=_attr(item.language or ""),
-            author=_attr(item.author or ""),
-            author_uri=_attr(item.author_uri or ""),
-            content=_text(item.content_html),
-            summary=_text(summary),
-            terms=tuple(t for t in map(_attr, item.categories) if t),
-            reply=(
-                f'ref="{_attr(reply.ref)}" href="{_attr(reply.href)}" type="text/html"'
-                if reply is not None
-                else ""
-            ),
-            replies=_attr(item.replies_url or ""),
-            comments=_attr(item.comments_url or ""),
-            comment_feed=_attr(item.comment_feed_url or ""),
-            count="" if item.comment_count is None else str(item.comment_count),
-        )
-
-
-def _atom_entry(e: _Escaped) -> str:
-    item = e.item
-    lang = f' xml:lang="{e.language}"' if e.language else ""
-    hreflang = f' hreflang="{e.language}"' if e.language else ""
-    out = [
-        f"  <entry{lang}>\n"
-        f"    <id>{e.id}</id>\n"
-        f"    <title>{e.title}</title>\n"
-        f"    <updated>{(item.updated or item.published).isoformat()}</updated>\n"
-    ]
-    if e.author:
-        uri = f"      <uri>{e.author_uri}</uri>\n" if e.author_uri else ""
-        out.append(f"    <author>\n      <name>{e.author}</name>\n{uri}    </author>\n")
-    if e.content:
-        out.append(f'    <content type="html">{e.content}</content>\n')
-    out.append(
-        f'    <link href="{e.link}" rel="alternate" type="text/html"{hreflang}/>\n'
-    )
-    if e.summary:
-        out.append(f'    <summary type="html">{e.summary}</summary>\n')
-    out += [f'    <category term="{term}"/>\n' for term in e.terms]
-    out.append(f"    <published>{item.published.isoformat()}</published>\n")
-    if e.reply:
-        out.append(f"    <thr:in-reply-to {e.reply}/>\n")
-    count = f' thr:count="{e.count}"' if e.count else ""
-    for href, kind in ((e.replies, ATOM_TYPE), (e.comments, "text/html")):
-        if href:
-            out.append(
-                f'    <link rel="replies" type="{kind}" href="{href}"{count}/>\n'
+    def extend_atom(self, entry: Any) -> Any:
+        item = self.item
+        if item is None:
+            return entry
+        # feedgen 1.0 drops rel/type/hreflang of entry links (its loop variable
+        # shadows the link data), so the alternate link is completed here. Child
+        # elements stay unqualified, like feedgen's, under the default Atom xmlns.
+        for link in entry.findall("link"):
+            if link.get("href") == item.link:
+                link.set("rel", "alternate")
+                link.set("type", "text/html")
+                if item.language:
+                    link.set("hreflang", item.language)
+        if item.language:
+            entry.set(XML_LANG, item.language)
+        if item.in_reply_to is not None:
+            _sub(
+                entry,
+                f"{{{THR_NS}}}in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
             )
-    if e.count:
-        out.append(f"    <thr:total>{e.count}</thr:total>\n")
-    out.append("  </entry>\n")
-    return "".join(out)
-
-
-def _rss_item(e: _Escaped) -> str:
-    out = [f"    <item>\n      <title>{e.title}</title>\n      <link>{e.link}</link>\n"]
-    if e.summary and e.content:
-        out.append(
-            f"      <description>{e.summary}</description>\n"
-            f"      <content:encoded>{e.content}</content:encoded>\n"
+        count = (
+            {}
+            if item.comment_count is None
+            else {f"{{{THR_NS}}}count": str(item.comment_count)}
         )
-    elif e.summary or e.content:
-        out.append(f"      <description>{e.summary or e.content}</description>\n")
-    out.append(f'      <guid isPermaLink="false">{e.id}</guid>\n')
-    out += [f"      <category>{term}</category>\n" for term in e.terms]
-    if e.comments:
-        out.append(f"      <comments>{e.comments}</comments>\n")
-    out.append(f"      <pubDate>{rfc822(e.item.published)}</pubDate>\n")
-    if e.author:
-        out.append(f"      <dc:creator>{e.author}</dc:creator>\n")
-    if e.language:
-        out.append(f"      <dc:language>{e.language}</dc:language>\n")
-    if e.reply:
-        out.append(f"      <thr:in-reply-to {e.reply}/>\n")
-    if e.comment_feed:
-        out.append(f"      <wfw:commentRss>{e.comment_feed}</wfw:commentRss>\n")
-    if e.count:
-        out.append(f"      <slash:comments>{e.count}</slash:comments>\n")
-    out.append("    </item>\n")
-    return "".join(out)
+        for href, kind in (
+            (item.replies_url, ATOM_TYPE),
+            (item.comments_url, "text/html"),
+        ):
+            if href:
+                _sub(entry, "link", rel="replies", type=kind, href=href, **count)
+        if item.comment_count is not None:
+            _sub(entry, f"{{{THR_NS}}}total", str(item.comment_count))
+        return entry
+
+    def extend_rss(self, entry: Any) -> Any:
+        item = self.item
+        if item is None:
+            return entry
+        if item.author:
+            _sub(entry, f"{{{DC_NS}}}creator", item.author)
+        if item.language:
+            _sub(entry, f"{{{DC_NS}}}language", item.language)
+        if item.in_reply_to is not None:
+            _sub(
+                entry,
+                f"{{{THR_NS}}}in-reply-to",
+                ref=item.in_reply_to.ref,
+                href=item.in_reply_to.href,
+                type="text/html",
+            )
+        if item.comment_feed_url:
+            _sub(entry, f"{{{WFW_NS}}}commentRss", item.comment_feed_url)
+        if item.comment_count is not None:
+            _sub(entry, f"{{{SLASH_NS}}}comments", str(item.comment_count))
+        return entry
 
 
-def _head(spec: FeedSpec) -> dict[str, str]:
-    """The feed's own values, escaped."""
-    return {
-        "id": _attr(spec.id),
-        "title": _attr(spec.title),
-        "subtitle": _attr(spec.subtitle or spec.title),  # RSS needs a description
-        "link": _attr(spec.link),
-        "atom_url": _attr(spec.atom_url),
-        "rss_url": _attr(spec.rss_url),
-        "language": _attr(spec.language),
-        "author": _attr(spec.author or ""),
-    }
+def _clean(value: str | None) -> str | None:
+    """XML-safe text, None for nothing (lxml refuses what XML cannot hold)."""
+    return xml_text(value) or None if value else None
 
 
-def atom_document(
-    spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime
-) -> str:
-    """The Atom feed of ``entries`` (already chosen, ordered and escaped)."""
-    h = _head(spec)
-    author = (
-        f"  <author>\n    <name>{h['author']}</name>\n  </author>\n"
-        if h["author"]
-        else ""
+def _clean_item(item: FeedItem) -> FeedItem:
+    """The same item with every text made XML-safe (an empty one left out)."""
+    reply = item.in_reply_to
+    return FeedItem(
+        id=xml_text(item.id),
+        title=xml_text(item.title) or xml_text(item.link),
+        link=xml_text(item.link),
+        published=item.published,
+        updated=item.updated,
+        author=_clean(item.author),
+        author_uri=_clean(item.author_uri),
+        content_html=xml_text(item.content_html),
+        summary_html=xml_text(item.summary_html),
+        categories=tuple(t for t in map(xml_text, item.categories) if t),
+        language=_clean(item.language),
+        in_reply_to=ReplyTo(xml_text(reply.ref), xml_text(reply.href))
+        if reply
+        else None,
+        comments_url=_clean(item.comments_url),
+        comment_feed_url=_clean(item.comment_feed_url),
+        replies_url=_clean(item.replies_url),
+        comment_count=item.comment_count,
     )
-    head = (
-        f"{_DECLARATION}\n"
-        f'<feed xmlns="{ATOM_NS}" xmlns:thr="{THR_NS}" xml:lang="{h["language"]}">\n'
-        f"  <id>{h['id']}</id>\n"
-        f"  <title>{h['title']}</title>\n"
-        f"  <updated>{updated.isoformat()}</updated>\n"
-        f"{author}"
-        f'  <link href="{h["atom_url"]}" rel="self" type="{ATOM_TYPE}"/>\n'
-        f'  <link href="{h["link"]}" rel="alternate" type="text/html"'
-        f' hreflang="{h["language"]}"/>\n'
-        f"  <generator>{GENERATOR}</generator>\n"
-        f"  <subtitle>{h['subtitle']}</subtitle>\n"
-    )
-    return head + "".join(map(_atom_entry, entries)) + "</feed>\n"
 
 
-_RSS_NAMESPACES = " ".join(
-    f'xmlns:{prefix}="{uri}"'
-    for prefix, uri in (
-        ("atom", ATOM_NS),
-        ("content", CONTENT_NS),
-        ("dc", DC_NS),
-        ("slash", SLASH_NS),
-        ("thr", THR_NS),
-        ("wfw", WFW_NS),
-    )
-)
-
-
-def rss_document(spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime) -> str:
-    """The RSS 2.0 feed of ``entries`` (already chosen, ordered and escaped)."""
-    h = _head(spec)
-    head = (
-        f"{_DECLARATION}\n"
-        f'<rss {_RSS_NAMESPACES} version="2.0">\n'
-        "  <channel>\n"
-        f"    <title>{h['title']}</title>\n"
-        f"    <link>{h['link']}</link>\n"
-        f"    <description>{h['subtitle']}</description>\n"
-        f'    <atom:link href="{h["rss_url"]}" rel="self" type="{RSS_TYPE}"/>\n'
-        f"    <docs>{RSS_DOCS}</docs>\n"
-        f"    <generator>{GENERATOR}</generator>\n"
-        f"    <language>{h['language']}</language>\n"
-        f"    <lastBuildDate>{rfc822(updated)}</lastBuildDate>\n"
-    )
-    return head + "".join(map(_rss_item, entries)) + "  </channel>\n</rss>\n"
+def build_feed(
+    spec: FeedSpec, chosen: Sequence[FeedItem], updated: datetime
+) -> FeedGenerator:
+    """A configured FeedGenerator of the prepared entries (in order), extensions on."""
+    fg = FeedGenerator()
+    fg.register_extension("diskurs", _NoFeedExtension, _CommentsEntryExtension)
+    fg.id(xml_text(spec.id))
+    fg.title(xml_text(spec.title))
+    fg.language(xml_text(spec.language))
+    # RSS needs a description.
+    fg.subtitle(xml_text(spec.subtitle) or xml_text(spec.title))
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.generator(GENERATOR)
+    if spec.author and xml_text(spec.author):
+        fg.author(name=xml_text(spec.author))
+    for raw in chosen:
+        item = _clean_item(raw)
+        fe = fg.add_entry(order="append")
+        fe.diskurs.item = item
+        fe.id(item.id)
+        fe.guid(item.id, permalink=False)
+        fe.title(item.title)
+        fe.link(href=item.link, rel="alternate")
+        fe.published(item.published)
+        fe.updated(item.updated or item.published)
+        if item.author:
+            author = {"name": item.author}
+            if item.author_uri:
+                author["uri"] = item.author_uri
+            # feedgen writes an RSS <author> only with an e-mail; dc:creator is ours.
+            fe.author(author)
+        if item.content_html:
+            fe.content(item.content_html, type="html")
+        if item.summary_html and item.summary_html != item.content_html:
+            fe.summary(item.summary_html, type="html")
+        for term in item.categories:
+            fe.category(term=term)
+        if item.comments_url:
+            fe.comments(item.comments_url)
+    return fg
 
 
 def feed_bytes(
     spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
 ) -> tuple[bytes, bytes]:
-    """(Atom, RSS) documents of one description, as UTF-8 bytes."""
-    chosen = order_items(items, max_items)
-    for item in chosen:
-        _aware(item.published, "published")
-        if item.updated is not None:
-            _aware(item.updated, "updated")
-    updated = _updated(spec, chosen)
-    entries = [_Escaped.of(item) for item in chosen]
-    return (
-        atom_document(spec, entries, updated).encode("utf-8"),
-        rss_document(spec, entries, updated).encode("utf-8"),
-    )
+    """(Atom, RSS) documents of one description, as UTF-8 bytes, written by feedgen."""
+    chosen, updated = prepare(spec, items, max_items)
+    link, language = xml_text(spec.link), xml_text(spec.language)
+    # feedgen's RSS <link> is the last link added: self first, then the page.
+    atom = build_feed(spec, chosen, updated)
+    atom.link(href=xml_text(spec.atom_url), rel="self", type=ATOM_TYPE)
+    atom.link(href=link, rel="alternate", type="text/html", hreflang=language)
+    rss = build_feed(spec, chosen, updated)
+    rss.link(href=xml_text(spec.rss_url), rel="self", type=RSS_TYPE)
+    rss.link(href=link, rel="alternate", type="text/html", hreflang=language)
+    return atom.atom_str(pretty=True), rss.rss_str(pretty=True)
 
 
 def write_feed_pair(
@@ -383,9 +361,10 @@ def write_feed_pair(
     atom_path: Path,
     rss_path: Path,
     max_items: int | None = None,
+    writer: FeedWriter = feed_bytes,
 ) -> None:
     """Write the Atom and the RSS file of one feed (folders are created)."""
-    atom, rss = feed_bytes(spec, items, max_items)
+    atom, rss = writer(spec, items, max_items)
     for path, data in ((atom_path, atom), (rss_path, rss)):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -406,6 +406,53 @@ def test_hostile_comments_leave_feeds_well_formed_and_harmless(
             assert urlsplit(detail["href"]).scheme in ("http", "https")
 
 
+# -- two writers, one feed --------------------------------------------------------
+
+
+def entry_reading(entry: Any) -> list[tuple[Any, ...]]:
+    """An entry's elements as an XML parser reads them (its own tail aside)."""
+    return [(entry.tag, sorted(entry.attrib.items()), entry.text)] + [
+        (el.tag, sorted(el.attrib.items()), el.text, el.tail)
+        for el in entry.iterdescendants()
+    ]
+
+
+def read_entries(data: bytes, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Entries by id, as lxml and as feedparser read them."""
+    entry, key = ("a:entry", "a:id") if kind == "ATOM" else ("channel/item", "guid")
+    root = etree.fromstring(data)
+    elements = {e.findtext(key, namespaces=NS): e for e in root.iterfind(entry, NS)}
+    parsed = {e.id: dict(e) for e in feedparser.parse(data).entries}
+    assert list(elements) == list(parsed)
+    return elements, parsed
+
+
+def assert_entries_read_alike(site: BuiltSite, kind: str) -> int:
+    """The newest comments, written by feedgen, read as their discussions' feeds
+    (the lean writer) have them: same elements, same feedparser values."""
+    data = site.path(CONFIG[f"COMMENTS_FEED_ALL_{kind}"]).read_bytes()
+    theirs, theirs_parsed = read_entries(data, kind)
+    discussions: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for entry_id, entry in theirs.items():
+        slug = entry_id.split(":comment/")[1].split("/")[0]
+        if slug not in discussions:
+            rel = CONFIG[f"COMMENTS_FEED_{kind}"].format(slug=slug)
+            discussions[slug] = read_entries(site.path(rel).read_bytes(), kind)
+        ours, ours_parsed = discussions[slug]
+        assert entry_reading(ours[entry_id]) == entry_reading(entry), entry_id
+        assert ours_parsed[entry_id] == theirs_parsed[entry_id], entry_id
+    return len(theirs)
+
+
+@pytest.mark.parametrize("kind", ["ATOM", "RSS"])
+def test_discussion_feeds_write_what_feedgen_writes(
+    built: tuple[BuiltSite, str], hostile_site: BuiltSite, kind: str
+) -> None:
+    site, _ = built
+    assert assert_entries_read_alike(site, kind) >= 20
+    assert assert_entries_read_alike(hostile_site, kind) == 50
+
+
 def test_no_feeds_when_the_plugin_is_off(tmp_path: Path) -> None:
     plugins = [p for p in CONFIG["PLUGINS"] if p != "feeds.plugin"]
     site = build_site(tmp_path, settings={"PLUGINS": plugins})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -15,9 +16,11 @@ from feeds.comments import (
 )
 from feeds.site import FeedJob, write_job
 from lxml import etree
+from sitekit import feedwriter, leanfeed
 from sitekit.cache import value_digest
 from sitekit.feedwriter import order_items
 from unit.feeds.fakes import BERLIN, comment, post, site, with_thread
+from unit.sitekit.test_feedwriter_differential import assert_same_feed, xss_payloads
 
 SETTINGS = {
     "COMMENTS_FEED_ATOM": "feeds/comments/{slug}.atom.xml",
@@ -252,3 +255,24 @@ def test_the_comments_plugins_thread_digest_stands_for_the_thread() -> None:
         job_of(decorated("Eins", "d1", title="Anders")).stamp_value()
     )
     assert [i.content_html.strip() for i in one.items] == ["<p>Eins</p>"]
+
+
+def test_discussions_take_the_lean_writer_and_write_what_feedgen_would() -> None:
+    s = site()
+    hostile = xss_payloads()[:40]
+    thread = [*chain(4), comment("x", 9, author=hostile[0], body="\n\n".join(hostile))]
+    contents = [
+        with_thread(post("eins", title=f"Titel {hostile[1]}"), thread),
+        with_thread(post("leer", url="2018/leer/"), []),
+    ]
+    attach_comment_feed_urls(contents, SETTINGS, default_mode="open")
+    jobs = list(discussion_feeds(s, contents, SETTINGS))
+    latest = latest_comments_feed(s, jobs, SETTINGS)
+    assert latest is not None and latest.writer is feedwriter.feed_bytes
+    assert [job.writer for job in jobs] == [leanfeed.feed_bytes] * 2
+    for job in jobs:  # a thread with replies and hostile text, and an empty one
+        assert_same_feed(job.spec, job.items, job.max_items)
+    # The writer is part of the stamp: a switch of writers rewrites the files.
+    job = jobs[0]
+    other = replace(job, writer=feedwriter.feed_bytes)
+    assert value_digest(job.stamp_value()) != value_digest(other.stamp_value())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from feeds.posts import PostItems, all_posts_feed, category_feeds, post_item
+from sitekit import feedwriter
 from sitekit.feedwriter import order_items
 from unit.feeds.fakes import BERLIN, Named, post, site, with_thread
 
@@ -122,3 +123,11 @@ def test_the_newest_posts_are_those_of_ordering_all_ties_included() -> None:
         assert list(PostItems(s).newest(posts, limit)) == (
             every if limit is None else every[: max(0, limit)]
         ), limit
+
+
+def test_post_feeds_are_written_by_feedgen() -> None:
+    s = site()
+    posts = [post(), post("zwei", url="2018/zwei/")]
+    jobs = [all_posts_feed(s, posts, SETTINGS), *category_feeds(s, posts, SETTINGS)]
+    assert len(jobs) == 2
+    assert {job.writer for job in jobs if job is not None} == {feedwriter.feed_bytes}

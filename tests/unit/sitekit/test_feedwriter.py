@@ -1,17 +1,23 @@
-"""sitekit.feedwriter: one description, two valid feeds, stable and namespaced."""
+"""sitekit.feedwriter and .leanfeed: one description, two valid feeds, stable.
+
+Every test of a written feed runs with both writers (feedgen, the reference,
+and the lean text writer of the discussion feeds); test_feedwriter_differential
+compares the two directly."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import feedparser
 import pytest
 from lxml import etree
+from sitekit import feedwriter, leanfeed
 from sitekit.feedwriter import (
     FeedItem,
     FeedSpec,
+    FeedWriter,
     ReplyTo,
-    feed_bytes,
     order_items,
     tag_uri,
     write_feed_pair,
@@ -55,11 +61,21 @@ def post(n: int, **kw: object) -> FeedItem:
     return FeedItem(**fields)  # type: ignore[arg-type]
 
 
+@pytest.fixture(
+    params=[feedwriter.feed_bytes, leanfeed.feed_bytes], ids=["feedgen", "lean"]
+)
+def feed_bytes(request: pytest.FixtureRequest) -> FeedWriter:
+    """Each writer in turn."""
+    return request.param  # type: ignore[no-any-return]
+
+
 def parse(data: bytes) -> etree._Element:
     return etree.fromstring(data)
 
 
-def test_pair_parses_in_feedparser_and_keeps_newest_first() -> None:
+def test_pair_parses_in_feedparser_and_keeps_newest_first(
+    feed_bytes: FeedWriter,
+) -> None:
     atom, rss = feed_bytes(SPEC, [post(1), post(3), post(2)])
     for data in (atom, rss):
         feed = feedparser.parse(data)
@@ -74,7 +90,7 @@ def test_pair_parses_in_feedparser_and_keeps_newest_first() -> None:
     assert feedparser.parse(rss).version == "rss20"
 
 
-def test_max_items_keeps_the_newest() -> None:
+def test_max_items_keeps_the_newest(feed_bytes: FeedWriter) -> None:
     atom, _ = feed_bytes(SPEC, [post(n) for n in range(1, 8)], max_items=3)
     ids = parse(atom).xpath("//a:entry/a:id/text()", namespaces=NS)
     assert ids == [post(n).id for n in (7, 6, 5)]
@@ -91,11 +107,13 @@ def test_order_is_stable_on_equal_dates() -> None:
     ]
 
 
-def test_output_is_byte_identical_between_builds() -> None:
+def test_output_is_byte_identical_between_builds(feed_bytes: FeedWriter) -> None:
     assert feed_bytes(SPEC, [post(1), post(2)]) == feed_bytes(SPEC, [post(2), post(1)])
 
 
-def test_feed_updated_is_the_newest_item_never_build_time() -> None:
+def test_feed_updated_is_the_newest_item_never_build_time(
+    feed_bytes: FeedWriter,
+) -> None:
     atom, rss = feed_bytes(
         SPEC, [post(1), post(4, updated=datetime(2018, 1, 1, tzinfo=UTC))]
     )
@@ -112,7 +130,7 @@ def test_feed_updated_is_the_newest_item_never_build_time() -> None:
     )
 
 
-def test_self_and_alternate_links() -> None:
+def test_self_and_alternate_links(feed_bytes: FeedWriter) -> None:
     atom, rss = feed_bytes(SPEC, [post(1)])
     root = parse(atom)
     assert root.xpath("a:link[@rel='self']/@href", namespaces=NS) == [SPEC.atom_url]
@@ -124,7 +142,7 @@ def test_self_and_alternate_links() -> None:
     assert channel.findtext("language") == "de"
 
 
-def test_entry_content_summary_and_categories() -> None:
+def test_entry_content_summary_and_categories(feed_bytes: FeedWriter) -> None:
     atom, rss = feed_bytes(SPEC, [post(1)])
     entry = parse(atom).find("a:entry", NS)
     assert entry.find("a:content", NS).get("type") == "html"
@@ -143,7 +161,7 @@ def test_entry_content_summary_and_categories() -> None:
     assert item.findtext("guid") == post(1).id
 
 
-def test_comment_extensions_on_a_post() -> None:
+def test_comment_extensions_on_a_post(feed_bytes: FeedWriter) -> None:
     item = post(
         1,
         comments_url="https://example.org/2017/post-1/#comments",
@@ -169,7 +187,7 @@ def test_comment_extensions_on_a_post() -> None:
     assert parsed.slash_comments == "4"
 
 
-def test_no_comment_elements_without_comment_data() -> None:
+def test_no_comment_elements_without_comment_data(feed_bytes: FeedWriter) -> None:
     atom, rss = feed_bytes(SPEC, [post(1)])
     for data in (atom, rss):
         root = parse(data)
@@ -179,7 +197,7 @@ def test_no_comment_elements_without_comment_data() -> None:
     assert parse(rss).find("channel/item/comments") is None
 
 
-def test_threading_and_language() -> None:
+def test_threading_and_language(feed_bytes: FeedWriter) -> None:
     reply = FeedItem(
         id="tag:example.org,2017:comment/post-1/b",
         title="Antwort",
@@ -208,12 +226,12 @@ def test_threading_and_language() -> None:
     assert not feedparser.parse(atom).bozo
 
 
-def test_naive_datetimes_are_refused() -> None:
+def test_naive_datetimes_are_refused(feed_bytes: FeedWriter) -> None:
     with pytest.raises(ValueError, match="time zone"):
         feed_bytes(SPEC, [post(1, published=datetime(2017, 5, 1))])  # noqa: DTZ001
 
 
-def test_control_characters_never_reach_the_xml() -> None:
+def test_control_characters_never_reach_the_xml(feed_bytes: FeedWriter) -> None:
     hostile = "".join(chr(c) for c in range(0x20)) + "\x7f\x85\ufffe\ud800 ok"
     atom, rss = feed_bytes(
         SPEC,
@@ -243,7 +261,9 @@ def test_tag_uri() -> None:
     assert tag_uri("example.org", when, "a b<c>") == "tag:example.org,2017:a%20b%3Cc%3E"
 
 
-def test_write_feed_pair_creates_folders(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_write_feed_pair_creates_folders(
+    tmp_path: Path, feed_bytes: FeedWriter
+) -> None:
     atom, rss = tmp_path / "a" / "x.atom.xml", tmp_path / "b" / "x.rss.xml"
-    write_feed_pair(SPEC, [post(1)], atom, rss)
+    write_feed_pair(SPEC, [post(1)], atom, rss, writer=feed_bytes)
     assert (atom.read_bytes(), rss.read_bytes()) == feed_bytes(SPEC, [post(1)])
