@@ -85,7 +85,9 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     if runtime is None:
         return
     runtime.end_pool()
-    save_caches(runtime.settings)  # before writing: a failed write keeps them
+    # Before writing: a failed write keeps them. Pickled in a child, so this
+    # process (and the page renderers forked from it) keeps no copies.
+    save_caches(runtime.settings, in_child=True)
     if runtime.parallel_write:
         for generator in generators:
             if hasattr(generator, "generate_output"):
@@ -121,7 +123,6 @@ def on_finalized(pelican: Any) -> None:
     removed = 0
     if stamps is not None:
         removed += stamps.remove_orphans()
-        stamps.cache.save()
     if isinstance(registry, CacheRegistry) and runtime.config and runtime.config.cache:
         removed += registry.remove_orphans()
     if stamps is not None:
@@ -132,7 +133,11 @@ def on_finalized(pelican: Any) -> None:
             removed,
         )
     runtime.stats["files_removed"] = removed
-    save_caches(runtime.settings)
+    save_caches(
+        runtime.settings,
+        in_child=True,
+        also=[stamps.cache] if stamps is not None else [],
+    )
     runtime.save_reader_version()
     runtime.end()
 

@@ -26,13 +26,14 @@ from sitekit.cache import (
     CacheRegistry,
     ContentCache,
     registry_for,
+    run_in_child,
 )
 
 from .fingerprint import Fingerprinter
 from .pool import Pool
 from .reader import render_file
 from .settings import WHERE_KEYS, FastBuildSettings
-from .stamps import PageStamps, build_code_version
+from .stamps import PageStamps, build_code_version, stamps_version
 
 logger = logging.getLogger(__name__)
 
@@ -155,11 +156,19 @@ class Runtime:
         ACTIVE.set(registry_for(self.settings))
         self.stamps = None
         if self.config and self.config.selective_write and self.config.cache:
+            # Not in the registry: saved once, when every page was checked.
+            cache = ContentCache(
+                "pages",
+                stamps_version(self.code, output_path),
+                self.cache_dir(),
+                ("fastbuild",),
+                load=bool(self.settings.get("LOAD_CONTENT_CACHE", True)),
+            )
             self.stamps = PageStamps(
                 self.settings,
                 output_path,
                 self.config.runtime_keys,
-                self.cache_dir(),
+                cache,
                 self.code,
                 self.keys,
             )
@@ -272,7 +281,10 @@ class Runtime:
                     if k in keys or (k.startswith("_") and k != "__builtins__")
                 }
                 try:
-                    save()
+                    # Pickled in a child: this process keeps no copies (see
+                    # sitekit.cache.run_in_child); here again if that failed.
+                    if not run_in_child(save):
+                        save()
                 finally:
                     settings.update(aside)
 

@@ -120,7 +120,7 @@ class PageStamps:
         settings: Mapping[str, Any],
         output_path: str,
         runtime_keys: Iterable[str],
-        directory: Path | None,
+        cache: ContentCache,
         code: str,
         keys: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> None:
@@ -129,12 +129,7 @@ class PageStamps:
         self.output_path = output_path
         self.runtime_keys = frozenset(runtime_keys)
         self.code = code
-        version = hashlib.blake2b(
-            f"{code}|{os.path.abspath(output_path)}".encode(), digest_size=16
-        ).hexdigest()
-        self.cache = ContentCache(
-            "pages", version, directory, allowed_modules=("fastbuild",)
-        )
+        self.cache = cache
         # Once per build (settings, context): a walk that ignores set and dict order.
         self.fp = Fingerprinter(_reference, describe=_describe)
         # Every post's data and every page's values: pickled, in C.
@@ -370,6 +365,13 @@ class PageStamps:
                         break
                     parent = os.path.dirname(parent)
         return removed
+
+
+def stamps_version(code: str, output_path: str) -> str:
+    """Page stamps hold for one output folder and one version of the code."""
+    return hashlib.blake2b(
+        f"{code}|{os.path.abspath(output_path)}".encode(), digest_size=16
+    ).hexdigest()
 
 
 def build_code_version(plugins: Iterable[Any]) -> str:

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 #: Chunks per forked renderer: more, shorter-lived children hold fewer page
 #: copies at once; each fork of a big build costs a few milliseconds.
-CHUNKS_PER_PROCESS = 4
+CHUNKS_PER_PROCESS = 8
 
 
 @dataclass

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import glob
 import hashlib
 import importlib.metadata
@@ -508,38 +509,52 @@ class ContentCache:
     # -- saving --------------------------------------------------------------
     def save(self) -> None:
         """Persist what this build used: append new entries, compact when stale."""
+        plan = self._plan_save()
+        if plan is not None:
+            self._save_here(plan)
+
+    def _plan_save(self) -> _SavePlan | None:
+        """What saving writes; drops the entries this build did not use."""
         if self.directory is None:
-            return
+            return None
         new = {k: v for k, v in self._new.items() if k in self._used}
         used = len(self._used)
-        needs_compaction = (
+        compact = (
             len(self) - used > _STALE_SHARE * max(used, 1)
             or self._log_entries + len(new) > _LOG_SHARE * max(used, 1) + 64
         )
+        if compact:
+            self._packed = {k: v for k, v in self._packed.items() if k in self._used}
+            self._entries = {k: v for k, v in self._entries.items() if k in self._used}
+        return _SavePlan(compact, new)
+
+    def _write_save(self, plan: _SavePlan) -> None:
+        """The file work of a save (raises on failure)."""
+        assert self.directory is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if plan.compact:
+            self._write_atomic(self._file("base"))
+            self._remove(self._file("log"))
+        elif plan.new:
+            log = self._file("log")
+            fd = os.open(log, os.O_RDWR | os.O_CREAT, 0o644)
+            with os.fdopen(fd, "r+b") as fh:
+                if fh.seek(0, os.SEEK_END) == 0:
+                    fh.write(_MAGIC)
+                record = _RecordWriter(fh)
+                for k, v in plan.new.items():
+                    record.add(k, _pack(v))
+                record.close()
+        self._prune_versions()
+
+    def _saved(self, plan: _SavePlan) -> None:
+        """The bookkeeping after a save (here or in a child)."""
+        self._log_entries = 0 if plan.compact else self._log_entries + len(plan.new)
+        self._new = {}
+
+    def _save_here(self, plan: _SavePlan) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            if needs_compaction:
-                self._packed = {
-                    k: v for k, v in self._packed.items() if k in self._used
-                }
-                self._entries = {
-                    k: v for k, v in self._entries.items() if k in self._used
-                }
-                self._write_atomic(self._file("base"))
-                self._remove(self._file("log"))
-                self._log_entries = 0
-            elif new:
-                log = self._file("log")
-                fd = os.open(log, os.O_RDWR | os.O_CREAT, 0o644)
-                with os.fdopen(fd, "r+b") as fh:
-                    if fh.seek(0, os.SEEK_END) == 0:
-                        fh.write(_MAGIC)
-                    record = _RecordWriter(fh)
-                    for k, v in new.items():
-                        record.add(k, _pack(v))
-                    record.close()
-                self._log_entries += len(new)
-            self._prune_versions()
+            self._write_save(plan)
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             logger.warning(
                 "Could not save cache %s (%s); the next build recomputes it",
@@ -547,7 +562,7 @@ class ContentCache:
                 exc,
             )
             self._remove(self._file("base"), self._file("log"))
-        self._new = {}
+        self._saved(plan)
 
     def _prune_versions(self) -> None:
         """Remove the files of older versions of this cache (code changed since).
@@ -606,6 +621,42 @@ class ContentCache:
 
 
 _MISSING: Any = object()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _SavePlan:
+    compact: bool  # rewrite the base file from every entry used
+    new: dict[str, Any]  # else: append these to the log
+
+
+def run_in_child(work: Callable[[], None]) -> bool:
+    """Run ``work`` in a forked child and wait for it; True if it succeeded.
+
+    For pickling a build's data to disk: pickle keeps a UTF-8 copy of every
+    non-ASCII string it writes (German text: all of them) and leaves freed
+    buffers behind, tens of megabytes a big build would hold to its end.
+    A child's copies go with it. Without ``fork`` the work runs here.
+    """
+    if not hasattr(os, "fork"):
+        work()
+        return True
+    gc.freeze()  # the child's collector leaves the inherited objects alone
+    try:
+        pid = os.fork()
+    except OSError:
+        gc.unfreeze()
+        work()
+        return True
+    if pid == 0:  # the child: no logging (a lock may be held), no cleanup
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    gc.unfreeze()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 _STAT_PREFIX = "stat\0"
@@ -682,9 +733,28 @@ class CacheRegistry:
             self.caches[name] = cache
         return cache
 
-    def save_all(self) -> None:
-        for cache in self.caches.values():
-            cache.save()
+    def save_all(
+        self, *, in_child: bool = False, also: Iterable[ContentCache] = ()
+    ) -> None:
+        """Save every cache (and ``also``); ``in_child``: written by a forked child."""
+        plans = [
+            (cache, plan)
+            for cache in (*self.caches.values(), *also)
+            if (plan := cache._plan_save()) is not None
+        ]
+        if in_child and any(p.compact or p.new for _, p in plans):
+
+            def write() -> None:
+                for cache, plan in plans:
+                    cache._write_save(plan)
+
+            if run_in_child(write):
+                for cache, plan in plans:
+                    cache._saved(plan)
+                return
+            logger.debug("Saving the caches in a child failed; saving them here")
+        for cache, plan in plans:
+            cache._save_here(plan)
 
     def new_run(self) -> None:
         """Forget the entries the last run used (``pelican -r`` keeps the settings)."""
@@ -827,11 +897,18 @@ class HashSink:
         self.write = h.update
 
 
-def save_caches(settings: Mapping[str, Any]) -> None:
-    """Persist every cache this build opened (called once, when the build ends)."""
+def save_caches(
+    settings: Mapping[str, Any],
+    *,
+    in_child: bool = False,
+    also: Iterable[ContentCache] = (),
+) -> None:
+    """Persist every cache this build opened (see ``CacheRegistry.save_all``)."""
     registry = settings.get(REGISTRY_KEY)
     if isinstance(registry, CacheRegistry):
-        registry.save_all()
+        registry.save_all(in_child=in_child, also=also)
+    else:
+        CacheRegistry().save_all(in_child=in_child, also=also)
 
 
 class OutputLedger:

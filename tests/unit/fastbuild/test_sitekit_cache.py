@@ -320,3 +320,39 @@ def test_value_digest() -> None:
     assert sc.value_digest(Entry("x", 1)) == sc.value_digest(Entry("x", 1))
     assert sc.value_digest(Entry("x", 1)) != sc.value_digest(Entry("x", 2))
     assert sc.value_digest(lambda: None) is None
+
+
+@pytest.mark.parametrize("in_child", [False, True])
+def test_saving_in_a_child_is_saving(tmp_path: Path, in_child: bool) -> None:
+    """A forked child writes the files; this process keeps the bookkeeping."""
+    files = []
+    for i in range(3):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(str(i), encoding="utf-8")
+        files.append(f)
+    calls, compute = counter()
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    registry = sc.registry_for(settings)
+    cache = registry.open("t", "v" * 24, (__name__,))
+    for f in files[:2]:
+        cache.memo(f, compute)
+    sc.save_caches(settings, in_child=in_child)
+    assert cache.take_new() == {}  # saved: nothing new any more
+    cache.memo(files[2], compute)
+    sc.save_caches(settings, in_child=in_child)  # appends only the third
+    again = sc.registry_for({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")})
+    reread = again.open("t", "v" * 24, (__name__,))
+    assert [reread.memo(f, compute) for f in files] == [
+        Entry("0", 1),
+        Entry("1", 2),
+        Entry("2", 3),
+    ]
+    assert len(calls) == 3
+
+
+def test_work_that_fails_in_a_child_says_so() -> None:
+    def fail() -> None:
+        raise OSError("disk full")
+
+    assert sc.run_in_child(lambda: None) is True
+    assert sc.run_in_child(fail) is False
