@@ -342,17 +342,23 @@ def build_feed(
 def feed_bytes(
     spec: FeedSpec, items: Iterable[FeedItem], max_items: int | None = None
 ) -> tuple[bytes, bytes]:
-    """(Atom, RSS) documents of one description, as UTF-8 bytes, written by feedgen."""
+    """(Atom, RSS) documents of one description, as UTF-8 bytes, written by feedgen.
+
+    One FeedGenerator serves both files; only its links change in between.
+    """
     chosen, updated = prepare(spec, items, max_items)
+    fg = build_feed(spec, chosen, updated)
     link, language = xml_text(spec.link), xml_text(spec.language)
-    # feedgen's RSS <link> is the last link added: self first, then the page.
-    atom = build_feed(spec, chosen, updated)
-    atom.link(href=xml_text(spec.atom_url), rel="self", type=ATOM_TYPE)
-    atom.link(href=link, rel="alternate", type="text/html", hreflang=language)
-    rss = build_feed(spec, chosen, updated)
-    rss.link(href=xml_text(spec.rss_url), rel="self", type=RSS_TYPE)
-    rss.link(href=link, rel="alternate", type="text/html", hreflang=language)
-    return atom.atom_str(pretty=True), rss.rss_str(pretty=True)
+    documents = []
+    for self_url, kind, write in (
+        (spec.atom_url, ATOM_TYPE, fg.atom_str),
+        (spec.rss_url, RSS_TYPE, fg.rss_str),
+    ):
+        # feedgen's RSS <link> is the last link added: self first, then the page.
+        fg.link(href=xml_text(self_url), rel="self", type=kind, replace=True)
+        fg.link(href=link, rel="alternate", type="text/html", hreflang=language)
+        documents.append(write(pretty=True))
+    return documents[0], documents[1]
 
 
 def write_feed_pair(
