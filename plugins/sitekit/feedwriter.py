@@ -13,11 +13,10 @@ writes them. The extensions are small classes with feedgen's extension hooks
 There are two writers of one description. feedgen (``feed_bytes`` here) is
 the reference and writes the few site-wide feeds (all posts, categories,
 newest comments, reading lists). A build also writes a pair per discussion,
-a thousand on a large site, where feedgen's element tree per entry cost more
-than everything else the feeds do; those go through ``sitekit.leanfeed``, a
-text writer that is tested against this one (same feed in feedparser and in
-an XML parse, hostile text included). The feeds plugin picks the writer per
-feed, in one place.
+a thousand on a large site, where feedgen costs three to five times as much
+as writing text; those go through ``sitekit.leanfeed``, a text writer tested
+against this one (the same feed in feedparser and in an XML parse, hostile
+text included). The feeds plugin picks the writer per feed (``FeedJob.writer``).
 """
 
 from __future__ import annotations
