@@ -212,3 +212,75 @@ def test_read_path_reads_a_real_file(tmp_path: Path) -> None:
     data = read_path(path)
     assert data == {"author": "Ada", "body": "Hallo"}
     assert str(YamlError(4, "x")) == "line 4: x"
+
+
+def test_nested_collections_keep_their_place_and_lines() -> None:
+    text = (
+        "thread:\n"          # 1
+        "  - id: a\n"        # 2
+        "    tags: [x, y]\n"  # 3
+        "    meta: {k: v}\n"  # 4
+        "  - id: b\n"        # 5
+        "after: z\n"         # 6
+    )
+    data = read_text(text)
+    assert data == {
+        "thread": [{"id": "a", "tags": ["x", "y"], "meta": {"k": "v"}}, {"id": "b"}],
+        "after": "z",
+    }
+    thread = data["thread"]
+    assert isinstance(thread, YamlList)
+    assert (thread.line, thread.item_lines) == (2, [2, 5])
+    first = thread[0]
+    assert isinstance(first, YamlMap)
+    assert first.key_lines == {"id": 2, "tags": 3, "meta": 4}
+    assert (first["tags"].item_lines, first["meta"].line_of("k")) == ([3, 3], 4)
+    assert data.line_of("after") == 6
+
+
+def test_the_first_problem_in_the_file_is_the_one_named() -> None:
+    error = refused("id: x\nauthor: !!str Ada\nbody: [unclosed\n")
+    assert (error.line, error.message) == (2, "YAML tags are not allowed (tag:yaml.org,2002:str)")
+    error = refused("id: x\nid: y\nbody: !!str z\n")
+    assert (error.line, error.message) == (2, "duplicate key 'id' (first on line 1)")
+
+
+def test_a_duplicate_key_after_a_nested_mapping_is_found() -> None:
+    error = refused("meta:\n  a: b\nbody: x\nmeta: c\n")
+    assert (error.line, error.message) == (4, "duplicate key 'meta' (first on line 1)")
+
+
+def test_a_collection_as_key_is_refused_at_the_key() -> None:
+    error = refused("id: x\n? - a\n  - b\n: c\n")
+    assert (error.line, error.message) == (2, "a mapping key must be plain text")
+    error = refused("~: x\n")
+    assert (error.line, error.message) == (1, "a mapping key must be plain text")
+
+
+def test_an_unterminated_file_names_a_line() -> None:
+    error = refused("id: x\nbody: [a,\n  b\n")
+    assert error.line is not None and error.line >= 2
+    assert error.message.startswith("not valid YAML: ")
+
+
+def test_leading_blank_and_comment_lines_before_content_are_fine() -> None:
+    data = read_text("\n# Kommentar\n   \nauthor: A\n")
+    assert data == {"author": "A"}
+    assert data.line_of("author") == 4
+
+
+def test_a_directory_is_a_yaml_error(tmp_path: Path) -> None:
+    with pytest.raises(YamlError) as info:
+        read_path(tmp_path)
+    assert info.value.message.startswith("cannot read the file")
+
+
+def test_a_file_at_the_limit_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    body = "x" * 300_000
+    path.write_text(f"author: A\nbody: |\n  {body}\n", encoding="utf-8")
+    size = path.stat().st_size
+    assert read_path(path, max_bytes=size) == {"author": "A", "body": body + "\n"}
+    with pytest.raises(YamlError) as info:
+        read_path(path, max_bytes=size - 1)
+    assert info.value.message == f"the file has {size} bytes, more than the limit of {size - 1}"
