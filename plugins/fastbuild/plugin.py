@@ -71,6 +71,13 @@ def on_article_generator_init(generator: Any) -> None:
         runtime.queue_comments()
 
 
+def on_article_generator_pretaxonomy(generator: Any) -> None:
+    """Posts read and ordered: the pool does the threads needed last first."""
+    runtime = _runtime(generator.settings)
+    if runtime is not None:
+        runtime.prioritize_threads(generator)
+
+
 def on_page_generator_init(generator: Any) -> None:
     runtime = _runtime(generator.settings)
     if runtime is not None:
@@ -161,6 +168,7 @@ def register() -> None:
     signals.get_generators.connect(on_run)
     signals.readers_init.connect(on_readers_init)
     signals.article_generator_init.connect(on_article_generator_init)
+    signals.article_generator_pretaxonomy.connect(on_article_generator_pretaxonomy)
     signals.page_generator_init.connect(on_page_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
     signals.get_writer.connect(get_writer)

@@ -144,6 +144,25 @@ class Pool:
             )
             self.shutdown()
 
+    def reorder(
+        self, order: list[tuple[Hashable, Callable[..., Any], tuple[Any, ...]]]
+    ) -> int:
+        """Queue the jobs not started yet again, in ``order`` (first done first).
+
+        Jobs are queued before anyone knows in which order the build will
+        ask for them; once it is known, the workers should do first what
+        the main process needs last. Started jobs stay; the number moved.
+        """
+        moved = []
+        for key, fn, args in order:
+            future = self._futures.get(key)
+            if future is not None and future.cancel():
+                del self._futures[key]
+                moved.append((key, fn, args))
+        for key, fn, args in moved:
+            self.submit(key, fn, *args)
+        return len(moved)
+
     def has(self, key: Hashable) -> bool:
         return key in self._futures
 

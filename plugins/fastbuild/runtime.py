@@ -243,6 +243,40 @@ class Runtime:
         cache.prefetched = prefetched
         self._hooked = cache
 
+    def prioritize_threads(self, generator: Any) -> None:
+        """Workers take the threads the comments plugin asks for last first.
+
+        The posts are read and ordered now: the comments plugin decorates
+        them in this order, taking each thread from the pool or making it
+        itself. Workers going the same way would make it wait on every one.
+        """
+        pool = self.pool
+        if pool is None or not _comments_enabled(self.settings):
+            return
+        from comments.build import build_state
+
+        state = build_state(self.settings)
+        cache, root, tz = state.cache, state.settings.path, state.settings.timezone
+        if cache is None:
+            return
+        needed: list[str] = []
+        for name in (
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "drafts",
+            "drafts_translations",
+        ):
+            for content in getattr(generator, name, None) or ():
+                folder = str(root / str(getattr(content, "slug", "")))
+                if folder not in needed:
+                    needed.append(folder)
+        order = reversed(needed)  # pages' threads (needed later still) stay first
+        pool.reorder(
+            [(("comments", f), prefetch_thread, (f, cache.version, tz)) for f in order]
+        )
+
     def end_pool(self) -> None:
         hooked = self._hooked
         if hooked is not None:
