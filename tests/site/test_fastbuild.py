@@ -149,6 +149,22 @@ def test_quick_rebuild_equals_full_build_after_each_change(tmp_path: Path) -> No
     assert "Frisch freigegeben" in (out / post_page).read_text(encoding="utf-8")
     assert len(written) < len(pages) / 2, sorted(written)
 
+    # A comment edited in place (same count, same file): its page changes, the
+    # pages that show only the count do not have to (the count is unchanged).
+    edited = sorted(
+        (content / "comments" / "kommentare-per-pull-request").glob("*.yaml")
+    )[0]
+    text = edited.read_text(encoding="utf-8")
+    assert "body: |\n" in text
+    edited.write_text(
+        text.replace("body: |\n", "body: |\n  Nachträglich korrigiert.\n", 1),
+        encoding="utf-8",
+    )
+    written = rebuild("comment edited")
+    assert post_page in written
+    assert len(written) < len(pages) / 2, sorted(written)
+    assert "Nachträglich korrigiert" in (out / post_page).read_text(encoding="utf-8")
+
     # A comment file deleted (a moderator removes it): never a stale page.
     thread = content / "comments" / "social-media-im-silo"
     victim = sorted(thread.glob("*.yaml"))[0]
