@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import time
+from pathlib import Path
 
 import pytest
-
-from sitekit.yamlfile import MAX_BYTES, YamlError, YamlList, YamlMap, read_bytes, read_path, read_text
+from sitekit.yamlfile import (
+    MAX_BYTES,
+    YamlError,
+    YamlList,
+    YamlMap,
+    read_bytes,
+    read_path,
+    read_text,
+)
 
 
 def refused(text: str) -> YamlError:
@@ -17,11 +24,21 @@ def refused(text: str) -> YamlError:
 
 
 def test_a_comment_keeps_text_and_key_lines() -> None:
-    data = read_text("author: Ada Nowak\ndate: 2017-05-03T09:12:00+02:00\nbody: |\n  Hallo\n  Welt\n")
+    data = read_text(
+        "author: Ada Nowak\ndate: 2017-05-03T09:12:00+02:00\nbody: |\n  Hallo\n  Welt\n"
+    )
     assert isinstance(data, YamlMap)
-    assert data == {"author": "Ada Nowak", "date": "2017-05-03T09:12:00+02:00", "body": "Hallo\nWelt\n"}
+    assert data == {
+        "author": "Ada Nowak",
+        "date": "2017-05-03T09:12:00+02:00",
+        "body": "Hallo\nWelt\n",
+    }
     assert data.line == 1
-    assert (data.line_of("author"), data.line_of("date"), data.line_of("body")) == (1, 2, 3)
+    assert (data.line_of("author"), data.line_of("date"), data.line_of("body")) == (
+        1,
+        2,
+        3,
+    )
     assert data.line_of("parent") == 1  # absent key: the mapping's own line
 
 
@@ -57,7 +74,9 @@ def test_scalars_stay_the_text_as_written(text: str, expected: str) -> None:
     assert isinstance(expected, str)
 
 
-@pytest.mark.parametrize("text", ["parent:", "parent: ~", "parent: null", "parent: NULL"])
+@pytest.mark.parametrize(
+    "text", ["parent:", "parent: ~", "parent: null", "parent: NULL"]
+)
 def test_plain_empty_values_are_none(text: str) -> None:
     assert read_text(text + "\n") == {"parent": None}
 
@@ -112,7 +131,7 @@ def test_a_duplicate_key_names_both_lines() -> None:
 def test_a_duplicate_key_in_a_list_item_names_both_lines() -> None:
     error = refused("- id: a\n  author: A\n- id: b\n  body: x\n  body: y\n")
     assert error.line == 5
-    assert "duplicate key 'body' (first on line 4)" == error.message
+    assert error.message == "duplicate key 'body' (first on line 4)"
 
 
 def test_the_same_key_in_two_items_is_fine() -> None:
@@ -183,7 +202,10 @@ def test_a_mapping_key_must_be_text() -> None:
 def test_broken_syntax_names_its_line() -> None:
     error = refused("author: A\n  body: x\nc\n")
     assert error.line == 2
-    assert error.message == "not valid YAML: mapping values are not allowed in this context"
+    assert (
+        error.message
+        == "not valid YAML: mapping values are not allowed in this context"
+    )
     assert error.hint == "check indentation and quoting"
 
 
@@ -216,12 +238,12 @@ def test_read_path_reads_a_real_file(tmp_path: Path) -> None:
 
 def test_nested_collections_keep_their_place_and_lines() -> None:
     text = (
-        "thread:\n"          # 1
-        "  - id: a\n"        # 2
+        "thread:\n"  # 1
+        "  - id: a\n"  # 2
         "    tags: [x, y]\n"  # 3
         "    meta: {k: v}\n"  # 4
-        "  - id: b\n"        # 5
-        "after: z\n"         # 6
+        "  - id: b\n"  # 5
+        "after: z\n"  # 6
     )
     data = read_text(text)
     assert data == {
@@ -240,7 +262,10 @@ def test_nested_collections_keep_their_place_and_lines() -> None:
 
 def test_the_first_problem_in_the_file_is_the_one_named() -> None:
     error = refused("id: x\nauthor: !!str Ada\nbody: [unclosed\n")
-    assert (error.line, error.message) == (2, "YAML tags are not allowed (tag:yaml.org,2002:str)")
+    assert (error.line, error.message) == (
+        2,
+        "YAML tags are not allowed (tag:yaml.org,2002:str)",
+    )
     error = refused("id: x\nid: y\nbody: !!str z\n")
     assert (error.line, error.message) == (2, "duplicate key 'id' (first on line 1)")
 
@@ -283,4 +308,7 @@ def test_a_file_at_the_limit_is_read_whole(tmp_path: Path) -> None:
     assert read_path(path, max_bytes=size) == {"author": "A", "body": body + "\n"}
     with pytest.raises(YamlError) as info:
         read_path(path, max_bytes=size - 1)
-    assert info.value.message == f"the file has {size} bytes, more than the limit of {size - 1}"
+    assert (
+        info.value.message
+        == f"the file has {size} bytes, more than the limit of {size - 1}"
+    )
