@@ -299,7 +299,9 @@ class Runtime:
 
         Plugins keep one build's state in the settings (problem log, theme
         state, comment threads); some of it cannot be pickled, and none of it
-        belongs in a cache. It is set aside while Pelican saves.
+        belongs in a cache. It is set aside while Pelican saves. And Pelican
+        writes its whole cache again after every build: a build that read
+        every file from it (a new comment) does not.
         """
         keys = self.config.runtime_keys if self.config else ()
         settings = generator.settings
@@ -307,8 +309,22 @@ class Runtime:
             save = getattr(owner, "save_cache", None)
             if owner is None or save is None or getattr(save, "_fastbuild", False):
                 continue
+            added: list[bool] = []  # something read anew was cached
+            cache_data = owner.cache_data
 
-            def lean_save(save: Any = save) -> None:
+            def noting_cache_data(
+                filename: str,
+                data: Any,
+                cache_data: Any = cache_data,
+                added: list[bool] = added,
+            ) -> None:
+                added.append(True)
+                cache_data(filename, data)
+
+            def lean_save(save: Any = save, added: list[bool] = added) -> None:
+                if not added:
+                    return  # the file on disk holds exactly this cache
+                added.clear()
                 aside = {
                     k: settings.pop(k)
                     for k in list(settings)
@@ -323,6 +339,7 @@ class Runtime:
                     settings.update(aside)
 
             lean_save._fastbuild = True  # type: ignore[attr-defined]
+            owner.cache_data = noting_cache_data
             owner.save_cache = lean_save
 
     def _guard_pelican_cache(self) -> None:

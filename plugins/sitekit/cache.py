@@ -14,7 +14,10 @@ different.
 Layout under ``CACHE_PATH/diskurs/``: ``<name>-<version>.base`` (all entries of
 the last compaction) and ``<name>-<version>.log`` (entries added since, one
 checksummed record each), so publishing one comment appends one record instead
-of rewriting the whole cache.
+of rewriting the whole cache. A record is its entries one after another, each
+its own pickle: a build unpickles only the entries it asks for, and writes the
+others back as they were read. Files of older versions are removed (the last
+two stay).
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ import importlib.metadata
 import importlib.util
 import io
 import logging
-import mmap
 import operator
 import os
 import pickle
@@ -175,7 +177,7 @@ class _CachePickler(pickle.Pickler):
 _ENTRY = struct.Struct("<II")  # key length, value length
 
 
-def _records(data: bytes | mmap.mmap) -> Iterable[dict[str, bytes]]:
+def _records(data: bytes) -> Iterable[dict[str, bytes]]:
     """The checksummed records of one file, up to the first one that is not whole.
 
     A record's payload is its entries one after another: key, then the
@@ -321,16 +323,12 @@ class ContentCache:
         return self.directory / f"{self.name}-{self.version[:24]}.{suffix}"
 
     def _read(self, path: Path) -> Iterable[dict[str, bytes]]:
-        """The records of a file (none if it does not exist), read through mmap."""
+        """The records of a file (none if it does not exist)."""
         try:
-            fh = path.open("rb")
+            data = path.read_bytes()
         except FileNotFoundError:
             return
-        with fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                raise CacheFormatError("an empty file")
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                yield from _records(data)
+        yield from _records(data)
 
     def _add_record(self, record: dict[str, bytes]) -> int:
         for k in record:
