@@ -242,10 +242,35 @@ class _RecordWriter:
         self.fh.seek(end)
 
 
+#: A file-stamp entry (``_signature``, key) packed without pickle: there is one
+#: per comment file, and every build reads them all.
+_STAMP = struct.Struct("<cqqqq")
+_STAMP_TAG = b"S"  # a pickle starts with b"\x80"
+
+
 def _pack(value: Any) -> bytes:
+    if (
+        type(value) is tuple
+        and len(value) == 2
+        and type(value[1]) is str
+        and type(value[0]) is tuple
+        and len(value[0]) == 4
+        and all(type(n) is int for n in value[0])
+    ):
+        try:
+            return _STAMP.pack(_STAMP_TAG, *value[0]) + value[1].encode()
+        except (struct.error, UnicodeEncodeError):
+            pass  # out of range: pickled like anything else
     buffer = io.BytesIO()
     _CachePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return buffer.getvalue()
+
+
+def _unpack(raw: bytes, allowed: tuple[str, ...]) -> Any:
+    if raw[:1] == _STAMP_TAG:
+        _, *signature = _STAMP.unpack_from(raw)
+        return (tuple(signature), raw[_STAMP.size :].decode())
+    return _Unpickler(io.BytesIO(raw), allowed).load()
 
 
 def code_version(*modules: str, distributions: Iterable[str] = ()) -> str:
@@ -376,7 +401,7 @@ class ContentCache:
         if value is _MISSING and key in self._packed:
             raw = self._packed.pop(key)
             try:
-                value = _Unpickler(io.BytesIO(raw), self.allowed_modules).load()
+                value = _unpack(raw, self.allowed_modules)
             except Exception as exc:  # checksummed, so only a class that is gone
                 logger.debug("Cache %s: entry dropped (%s)", self.name, exc)
                 return _MISSING
