@@ -124,7 +124,13 @@ class Runtime:
         for attr, name in self.config.keys.items():
             if not explicit and name.split(".")[0] not in loaded:
                 continue  # the default names a plugin this build does not run
-            keys[attr] = _resolve(name, "FASTBUILD_TRACKED_KEYS")
+            try:
+                keys[attr] = _resolve(name, "FASTBUILD_TRACKED_KEYS")
+            except ValueError:
+                if explicit:
+                    raise
+                # An older plugin without the key: its values are digested.
+                logger.debug("fastbuild: %s not found; digesting %s", name, attr)
         return keys
 
     # -- lifecycle -----------------------------------------------------------
