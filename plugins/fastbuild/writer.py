@@ -6,7 +6,10 @@ the overwrite rules, the ``content_written`` signal) and changes only what
 happens to each page's template: a page whose stamp (``stamps``) is unchanged
 and whose file is still ours is not rendered and not touched; the others are
 rendered, either at once or, with ``FASTBUILD_PARALLEL_WRITE``, collected and
-rendered by forked processes when the generator is done.
+rendered by forked processes when the generator is done: short-lived children
+of a few hundred pages each, two at a time, while this process waits (Python
+writes reference counts as it reads, so every object a process touches is a
+page copied; a child that ends frees its copies, a waiting parent makes none).
 """
 
 from __future__ import annotations
