@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pelican import signals  # type: ignore[import-untyped]  # no py.typed
+from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS, contents_of
 
 from .build import STATE_KEY, build_state, decorate_all
 
@@ -20,10 +21,6 @@ NAME = "comments.plugin"
 def _enabled(settings: dict[str, Any]) -> bool:
     plugins = settings.get("PLUGINS") or ()
     return any(str(p) in (NAME, "comments") for p in plugins)
-
-
-def _contents(generator: Any, *names: str) -> list[Any]:
-    return [c for name in names for c in getattr(generator, name, None) or ()]
 
 
 def start_run(pelican: Any) -> None:
@@ -42,15 +39,7 @@ def attach_to_articles(generator: Any) -> None:
         return
     decorate_all(
         build_state(generator.settings),
-        _contents(
-            generator,
-            "articles",
-            "translations",
-            "hidden_articles",
-            "hidden_translations",
-            "drafts",
-            "drafts_translations",
-        ),
+        contents_of(generator, ARTICLE_LISTS),
         page=False,
     )
 
@@ -61,15 +50,7 @@ def attach_to_pages(generator: Any) -> None:
         return
     decorate_all(
         build_state(generator.settings),
-        _contents(
-            generator,
-            "pages",
-            "translations",
-            "hidden_pages",
-            "hidden_translations",
-            "draft_pages",
-            "draft_translations",
-        ),
+        contents_of(generator, PAGE_LISTS),
         page=True,
     )
 

@@ -28,6 +28,7 @@ from sitekit.cache import (
     registry_for,
     run_in_child,
 )
+from sitekit.contentlists import ARTICLE_LISTS, contents_of
 
 from .fingerprint import Fingerprinter
 from .pool import Pool
@@ -265,20 +266,12 @@ class Runtime:
         cache, root, tz = state.cache, state.settings.path, state.settings.timezone
         if cache is None:
             return
-        needed: list[str] = []
-        for name in (
-            "articles",
-            "translations",
-            "hidden_articles",
-            "hidden_translations",
-            "drafts",
-            "drafts_translations",
-        ):
-            for content in getattr(generator, name, None) or ():
-                folder = str(root / str(getattr(content, "slug", "")))
-                if folder not in needed:
-                    needed.append(folder)
-        order = reversed(needed)  # pages' threads (needed later still) stay first
+        # A dict keeps the first place of each folder (translations share one).
+        needed = dict.fromkeys(
+            str(root / str(getattr(content, "slug", "")))
+            for content in contents_of(generator, ARTICLE_LISTS)
+        )
+        order = reversed(list(needed))  # pages' threads (needed later still) stay first
         pool.reorder(
             [(("comments", f), prefetch_thread, (f, cache.version, tz)) for f in order]
         )

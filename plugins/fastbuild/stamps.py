@@ -24,6 +24,7 @@ from typing import Any
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from sitekit.cache import ContentCache, code_version
+from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS
 
 from .fingerprint import Fingerprinter, ValueDigester
 from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest
@@ -217,17 +218,8 @@ class PageStamps:
         for value in (context.get("generated_content") or {}).values():
             if isinstance(value, Content):
                 seen[id(value)] = value
-        for key in (
-            "articles",
-            "translations",
-            "drafts",
-            "drafts_translations",
-            "hidden_articles",
-            "hidden_translations",
-            "pages",
-            "hidden_pages",
-            "draft_pages",
-        ):
+        # The context holds the generators' lists under the same names.
+        for key in dict.fromkeys((*ARTICLE_LISTS, *PAGE_LISTS)):
             for value in context.get(key) or ():
                 if isinstance(value, Content):
                     seen[id(value)] = value

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from pelican.utils import (
     truncate_html_paragraphs,
     truncate_html_words,
 )
+from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS, contents_of
 from sitekit.problems import Problem, problem_log
 
 from .extension import MARKER_RE, PullQuoteExtension
@@ -142,17 +142,11 @@ def clean_summary(content: ContentLike) -> None:
     content._pullquotes_summary = True  # type: ignore[attr-defined]
 
 
-def _contents(generator: Any, names: Iterable[str]) -> Iterator[ContentLike]:
-    yield from chain.from_iterable(
-        getattr(generator, name, None) or [] for name in names
-    )
-
-
 def _process(generator: Any, names: Iterable[str]) -> None:
     if not _enabled(generator.settings):
         return
     log = problem_log(generator.settings)
-    for content in _contents(generator, names):
+    for content in contents_of(generator, names):
         if not str(content.source_path).endswith(
             (".md", ".markdown", ".mkd", ".mdown")
         ):
@@ -163,32 +157,12 @@ def _process(generator: Any, names: Iterable[str]) -> None:
 
 def articles_finalized(generator: Any) -> None:
     """Check and clean every article (cache-safe: runs on each build)."""
-    _process(
-        generator,
-        (
-            "articles",
-            "translations",
-            "drafts",
-            "drafts_translations",
-            "hidden_articles",
-            "hidden_translations",
-        ),
-    )
+    _process(generator, ARTICLE_LISTS)
 
 
 def pages_finalized(generator: Any) -> None:
     """Check and clean every page."""
-    _process(
-        generator,
-        (
-            "pages",
-            "translations",
-            "hidden_pages",
-            "hidden_translations",
-            "draft_pages",
-            "draft_translations",
-        ),
-    )
+    _process(generator, PAGE_LISTS)
 
 
 def register() -> None:
