@@ -29,18 +29,23 @@ print(Fingerprinter(lambda o: None).digest(value).hex())
 """
 
 
-def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
+def digests_under_hash_seeds(script: str) -> set[str]:
+    """The digest a script prints, run in fresh processes with three hash seeds."""
     digests = set()
     for seed in ("1", "2", "3"):
         out = subprocess.run(
-            [sys.executable, "-c", SCRIPT.format(plugins=str(PLUGINS))],
+            [sys.executable, "-c", script.format(plugins=str(PLUGINS))],
             capture_output=True,
             text=True,
             check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         digests.add(out.stdout.strip())
-    assert len(digests) == 1
+    return digests
+
+
+def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    assert len(digests_under_hash_seeds(SCRIPT)) == 1
 
 
 @dataclass(frozen=True)
@@ -133,17 +138,7 @@ print(ValueDigester(lambda o: None).digest(value).hex())
 
 
 def test_value_digest_is_the_same_in_another_process() -> None:
-    digests = set()
-    for seed in ("1", "2", "3"):
-        out = subprocess.run(
-            [sys.executable, "-c", VALUES_SCRIPT.format(plugins=str(PLUGINS))],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        )
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
+    assert len(digests_under_hash_seeds(VALUES_SCRIPT)) == 1
 
 
 @dataclass(frozen=True, slots=True)
