@@ -155,4 +155,3 @@ CHECK_MODIFIED_METHOD = "sha256"  # by content: a git checkout changes every mti
 GZIP_CACHE = False  # compressing costs more time than the disk it saves
 FASTBUILD_CACHE = True
 FASTBUILD_WORKERS = None  # one per core; 0 renders everything in one process
-FASTBUILD_PRECOMPUTE = ["pullquotes.feedtext.for_feed", "pullquotes.feedtext.excerpt_phrases"]
