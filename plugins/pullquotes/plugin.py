@@ -8,6 +8,7 @@ anything reads them.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from pelican.utils import (
     truncate_html_paragraphs,
     truncate_html_words,
 )
+from sitekit.cache import text_memo
 from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS, contents_of
 from sitekit.problems import Problem, problem_log
 
@@ -78,25 +80,31 @@ def excerpt_lines(source_path: str) -> list[int]:
     return lines
 
 
-def check_excerpts(content: ContentLike) -> list[Problem]:
-    """Every excerpt whose phrase is not in the post's own text, as a problem."""
-    html = content._content or ""
+@text_memo  # pure: remembered between builds by the post's HTML (fastbuild)
+def missing_excerpts(html: str) -> tuple[int, list[tuple[int, str]]]:
+    """How many excerpts the HTML has, and ``(index, phrase)`` of those not in its text."""
     phrases = excerpt_phrases(html)
     if not phrases:
-        return []
+        return 0, []
     text = own_text(html)
     missing = [
         (index, phrase)
         for index, phrase in enumerate(phrases)
         if not phrase_in_text(phrase, text)
     ]
+    return len(phrases), missing
+
+
+def check_excerpts(content: ContentLike) -> list[Problem]:
+    """Every excerpt whose phrase is not in the post's own text, as a problem."""
+    count, missing = missing_excerpts(content._content or "")
     if not missing:
         return []
     # Only now read the source again: the HTML has no line numbers.
     lines = excerpt_lines(content.source_path)
     problems = []
     for index, phrase in missing:
-        line = lines[index] if len(lines) == len(phrases) else None
+        line = lines[index] if len(lines) == count else None
         shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
         problems.append(
             Problem(
@@ -126,20 +134,33 @@ def clean_summary(content: ContentLike) -> None:
     ):
         return
     settings = content.settings
-    source = for_feed(html)
-    max_paragraphs = settings.get("SUMMARY_MAX_PARAGRAPHS")
-    if max_paragraphs is not None:
-        source = truncate_html_paragraphs(source, max_paragraphs)
-    if settings.get("SUMMARY_MAX_LENGTH") is not None:
-        source = truncate_html_words(
-            source,
-            settings["SUMMARY_MAX_LENGTH"],
+    limits = json.dumps(
+        [
+            settings.get("SUMMARY_MAX_PARAGRAPHS"),
+            settings.get("SUMMARY_MAX_LENGTH"),
             settings.get("SUMMARY_END_SUFFIX", "…"),
-        )
-    summary = strip_toc_elements_from_html(source)
+        ]
+    )
+    summary = summary_without_excerpts(html, limits)
     content.metadata["summary"] = summary
     content._summary = summary  # type: ignore[attr-defined]
     content._pullquotes_summary = True  # type: ignore[attr-defined]
+
+
+@text_memo  # pure: remembered between builds (a rebuild asks for every post)
+def summary_without_excerpts(html: str, limits: str) -> str:
+    """Pelican's automatic summary, made from the HTML without excerpts.
+
+    ``limits``: JSON ``[SUMMARY_MAX_PARAGRAPHS, SUMMARY_MAX_LENGTH,
+    SUMMARY_END_SUFFIX]`` (text, so the memo can key it).
+    """
+    max_paragraphs, max_length, suffix = json.loads(limits)
+    source = for_feed(html)
+    if max_paragraphs is not None:
+        source = truncate_html_paragraphs(source, max_paragraphs)
+    if max_length is not None:
+        source = truncate_html_words(source, max_length, suffix)
+    return strip_toc_elements_from_html(source)
 
 
 def _process(generator: Any, names: Iterable[str]) -> None:
