@@ -7,7 +7,7 @@ recorded as it is written; the files are produced once the build is done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 import datetime as dt
 import os
@@ -41,14 +41,27 @@ class SiteMap:
     """The pages written by one build (one object per run, kept in its context)."""
 
     entries: dict[str, Entry] = field(default_factory=dict)
+    #: Newest date of each post list seen, by the list's id (the list is kept
+    #: alive with it): the pages of one paginated listing share their list,
+    #: and a site of 1,000 posts has hundreds of listing pages.
+    _newest: dict[int, tuple[Sequence[Any], dt.datetime | None]] = field(
+        default_factory=dict, repr=False
+    )
 
     def record(
         self, output_file: str, context: Mapping[str, Any], default_lang: str
     ) -> None:
         """Note a written HTML file, unless it is an error page, a draft or hidden."""
-        entry = entry_for(output_file, context, default_lang)
+        entry = entry_for(output_file, context, default_lang, self.newest)
         if entry is not None:
             self.entries[entry.url] = entry
+
+    def newest(self, articles: Sequence[Any]) -> dt.datetime | None:
+        """``newest(articles)``, once per list."""
+        known = self._newest.get(id(articles))
+        if known is None or known[0] is not articles:
+            known = self._newest[id(articles)] = (articles, newest(articles))
+        return known[1]
 
     def sorted(self) -> list[Entry]:
         return [self.entries[url] for url in sorted(self.entries)]
@@ -58,22 +71,35 @@ def _changed(content: Any) -> dt.datetime | None:
     return getattr(content, "modified", None) or getattr(content, "date", None)
 
 
+def newest(articles: Iterable[Any]) -> dt.datetime | None:
+    """The latest change among posts (modified, else published), or None."""
+    dates = [d for d in (_changed(a) for a in articles) if d is not None]
+    return max(dates) if dates else None
+
+
+def _has_url(content: Any) -> bool:
+    # Pelican's ``url`` is a property that expands URL settings on every read
+    # (~50 us): ask the class first, the object only when the class has none.
+    return getattr(type(content), "url", None) is not None or hasattr(content, "url")
+
+
 def entry_for(
-    output_file: str, context: Mapping[str, Any], default_lang: str
+    output_file: str,
+    context: Mapping[str, Any],
+    default_lang: str,
+    newest_of: Callable[[Sequence[Any]], dt.datetime | None] = newest,
 ) -> Entry | None:
     """The sitemap entry for one written file, or None when it is not listed."""
     rel = output_file.replace(os.sep, "/").lstrip("/")
     if not rel.endswith(".html") or rel.rsplit("/", 1)[-1] in SKIP_FILES:
         return None
     content = context.get("article") or context.get("page")
-    if content is not None and hasattr(content, "url"):
+    if content is not None and _has_url(content):
         if getattr(content, "status", "published") in SKIP_STATUSES:
             return None
         alternates = tuple(translation_links(content, default_lang))
         return Entry(url_of_output(rel), _changed(content), alternates)
-    articles = context.get("articles") or []
-    dates = [d for d in (_changed(a) for a in articles) if d is not None]
-    return Entry(url_of_output(rel), max(dates) if dates else None)
+    return Entry(url_of_output(rel), newest_of(context.get("articles") or []))
 
 
 def sitemap_xml(entries: Iterable[Entry], siteurl: str | None) -> bytes:
