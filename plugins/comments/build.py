@@ -21,10 +21,11 @@ from sitekit.cache import ContentCache, cache_for, code_version
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
+from .folder import FolderCache, Listing, ThreadData, listing
 from .jsonld import JsonObject, ThreadJsonLd
-from .load import SUFFIXES, LoadedThread, load_file, load_thread, thread_files
-from .render import ThreadView, render_bodies, render_body
-from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH, Thread, build_thread
+from .load import SUFFIXES, thread_files
+from .render import ThreadView
+from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH
 
 logger = logging.getLogger(__name__)
 
@@ -36,31 +37,6 @@ STATE_KEY = "_COMMENTS_BUILD"
 CACHE_NAME = "comments"
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """One comment file, checked and its bodies rendered: what the cache keeps."""
-
-    loaded: LoadedThread
-    html: dict[str, str]  # body text -> sanitized HTML
-    #: Digest of the file's path and bytes: its part of ``ThreadData.key``,
-    #: known without another ``stat`` or read in the main process.
-    digest: str
-
-
-def file_entry(path: Path, timezone: tzinfo) -> FileEntry:
-    try:
-        with path.open("rb") as handle:  # in chunks: a huge file is refused later
-            digest = _digest(str(path), hashlib.file_digest(handle, "blake2b").digest())
-    except OSError:  # load_file reports it; pages that show it are always written
-        digest = os.urandom(16).hex()
-    loaded = load_file(path, timezone)
-    return FileEntry(
-        loaded,
-        {c.body: render_body(c) for c in loaded.comments if not c.removed},
-        digest,
-    )
-
-
 def comment_cache(settings: dict[str, Any]) -> ContentCache:
     """The cache of checked comment files, keyed by bytes, code and time zone."""
     version = code_version(
@@ -70,16 +46,6 @@ def comment_cache(settings: dict[str, Any]) -> ContentCache:
     )
     return cache_for(
         settings, CACHE_NAME, version, allowed_modules=("comments", "sitekit")
-    )
-
-
-def cached_entry(cache: ContentCache, path: Path, timezone: tzinfo) -> FileEntry:
-    """A file's entry from the cache, or checked and rendered now (and cached)."""
-    return cache.memo(
-        path,
-        lambda p: file_entry(p, timezone),
-        str(timezone),
-        check=lambda value: isinstance(value, FileEntry),
     )
 
 
@@ -172,20 +138,6 @@ def _digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadData:
-    """A thread folder after loading, checking and threading; shared by translations.
-
-    ``key`` is a digest of the folder's files (path and bytes of each), the
-    code version, the time zone and the display depth: two builds with equal
-    keys made an equal thread and equal body HTML.
-    """
-
-    thread: Thread
-    html: dict[str, str]
-    key: str
-
-
 #: The key of no thread: no folder, or ``Comments: off``.
 NO_THREAD_KEY = _digest("no thread")
 
@@ -205,6 +157,9 @@ class CommentsBuild:
     slugs: set[str] = field(default_factory=set)
     started: datetime = field(default_factory=lambda: datetime.now().astimezone())
     cache: ContentCache | None = None
+    #: Folder listings made by ``folders_to_prefetch``, used once by ``_load``.
+    _listings: dict[str, Listing] = field(default_factory=dict)
+    _folder_cache: FolderCache | None = None
 
     @property
     def now(self) -> datetime:
@@ -218,35 +173,65 @@ class CommentsBuild:
             self.threads[slug] = data
         return data
 
+    def _folders(self) -> FolderCache:
+        if self._folder_cache is None:
+            self._folder_cache = FolderCache(
+                self.cache, self.settings.timezone, self.settings.depth
+            )
+        return self._folder_cache
+
     def _load(self, slug: str) -> ThreadData:
         folder = self.settings.path / slug
-        if not slug or not folder.is_dir():
+        files = self._listings.pop(str(folder), None) if slug else None
+        if files is None:
+            files = listing(folder) if slug else None
+        if files is None:
             return no_thread()
-        bodies: dict[str, str] = {}
-        # What every file's entry was made with: code, time zone; then the files.
-        keys = [
-            self.cache.version if self.cache is not None else "",
-            str(self.settings.timezone),
-            f"depth={self.settings.depth}",
-        ]
+        folders = self._folders()
+        data = folders.known(folder, files)
+        hook = self.cache.prefetched if self.cache is not None else None
+        if data is None and hook is not None:
+            # A worker may have made it (fastbuild's pool): its entries, or MISSING.
+            entries = hook("", str(folder))
+            if isinstance(entries, dict):
+                data = folders.adopt(entries)
+        if data is None:
+            data = folders.load(folder, files)
+        assert data is not None
+        self.log.extend(data.problems)
+        return data
 
-        def load(path: Path, timezone: tzinfo) -> LoadedThread:
-            if self.cache is None:
-                entry = file_entry(path, timezone)
-            else:
-                entry = cached_entry(self.cache, path, timezone)
-            keys.append(entry.digest)
-            bodies.update(entry.html)
-            return entry.loaded
+    def folders_to_prefetch(self) -> list[str]:
+        """Thread folders the cache cannot serve, for a worker pool, in path order.
 
-        loaded = load_thread(folder, self.settings.timezone, load=load)
-        thread, problems = build_thread(
-            loaded.comments, loaded.broken, depth=self.settings.depth
-        )
-        self.log.extend(loaded.problems)
-        self.log.extend(problems)
-        html = render_bodies(thread.comments, known=bodies)
-        return ThreadData(thread, html, _digest(*keys))
+        A folder whose stamp is unchanged is served without reading it; with
+        a cache that holds threads, the others are read and digested here
+        (cheap next to checking and rendering them). Listings are kept for
+        ``decorate``, which comes next.
+        """
+        root = self.settings.path
+        try:
+            names = sorted(
+                e.name
+                for e in os.scandir(root)
+                if not e.name.startswith(".") and e.is_dir()
+            )
+        except OSError:
+            return []
+        folders = self._folders()
+        empty = self.cache is None or len(self.cache) == 0
+        todo: list[str] = []
+        for name in names:
+            folder = root / name
+            files = listing(folder)
+            if files is None:
+                continue
+            self._listings[str(folder)] = files
+            if folders.known(folder, files) is not None:
+                continue
+            if empty or folders.load(folder, files, compute_missing=False) is None:
+                todo.append(str(folder))
+        return todo
 
     def mode_of(self, content: ContentLike, *, page: bool) -> str:
         """open, closed or off: the header (pages default to off), then the age rule."""

@@ -14,7 +14,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from sitekit.problems import Problem
-from sitekit.yamlfile import YamlError, YamlList, YamlMap, read_path
+from sitekit.yamlfile import YamlError, YamlList, YamlMap, read_bytes, read_path
 
 from .check import check_comment
 from .model import Broken, Comment
@@ -46,27 +46,34 @@ def thread_files(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _clamp(line: int | None, path: Path) -> int:
+def _clamp(line: int | None, path: Path, data: bytes | None = None) -> int:
     """A line inside the file: 1 for file-wide problems (empty, binary), and the
     last line where the parser only noticed at the end (an unclosed bracket)."""
     if not line or line <= 1:
         return 1
-    try:
-        with path.open("rb") as handle:
-            last = sum(1 for _ in handle)
-    except OSError:
-        return line
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return line
+    last = data.count(b"\n") + (not data.endswith(b"\n"))
     return min(line, max(last, 1))
 
 
-def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Problem]]:
-    """The comment mappings of one file, each with its default id, or its problem."""
+def records_of(
+    path: Path, data: bytes | None = None
+) -> tuple[list[tuple[YamlMap, str | None]], list[Problem]]:
+    """The comment mappings of one file, each with its default id, or its problem.
+
+    ``data``: the file's bytes when the caller has read them already (the
+    build reads each file once, for its digest and its comments).
+    """
     where = str(path)
     try:
-        root = read_path(path)
+        root = read_path(path) if data is None else read_bytes(data)
     except YamlError as exc:
         return [], [
-            Problem(where, _clamp(exc.line, path), "file", exc.message, exc.hint)
+            Problem(where, _clamp(exc.line, path, data), "file", exc.message, exc.hint)
         ]
     if isinstance(root, YamlMap):
         return [(root, path.stem)], []
@@ -108,10 +115,12 @@ def records_of(path: Path) -> tuple[list[tuple[YamlMap, str | None]], list[Probl
     ]
 
 
-def load_file(path: Path, timezone: tzinfo, *, allow_role: bool = True) -> LoadedThread:
-    """Check every comment of one file (no cross-file rules)."""
+def load_file(
+    path: Path, timezone: tzinfo, *, allow_role: bool = True, data: bytes | None = None
+) -> LoadedThread:
+    """Check every comment of one file (no cross-file rules); ``data``: its bytes."""
     out = LoadedThread()
-    records, out.problems = records_of(path)
+    records, out.problems = records_of(path, data)
     for record, default_id in records:
         item, problems = check_comment(
             record,

@@ -67,14 +67,16 @@ def _comments_enabled(settings: dict[str, Any]) -> bool:
 def prefetch_thread(
     settings: dict[str, Any], folder: str, version: str, timezone: Any
 ) -> dict[str, Any]:
-    """Check and render every file of one thread folder: new cache entries by key."""
-    from comments.build import CACHE_NAME, cached_entry
-    from comments.load import thread_files
+    """Check and render one thread folder: its cache entries by key (two, small).
 
-    cache = ContentCache(CACHE_NAME, version)
-    for path in thread_files(Path(folder)):
-        cached_entry(cache, path, timezone)
-    return cache.take_new()
+    The folder's thread, body HTML and problems, and the stamp that finds them
+    without reading the folder again (``comments.folder``).
+    """
+    from comments.build import CommentSettings
+    from comments.folder import folder_entries
+
+    depth = CommentSettings.from_settings(settings).depth
+    return folder_entries(Path(folder), version, timezone, depth)
 
 
 class Runtime:
@@ -213,24 +215,12 @@ class Runtime:
         if self.pool is None or not _comments_enabled(self.settings):
             return
         from comments.build import build_state
-        from comments.load import thread_files
 
         state = build_state(self.settings)
-        cache, root, tz = state.cache, state.settings.path, state.settings.timezone
-        if cache is None or not root.is_dir():
+        cache, tz = state.cache, state.settings.timezone
+        if cache is None:
             return
-        todo: list[str] = []
-        for folder in sorted(
-            p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-        ):
-            for path in thread_files(folder):
-                try:
-                    key = cache.key_of(path, str(tz))
-                except OSError:
-                    key = ""
-                if key not in cache:
-                    todo.append(str(folder))
-                    break
+        todo = state.folders_to_prefetch()  # folders the comment cache cannot serve
         if not todo:
             return
         for folder in reversed(todo):
@@ -239,13 +229,12 @@ class Runtime:
             )
         pool = self.pool
 
-        def prefetched(key: str, path: str) -> Any:
-            job = ("comments", os.path.dirname(path))
+        def prefetched(key: str, folder: str) -> Any:
+            """A queued folder's entries (the comments plugin adopts them)."""
+            job = ("comments", folder)
             if not pool.has(job):
                 return MISSING
-            entries = pool.take(job, prefetch_thread, job[1], cache.version, tz)
-            cache.add_entries(entries)
-            return entries.get(key, MISSING)
+            return pool.take(job, prefetch_thread, folder, cache.version, tz)
 
         cache.prefetched = prefetched
         self._hooked = cache

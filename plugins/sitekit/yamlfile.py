@@ -87,11 +87,17 @@ class YamlError(Exception):
 
 
 def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> YamlValue:
-    """Read a YAML file from disk; raises ``YamlError`` for anything unsafe or broken.
+    """Read a YAML file from disk; ``YamlError`` for anything unsafe or broken."""
+    return read_bytes(read_source(path, max_bytes), max_bytes)
+
+
+def read_source(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a file of at most ``max_bytes``; ``YamlError`` if it cannot be had.
 
     One ``open``, ``fstat`` and read on a raw file descriptor: a build reads
     thousands of small comment files, and ``Path.stat`` plus ``Path.read_bytes``
     cost two to three times as much (a second path lookup, a buffered file).
+    Callers that digest a file parse the same bytes (``read_bytes``): one read.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
@@ -108,7 +114,7 @@ def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> YamlValue:
         chunks: list[bytes] = []
         total = 0
         # Ask for one byte more than the size: a file that grew meanwhile is
-        # read on (and refused below if now too big); the empty read ends it.
+        # read on (and refused by read_bytes if now too big); the empty read ends it.
         while total <= max_bytes:
             chunk = os.read(fd, max(size + 1 - total, 65536))
             if not chunk:
@@ -119,7 +125,7 @@ def read_path(path: str | Path, max_bytes: int = MAX_BYTES) -> YamlValue:
         raise YamlError(None, f"cannot read the file: {exc.strerror}") from exc
     finally:
         os.close(fd)
-    return read_bytes(chunks[0] if len(chunks) == 1 else b"".join(chunks), max_bytes)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> YamlValue:

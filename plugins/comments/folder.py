@@ -1,0 +1,248 @@
+"""A thread folder as one cache entry, keyed exactly by its files' names and bytes.
+
+A rebuild after one merged comment needs every post's thread (counts, feeds)
+but finds one folder changed. Each folder is therefore one entry: its thread,
+its body HTML and its problems, under a digest of the code version, the time
+zone, the display depth, the folder's path and each file's name and bytes.
+
+Reading 12,000 files to digest them is most of what a rebuild would spend, so
+a second, smaller entry maps the folder's *stat stamp* (each file's name,
+size, modification and change time in ns, inode) to that digest, as git's
+index and Pelican's cache do. A stamp can only vouch for bytes that cannot
+change without changing it: a file edited again within one tick of the file
+system's clock keeps its size and both times. So a stamp is recorded only when
+every file in it last changed at least ``SETTLE_NS`` before its bytes were
+read (git's "racily clean" rule); a folder touched just now is read and
+digested again by the next build, and stamped by the one after. The change
+time cannot be set back by ``touch`` or ``utime``, so an unchanged stamp means
+unchanged bytes. Anything in doubt (a file that cannot be stat'ed or read) is
+computed anew and not stamped: the cache can only ever cost time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from sitekit.cache import ContentCache
+from sitekit.problems import Problem
+from sitekit.yamlfile import YamlError, read_source
+
+from .load import SUFFIXES, load_file, load_thread
+from .render import render_bodies
+from .thread import Thread, build_thread
+
+#: A file changed less than this before it was read may change again unseen
+#: (same size, same time stamp): its folder gets no stat stamp this build.
+SETTLE_NS = 2_000_000_000
+_STAT_PREFIX = "thread-stat\0"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadData:
+    """A thread folder after loading, checking and threading; shared by translations.
+
+    ``key`` is the digest of everything it was made from (see the module),
+    so two builds with equal keys made an equal thread, HTML and problems.
+    ``problems`` are logged again by every build that uses it.
+    """
+
+    thread: Thread
+    html: dict[str, str]
+    key: str
+    problems: tuple[Problem, ...] = ()
+
+
+#: A folder's comment files in name order, each with its ``stat`` (None when
+#: it could not be taken).
+Listing = list[tuple[str, os.stat_result | None]]
+
+
+def listing(folder: Path) -> Listing | None:
+    """The comment files of a folder (hidden ones skipped); None if it is no folder.
+
+    ``os.scandir`` knows each entry's type from the directory, and its
+    ``stat`` follows a symbolic link as ``is_file`` does.
+    """
+    found: Listing = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = e.name
+                if name.endswith(SUFFIXES) and not name.startswith(".") and e.is_file():
+                    try:
+                        found.append((name, e.stat()))
+                    except OSError:
+                        found.append((name, None))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def key_parts(timezone: tzinfo, depth: int) -> tuple[str, str]:
+    """What a thread is made with besides its files and the code."""
+    return (str(timezone), f"depth={depth}")
+
+
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = (
+            part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
+        )
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def stat_key(
+    version: str, folder: Path, parts: tuple[str, ...], files: Listing
+) -> str | None:
+    """The cache key of the folder's stamp; None when a file could not be stat'ed."""
+    stamp: list[object] = [version, os.fspath(folder), *parts]
+    for name, st in files:
+        if st is None:
+            return None
+        stamp.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return _STAT_PREFIX + _digest(repr(stamp))
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """A folder's files read once: their bytes (None: unreadable) and digest."""
+
+    paths: tuple[Path, ...]
+    data: tuple[bytes | None, ...]
+    key: str
+    #: Every file could be read: the key names the bytes (else it is random).
+    readable: bool
+    #: ... and each had settled before it was read: the stamp may vouch for it.
+    stampable: bool
+
+
+def read_sources(
+    version: str, folder: Path, parts: tuple[str, ...], files: Listing
+) -> Sources:
+    """Read each file once: for the folder's digest and then for its comments."""
+    paths = tuple(folder / name for name, _ in files)
+    data: list[bytes | None] = []
+    chunks: list[str | bytes] = [version, os.fspath(folder), *parts]
+    readable = stampable = True
+    for path, (name, st) in zip(paths, files, strict=True):
+        try:
+            raw: bytes | None = read_source(path)
+        except YamlError:
+            raw = None  # load_file reads it again and reports why
+        now = time.time_ns()
+        if raw is None:
+            readable = stampable = False
+        elif st is None or max(st.st_mtime_ns, st.st_ctime_ns) > now - SETTLE_NS:
+            stampable = False
+        data.append(raw)
+        # An unreadable file has no bytes to key by: a random part, never a hit.
+        chunks += [name, raw if raw is not None else os.urandom(16)]
+    return Sources(paths, tuple(data), _digest(*chunks), readable, stampable)
+
+
+def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> ThreadData:
+    """Check, thread and render a folder from the bytes already read."""
+    by_path = dict(zip(sources.paths, sources.data, strict=True))
+
+    def load(path: Path, tz: tzinfo) -> Any:
+        return load_file(path, tz, data=by_path.get(path))
+
+    loaded = load_thread(folder, timezone, files=list(sources.paths), load=load)
+    thread, problems = build_thread(loaded.comments, loaded.broken, depth=depth)
+    html = render_bodies(thread.comments)
+    return ThreadData(thread, html, sources.key, (*loaded.problems, *problems))
+
+
+class FolderCache:
+    """Thread folders through a ``ContentCache``: stamp, then digest, then compute."""
+
+    def __init__(
+        self, cache: ContentCache | None, timezone: tzinfo, depth: int
+    ) -> None:
+        self.cache = cache
+        self.version = cache.version if cache is not None else ""
+        self.timezone = timezone
+        self.depth = depth
+        self.parts = key_parts(timezone, depth)
+
+    def known(self, folder: Path, files: Listing) -> ThreadData | None:
+        """The cached thread of a folder with an unchanged stamp (nothing read)."""
+        cache = self.cache
+        if cache is None:
+            return None
+        skey = stat_key(self.version, folder, self.parts, files)
+        key = cache.get(skey) if skey is not None else None
+        if not isinstance(key, str):
+            return None
+        data = cache.get(key)
+        if isinstance(data, ThreadData) and data.key == key:
+            cache.hits += 1
+            return data
+        return None
+
+    def load(
+        self, folder: Path, files: Listing, *, compute_missing: bool = True
+    ) -> ThreadData | None:
+        """The thread of a folder: from its stamp, its digest, or computed now.
+
+        With ``compute_missing`` False, None for a folder the cache does not hold.
+        """
+        data = self.known(folder, files)
+        if data is not None:
+            return data
+        sources = read_sources(self.version, folder, self.parts, files)
+        cache = self.cache
+        if cache is not None:
+            data = cache.get(sources.key)
+            if isinstance(data, ThreadData) and data.key == sources.key:
+                cache.hits += 1
+                self._stamp(folder, files, sources)
+                return data
+        if not compute_missing:
+            return None
+        data = compute(folder, sources, self.timezone, self.depth)
+        if cache is not None:
+            cache.misses += 1
+            if sources.readable:
+                cache.put(sources.key, data)
+                self._stamp(folder, files, sources)
+        return data
+
+    def _stamp(self, folder: Path, files: Listing, sources: Sources) -> None:
+        assert self.cache is not None
+        skey = stat_key(self.version, folder, self.parts, files)
+        if sources.stampable and skey is not None:
+            self.cache.put(skey, sources.key)
+
+    def adopt(self, entries: Mapping[str, Any]) -> ThreadData | None:
+        """Entries a worker made for one folder (``folder_entries``): keep, use."""
+        found = None
+        if self.cache is not None:
+            self.cache.add_entries(entries)
+            for k in entries:
+                self.cache.get(k)  # used by this build: kept at the next save
+        for value in entries.values():
+            if isinstance(value, ThreadData):
+                found = value
+        return found
+
+
+def folder_entries(
+    folder: Path, version: str, timezone: tzinfo, depth: int
+) -> dict[str, Any]:
+    """A worker's job: the cache entries of one folder (stamp and thread)."""
+    cache = ContentCache("thread-job", version)
+    files = listing(folder) or []
+    FolderCache(cache, timezone, depth).load(folder, files)
+    return cache.take_new()
