@@ -140,7 +140,8 @@ def blogposting(
     if authors:
         people = [{"@type": "Person", "name": name} for name in authors]
         data["author"] = people[0] if len(people) == 1 else people
-    url = absolute_url(siteurl, article.url)
+    # Only an absolute SITEURL gives a URL; do not expand the post's URL otherwise.
+    url = absolute_url(siteurl, article.url) if origin(siteurl) else None
     if url:
         data["url"] = url
         data["mainEntityOfPage"] = url

@@ -117,18 +117,37 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
     def localdatetime(ctx: Context, value: Any, lang: str | None = None) -> str:
         return i18n.localdatetime(value, lang or page_lang(ctx))
 
+    # Local builds have no absolute SITEURL, hence no canonical URL: asking
+    # content for its URL (Pelican expands the URL settings on each read) first
+    # would cost ~50 us a page for nothing.
+    absolute = head.absolute_url(siteurl, "") is not None
+
     @pass_context
     def canonical_url(ctx: Context) -> str | None:
+        if not absolute:
+            return None
         content = ctx.get("article") or ctx.get("page")
         rel = getattr(content, "url", None)
         if rel is None:
             rel = head.url_of_output(str(ctx.get("output_file") or ""))
         return head.absolute_url(siteurl, rel)
 
+    urls: dict[int, tuple[Any, str]] = {}
+
+    def content_url(content: Any) -> str:
+        """``content.url``, expanded once per build for the pages every page links."""
+        known = urls.get(id(content))
+        if known is None or known[0] is not content:
+            known = urls[id(content)] = (content, content.url)
+        return known[1]
+
     # Pelican's environment does not autoescape; every template of this theme
     # relies on it (titles, names and other plain fields are text, not HTML).
     # Post HTML arrives as Markup (focusable_code) or is marked |safe.
     env.autoescape = True
+    # Every build makes new environments; within one, a template file does not
+    # change, so Jinja need not stat it each time a page includes it.
+    env.auto_reload = False
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
     # Ours already are newstyle: templates call them directly, not through
@@ -151,6 +170,7 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         ),
         page_lang=pass_context(page_lang),
         canonical_url=canonical_url,
+        content_url=content_url,
         absolute_url=lambda rel: head.absolute_url(siteurl, rel),
         translation_links=lambda content: head.translation_links(content, default_lang),
         blogposting=lambda article: head.blogposting(
