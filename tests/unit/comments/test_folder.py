@@ -1,0 +1,175 @@
+"""A thread folder as one cache entry: exact keys, the stat stamp and its limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import comments.folder
+import pytest
+from comments.build import CommentsBuild, build_state
+from sitekit.cache import save_caches
+
+COMMENT = "author: Leserin {i}\ndate: 2017-05-0{i}T09:00:00+02:00\nbody: Text {body}\n"
+
+
+def write(folder: Path, i: int, body: str = "eins") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"c{i}.yaml"
+    path.write_text(COMMENT.format(i=i, body=body), encoding="utf-8")
+    return path
+
+
+def build(tmp_path: Path, **extra: Any) -> tuple[CommentsBuild, dict[str, Any]]:
+    """One build's comments with a persistent cache under tmp_path/cache."""
+    settings = {
+        "PATH": str(tmp_path / "content"),
+        "TIMEZONE": "Europe/Berlin",
+        "FASTBUILD_CACHE": True,
+        "CACHE_PATH": str(tmp_path / "cache"),
+        **extra,
+    }
+    return build_state(settings), settings
+
+
+def bodies(tmp_path: Path, slug: str = "p") -> list[str]:
+    """The body HTML a fresh build shows for a thread, the cache saved after it."""
+    state, settings = build(tmp_path)
+    data = state.thread_of(slug)
+    save_caches(settings)
+    return [data.html[c.id] for c in data.thread.comments]
+
+
+def stamps(tmp_path: Path) -> int:
+    state, _ = build(tmp_path)
+    assert state.cache is not None
+    return sum(1 for k in state.cache._packed if k.startswith("thread-stat"))
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files count as settled at once (as they do 2 s after they were written)."""
+    monkeypatch.setattr(comments.folder, "SETTLE_NS", -(10**12))
+
+
+def test_an_unchanged_folder_is_served_without_reading_it(
+    tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    for i in (1, 2):
+        write(folder, i)
+    first = bodies(tmp_path)
+    assert stamps(tmp_path) == 1
+
+    def no_reading(path: object, *args: object) -> bytes:
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(comments.folder, "read_source", no_reading)
+    assert bodies(tmp_path) == first
+
+
+def test_a_file_just_written_gets_no_stamp(tmp_path: Path) -> None:
+    """Within the settle time an edit may keep size and time stamps: read again."""
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1, "eins")
+    assert bodies(tmp_path) == ["<p>Text eins</p>\n"]
+    assert stamps(tmp_path) == 0
+    write(folder, 1, "zwei")  # same size
+    assert bodies(tmp_path) == ["<p>Text zwei</p>\n"]
+
+
+def test_a_same_size_edit_with_the_old_times_is_seen(
+    tmp_path: Path, settled: None
+) -> None:
+    """Size and modification time put back: the change time still differs."""
+    folder = tmp_path / "content" / "comments" / "p"
+    path = write(folder, 1, "eins")
+    before = os.stat(path)
+    assert bodies(tmp_path) == ["<p>Text eins</p>\n"]
+    write(folder, 1, "zwei")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    assert bodies(tmp_path) == ["<p>Text zwei</p>\n"]
+
+
+def test_new_and_removed_files_change_the_thread(tmp_path: Path, settled: None) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    assert len(bodies(tmp_path)) == 1
+    extra = write(folder, 2)
+    assert len(bodies(tmp_path)) == 2
+    extra.unlink()
+    assert len(bodies(tmp_path)) == 1
+
+
+def test_same_bytes_touched_hit_by_content(
+    tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout that rewrites every file unchanged costs a read, not a render."""
+    folder = tmp_path / "content" / "comments" / "p"
+    path = write(folder, 1)
+    first = bodies(tmp_path)
+    os.utime(path, ns=(1, 1))
+
+    def no_render(*args: object) -> object:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(comments.folder, "compute", no_render)
+    assert bodies(tmp_path) == first
+
+
+def test_problems_are_reported_by_every_build(tmp_path: Path, settled: None) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    (folder / "kaputt.yaml").write_text("author: A\nbody: [\n", encoding="utf-8")
+    for _ in range(2):
+        state, settings = build(tmp_path)
+        data = state.thread_of("p")
+        save_caches(settings)
+        assert len(data.thread.comments) == 1
+        assert [(Path(p.path).name, p.line) for p in state.log] == [("kaputt.yaml", 2)]
+
+
+def test_settings_and_paths_are_part_of_the_key(tmp_path: Path, settled: None) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    write(folder, 2)
+    (folder / "c2.yaml").write_text(
+        COMMENT.format(i=2, body="zwei") + "parent: c1\n", encoding="utf-8"
+    )
+    bodies(tmp_path)
+    deep, _ = build(tmp_path)
+    flat, _ = build(tmp_path, COMMENTS_DISPLAY_DEPTH=1)
+    a, b = deep.thread_of("p"), flat.thread_of("p")
+    assert a.key != b.key
+    assert a.thread.roots[0].replies and not b.thread.roots[0].replies
+    utc, _ = build(tmp_path, TIMEZONE="UTC")
+    assert utc.thread_of("p").key != a.key
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path: Path, settled: None) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    first = bodies(tmp_path)
+    for path in (tmp_path / "cache").rglob("comments-*"):
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    assert bodies(tmp_path) == first
+
+
+def test_a_worker_job_gives_the_same_thread(tmp_path: Path) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    for i in (1, 2, 3):
+        write(folder, i)
+    state, _ = build(tmp_path)
+    assert state.cache is not None
+    entries = comments.folder.folder_entries(
+        folder, state.cache.version, state.settings.timezone, state.settings.depth
+    )
+    (data,) = [v for v in entries.values() if isinstance(v, comments.folder.ThreadData)]
+    assert data == state.thread_of("p")
+    assert state.folders_to_prefetch() == []  # the build's own load cached it
+    other, _ = build(tmp_path)
+    assert other.folders_to_prefetch() == [str(folder)]  # nothing saved yet
