@@ -8,13 +8,16 @@ because signals are process-global.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from pelican import signals
+from pelican.generators import StaticGenerator
 from pelican.readers import MarkdownReader
+from pelican.utils import sanitised_join
 from sitekit.cache import REGISTRY_KEY, CacheRegistry, save_caches
 
 from . import tracking
@@ -96,21 +99,46 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     # process (and the page renderers forked from it) keeps no copies.
     save_caches(runtime.settings, in_child=True)
     if runtime.parallel_write:
-        for generator in generators:
-            if hasattr(generator, "generate_output"):
-                _flush_after(generator)
+        writing = [g for g in generators if hasattr(g, "generate_output")]
+        for generator in writing:
+            _flush_after(generator, last=generator is writing[-1])
 
 
-def _flush_after(generator: Any) -> None:
-    """Pages collected while a generator wrote are rendered when it is done."""
+def _flush_after(generator: Any, *, last: bool) -> None:
+    """Pages collected while a generator wrote start rendering when it is done.
+
+    They render while the next generators work (the feeds); the last one
+    waits for them, so that every page is written before ``finalized``.
+    """
     original = generator.generate_output
 
     def generate_output(writer: Any) -> None:
-        original(writer)
-        if isinstance(writer, FastWriter):
+        if not isinstance(writer, FastWriter):
+            original(writer)
+            return
+        try:
+            if isinstance(generator, StaticGenerator):
+                # A static file copied over a page must land after the page.
+                writer.join_if_writes(_static_paths(generator))
+            original(writer)
             writer.flush()
+        except BaseException:
+            writer.abandon()  # no renderer outlives a failed build
+            raise
+        if last:
+            writer.join()
 
     generator.generate_output = generate_output
+
+
+def _static_paths(generator: Any) -> list[str]:
+    out = []
+    for sc in getattr(generator, "staticfiles", ()):
+        save_as = getattr(sc, "save_as", None)
+        if save_as:
+            with contextlib.suppress(RuntimeError):
+                out.append(sanitised_join(generator.output_path, save_as))
+    return out
 
 
 def get_writer(pelican: Any) -> type[FastWriter] | None:

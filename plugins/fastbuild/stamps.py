@@ -275,6 +275,10 @@ class PageStamps:
         return got
 
     # -- records -------------------------------------------------------------
+    def has_record(self, rel: str) -> bool:
+        """Whether an earlier build wrote this page (else nothing to compare)."""
+        return rel in self.cache
+
     def unchanged(self, rel: str, path: str, stamp: bytes) -> bool:
         """True when the page on disk was rendered from exactly these inputs."""
         self.visited.add(rel)

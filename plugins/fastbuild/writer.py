@@ -6,20 +6,29 @@ the overwrite rules, the ``content_written`` signal) and changes only what
 happens to each page's template: a page whose stamp (``stamps``) is unchanged
 and whose file is still ours is not rendered and not touched; the others are
 rendered, either at once or, with ``FASTBUILD_PARALLEL_WRITE``, collected and
-rendered by forked processes when the generator is done: short-lived children
-of a few hundred pages each, two at a time, while this process waits (Python
-writes reference counts as it reads, so every object a process touches is a
-page copied; a child that ends frees its copies, a waiting parent makes none).
+handed to forked processes when the generator is done (``flush``).
+
+``flush`` returns at once: the rest of the build (other generators, the
+feeds) goes on while the pages render, and ``join`` (before ``finalized``)
+takes their results. One forked dispatcher per flush, which touches nothing
+and so shares the build's memory with its renderers, forks short-lived
+children of a few dozen pages each (Python writes reference counts as it
+reads, so every object a process touches is a page copied; a child that ends
+frees its copies). A token pipe shared by the dispatchers keeps the renderers
+to ``workers - 1`` while this process works and ``workers`` once it waits.
+A page a child could not render is rendered here, with the real traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
 import pickle
 import select
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +47,18 @@ logger = logging.getLogger(__name__)
 CHUNKS_PER_PROCESS = 8
 
 
+def busy_renderers(workers: int) -> int:
+    """Renderers while this process works too: one core stays ours."""
+    return max(1, workers - 1)
+
+
 @dataclass
 class _Job:
-    """One page to render: what ``_write_file`` would have rendered and written."""
+    """One page to render: what ``_write_file`` would have rendered and written.
+
+    ``stamp`` is None with ``stamp_there`` when the renderer computes it (a
+    page with no record to compare with: a cold build's every page).
+    """
 
     path: str
     rel: str
@@ -48,16 +66,33 @@ class _Job:
     localcontext: dict[str, Any]
     context: dict[str, Any]
     stamp: bytes | None
+    stamp_there: bool = False
+
+
+#: What a render reports: the page's stamp and its reads, digested (None:
+#: a read we cannot name, never skip the page).
+_Result = tuple[bytes | None, list[tuple[str, str, bytes]] | None]
 
 
 @dataclass
 class _Done:
     """What a forked renderer reports for its pages."""
 
-    reads: dict[int, list[tuple[str, str, bytes]] | None] = field(default_factory=dict)
+    results: dict[int, _Result] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)
     records: list[tuple[str, int, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    """The pages of one flush, being rendered by a dispatcher's children."""
+
+    jobs: list[_Job]
+    chunks: list[list[int]]
+    pid: int
+    fd: int
+    processes: int
 
 
 class _StampedTemplate:
@@ -85,13 +120,17 @@ class FastWriter(Writer):
     ) -> None:
         super().__init__(output_path, settings=settings)
         self.runtime = self.settings.get(RUNTIME_KEY)
-        self._quiet: set[str] = (
-            set()
-        )  # paths whose write is a no-op (skipped or deferred)
+        # Paths whose write is a no-op here: skipped (None) or deferred (the
+        # job, kept only if Pelican's overwrite rules let the write happen).
+        self._quiet: dict[str, _Job | None] = {}
         self._just_rendered: list[
             tuple[str, str, bytes | None, set[tuple[Any, str]]]
         ] = []
         self._jobs: list[_Job] = []
+        self._batches: list[_Batch] = []
+        self._pending: set[str] = set()  # paths the batches will write
+        self._tokens: tuple[int, int] | None = None
+        self._frozen = False
 
     # -- Pelican's hooks -----------------------------------------------------
     def write_file(
@@ -118,13 +157,14 @@ class FastWriter(Writer):
     def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
         if filename not in self._quiet:
             return super()._open_w(filename, encoding, override)
-        self._quiet.discard(filename)
+        job = self._quiet.pop(filename)
         # Pelican's bookkeeping of written files, without opening (truncating) ours.
         if filename in self._overridden_files:
             if override:
                 raise FileOverwriteFailedError(
                     f'Failed to overwrite "{filename}" a second time'
                 )
+            # The page that overrode this path stays: this one is not written.
             return open(os.devnull, "w", encoding=encoding)
         if filename in self._written_files and not override:
             raise FileOverwriteFailedError(
@@ -134,6 +174,8 @@ class FastWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
+        if job is not None:
+            self._jobs.append(job)
         return open(os.devnull, "w", encoding=encoding)
 
     # -- one page ------------------------------------------------------------
@@ -147,17 +189,28 @@ class FastWriter(Writer):
         rel = str(localcontext.get("output_file") or "")
         path = sanitised_join(self.output_path, rel)
         stamps = self._stamps
+        parallel = bool(getattr(self.runtime, "parallel_write", False))
         stamp = None
+        stamp_there = False
         if stamps is not None:
-            stamp = stamps.stamp(template, localcontext, context)
-            if stamps.unchanged(rel, path, stamp):
-                self._quiet.add(path)
-                return ""
-        if getattr(self.runtime, "parallel_write", False):
+            if parallel and not stamps.has_record(rel):
+                # Nothing to compare with: the renderer stamps the page.
+                # Once, here, for every child.
+                stamps.site_digest(context)
+                stamps.env_digest(getattr(template, "environment", None))
+                stamps.visited.add(rel)
+                stamp_there = True
+            else:
+                stamp = stamps.stamp(template, localcontext, context)
+                if stamps.unchanged(rel, path, stamp):
+                    self._quiet[path] = None
+                    return ""
+        if parallel:
             # _write_file set context["localsiteurl"] for this page just now;
             # the job sets it again right before it renders.
-            self._jobs.append(_Job(path, rel, template, localcontext, context, stamp))
-            self._quiet.add(path)
+            self._quiet[path] = _Job(
+                path, rel, template, localcontext, context, stamp, stamp_there
+            )
             return ""
         reads: set[tuple[Any, str]] = set()
         token = RECORDING.set(reads)
@@ -179,110 +232,247 @@ class FastWriter(Writer):
 
     # -- deferred pages ------------------------------------------------------
     def flush(self) -> None:
-        """Render and write every collected page, on as many processes as allowed."""
-        jobs, self._jobs = self._jobs, []
+        """Start rendering every collected page; ``join`` takes the results.
+
+        Too few pages for two forked renderers are rendered here and now.
+        """
+        jobs = _last_per_path(self._jobs)
+        self._jobs = []
         if not jobs:
             return
+        if self._pending.intersection(job.path for job in jobs):
+            self.join()  # a page written again: the earlier write goes first
         workers = int(getattr(self.runtime, "workers", 0) or 0)
         config = getattr(self.runtime, "config", None)
         per_process = config.min_pages if config else 24
-        # This process waits while the children work: it touches nothing, so
-        # the pages they share stay shared.
         processes = min(workers, len(jobs) // per_process)
-        results: dict[int, list[tuple[str, str, bytes]] | None] = {}
         if processes < 2:
-            processes = 1
-            for i, job in enumerate(jobs):
-                results[i] = _render_job(job, self._stamps)
-        else:
-            # Short-lived children: each one's copies of the pages it touched
-            # are freed when it is done, so the tree never holds them all.
-            chunk = max(per_process, -(-len(jobs) // (processes * CHUNKS_PER_PROCESS)))
-            results = self._render_forked(jobs, processes, chunk)
-        logger.info(
-            "fastbuild: %d pages rendered in %d processes", len(jobs), processes
-        )
-        stats = getattr(self.runtime, "stats", None)
-        if stats is not None:
-            stats["pages_deferred"] += len(jobs)
-            stats["render_processes"] = max(stats["render_processes"], processes)
-        stamps = self._stamps
-        if stamps is not None:
-            for i, job in enumerate(jobs):
-                reads = results.get(i)
-                if job.stamp is not None and reads is not None:
-                    stamps.record_digests(job.rel, job.path, job.stamp, reads)
-
-    def _render_forked(
-        self, jobs: list[_Job], processes: int, chunk: int
-    ) -> dict[int, Any]:
-        """Children render ``chunk`` pages each, ``processes`` at a time.
-
-        Results come home in chunk order (logs, problems), whatever order the
-        children finish in; a chunk whose child failed is rendered here.
-        """
+            for job in jobs:
+                self._record(job, _render_job(job, self._stamps))
+            self._count(len(jobs), 1)
+            return
+        chunk = max(per_process, -(-len(jobs) // (processes * CHUNKS_PER_PROCESS)))
         chunks = [
             list(range(a, min(a + chunk, len(jobs))))
             for a in range(0, len(jobs), chunk)
         ]
-        done: dict[int, _Done | None] = {}
-        running: dict[int, tuple[int, int, bytearray]] = {}  # pipe -> pid, chunk, data
-        gc.collect()
-        gc.freeze()  # children touch fewer pages: the collector leaves old objects be
+        if self._tokens is None:
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(read_fd, False)
+            os.write(write_fd, b"t" * busy_renderers(workers))
+            self._tokens = (read_fd, write_fd)
+        if not self._frozen:
+            gc.collect()
+        # Frozen until ``join``: the collector here leaves the objects the
+        # children share alone (a full collection would copy every page).
+        gc.freeze()
+        self._frozen = True
+        read_fd, write_fd = os.pipe()
         try:
-            started = 0
-            while started < len(chunks) or running:
-                while started < len(chunks) and len(running) < processes:
-                    read_fd, write_fd = os.pipe()
-                    pid = os.fork()
-                    if pid == 0:  # the child: render, report, leave without cleanup
-                        os.close(read_fd)
-                        _child(
-                            jobs, chunks[started], write_fd, self.settings, self._stamps
-                        )
-                    os.close(write_fd)
-                    running[read_fd] = (pid, started, bytearray())
-                    started += 1
-                ready, _, _ = select.select(list(running), [], [])
-                for fd in ready:
-                    pid, index, data = running[fd]
-                    block = os.read(fd, 1 << 16)
-                    if block:
-                        data += block
-                        continue
-                    os.close(fd)
-                    del running[fd]
-                    _, status = os.waitpid(pid, 0)
-                    done[index] = _unpickle_done(data, status)
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            for job in jobs:
+                self._record(job, _render_job(job, self._stamps))
+            self._count(len(jobs), 1)
+            return
+        if pid == 0:  # the dispatcher: never returns
+            os.close(read_fd)
+            _dispatch(jobs, chunks, write_fd, self._tokens, self.settings, self._stamps)
+        os.close(write_fd)
+        self._batches.append(_Batch(jobs, chunks, pid, read_fd, processes))
+        self._pending.update(job.path for job in jobs)
+
+    def join_if_writes(self, paths: Iterable[str]) -> None:
+        """Join first when a page being rendered is about to be written over."""
+        if self._pending and not self._pending.isdisjoint(paths):
+            self.join()
+
+    def join(self) -> None:
+        """Wait for every flushed page: logs, problems, failures and stamps here."""
+        batches, self._batches = self._batches, []
+        self._pending = set()
+        reports: list[list[_Done | None] | None] = []
+        try:
+            if batches and self._tokens is not None:
+                os.write(self._tokens[1], b"t")  # this process waits now
+            for batch in batches:
+                report = _read_report(batch)
+                if report is None and self._tokens is not None:
+                    # A dispatcher that died may have held tokens: the others
+                    # must never wait for them.
+                    os.write(self._tokens[1], b"t" * batch.processes)
+                reports.append(report)
         finally:
+            if self._tokens is not None:
+                for fd in self._tokens:
+                    os.close(fd)
+                self._tokens = None
+            if self._frozen:
+                gc.unfreeze()
+                self._frozen = False
+        for batch, report in zip(batches, reports, strict=True):
+            self._take(batch, report)
+
+    def abandon(self) -> None:
+        """The build failed: wait for the renderers, take nothing from them."""
+        batches, self._batches = self._batches, []
+        self._pending = set()
+        for batch in batches:
+            os.close(batch.fd)  # its report goes nowhere
+        if self._tokens is not None:
+            os.write(self._tokens[1], b"t")
+        for batch in batches:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(batch.pid, 0)
+        if self._tokens is not None:
+            for fd in self._tokens:
+                os.close(fd)
+            self._tokens = None
+        if self._frozen:
             gc.unfreeze()
-        results: dict[int, Any] = {}
-        for index, share in enumerate(chunks):
-            report = done.get(index)
-            if report is None:
+            self._frozen = False
+
+    def _take(self, batch: _Batch, report: list[_Done | None] | None) -> None:
+        """One batch's results, in page order; failed chunks rendered here."""
+        jobs = batch.jobs
+        if report is None:
+            logger.warning(
+                "fastbuild: a page dispatcher failed; rendering its %d pages here",
+                len(jobs),
+            )
+            report = [None] * len(batch.chunks)
+        for share, done in zip(batch.chunks, report, strict=True):
+            if done is None:
                 logger.warning(
                     "fastbuild: a page renderer failed; rendering its %d pages here",
                     len(share),
                 )
                 for i in share:
-                    results[i] = _render_job(jobs[i], self._stamps)
+                    self._record(jobs[i], _render_job(jobs[i], self._stamps))
                 continue
-            for name, level, message in report.records:
+            for name, level, message in done.records:
                 logging.getLogger(name).log(level, "%s", message)
-            if report.problems:
-                problem_log(self.settings).extend(report.problems)
+            if done.problems:
+                problem_log(self.settings).extend(done.problems)
             for i in share:
-                if i in report.failed:
+                if i in done.failed:
                     logger.debug(
                         "fastbuild: %s failed in a child: %s",
                         jobs[i].rel,
-                        report.failed[i],
+                        done.failed[i],
                     )
                     # Raises here, with the real traceback.
-                    results[i] = _render_job(jobs[i], self._stamps)
+                    self._record(jobs[i], _render_job(jobs[i], self._stamps))
                 else:
-                    results[i] = report.reads.get(i)
-        return results
+                    self._record(jobs[i], done.results.get(i, (None, None)))
+        self._count(len(jobs), batch.processes)
+
+    def _record(self, job: _Job, result: _Result) -> None:
+        stamps = self._stamps
+        stamp, reads = result
+        stamp = job.stamp if stamp is None else stamp
+        if stamps is not None and stamp is not None and reads is not None:
+            stamps.record_digests(job.rel, job.path, stamp, reads)
+
+    def _count(self, pages: int, processes: int) -> None:
+        logger.info("fastbuild: %d pages rendered in %d processes", pages, processes)
+        stats = getattr(self.runtime, "stats", None)
+        if stats is not None:
+            stats["pages_deferred"] += pages
+            stats["render_processes"] = max(stats["render_processes"], processes)
+
+
+def _last_per_path(jobs: list[_Job]) -> list[_Job]:
+    """A path written twice (an overriding page) keeps its last write only."""
+    by_path = {job.path: job for job in jobs}
+    if len(by_path) == len(jobs):
+        return jobs
+    return [job for job in jobs if by_path[job.path] is job]
+
+
+def _read_report(batch: _Batch) -> list[_Done | None] | None:
+    """A dispatcher's report, read whole; None if it failed."""
+    data = bytearray()
+    try:
+        while block := os.read(batch.fd, 1 << 16):
+            data += block
+    finally:
+        os.close(batch.fd)
+    _, status = os.waitpid(batch.pid, 0)
+    if not data or os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        report = pickle.loads(data)  # noqa: S301 - our own child, through a pipe
+    except Exception:
+        return None
+    if not isinstance(report, list) or len(report) != len(batch.chunks):
+        return None
+    return report
+
+
+def _dispatch(
+    jobs: list[_Job],
+    chunks: list[list[int]],
+    out_fd: int,
+    tokens: tuple[int, int],
+    settings: dict[str, Any],
+    stamps: PageStamps | None,
+) -> None:
+    """A forked dispatcher: forks a renderer per chunk and token; never returns.
+
+    It waits in ``select`` and touches nothing, so the memory it shares with
+    the build stays shared with its renderers too.
+    """
+    code = 1
+    try:
+        gc.disable()
+        token_read, token_write = tokens
+        done: dict[int, _Done | None] = {}
+        running: dict[int, tuple[int, int, bytearray]] = {}  # pipe -> pid, chunk, data
+        started = 0
+        while started < len(chunks) or running:
+            watch = list(running)
+            if started < len(chunks):
+                watch.append(token_read)
+            ready, _, _ = select.select(watch, [], [])
+            for fd in ready:
+                if fd == token_read:
+                    try:
+                        if not os.read(token_read, 1):
+                            continue
+                    except BlockingIOError:
+                        continue  # another dispatcher took it
+                    read_fd, write_fd = os.pipe()
+                    pid = os.fork()
+                    if pid == 0:  # the renderer: render, report, leave without cleanup
+                        os.close(read_fd)
+                        os.close(out_fd)
+                        _child(jobs, chunks[started], write_fd, settings, stamps)
+                    os.close(write_fd)
+                    running[read_fd] = (pid, started, bytearray())
+                    started += 1
+                    continue
+                pid, index, data = running[fd]
+                block = os.read(fd, 1 << 16)
+                if block:
+                    data += block
+                    continue
+                os.close(fd)
+                del running[fd]
+                _, status = os.waitpid(pid, 0)
+                done[index] = _unpickle_done(data, status)
+                # The renderer's token, whatever became of the renderer.
+                os.write(token_write, b"t")
+        data = pickle.dumps(
+            [done.get(i) for i in range(len(chunks))], protocol=pickle.HIGHEST_PROTOCOL
+        )
+        with os.fdopen(out_fd, "wb") as fh:
+            fh.write(data)
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _unpickle_done(data: bytes | bytearray, status: int) -> _Done | None:
@@ -295,12 +485,13 @@ def _unpickle_done(data: bytes | bytearray, status: int) -> _Done | None:
     return done if isinstance(done, _Done) else None
 
 
-def _render_job(
-    job: _Job, stamps: PageStamps | None
-) -> list[tuple[str, str, bytes]] | None:
+def _render_job(job: _Job, stamps: PageStamps | None) -> _Result:
     """Render and write one page exactly as Pelican's ``_write_file`` does."""
     if job.localcontext.get("localsiteurl"):
         job.context["localsiteurl"] = job.localcontext["localsiteurl"]
+    stamp = job.stamp
+    if job.stamp_there and stamps is not None:
+        stamp = stamps.stamp(job.template, job.localcontext, job.context)
     reads: set[tuple[Any, str]] = set()
     token = RECORDING.set(reads)
     try:
@@ -310,13 +501,15 @@ def _render_job(
     os.makedirs(os.path.dirname(job.path), exist_ok=True)
     with open(job.path, "w", encoding="utf-8") as fh:
         fh.write(output)
+    if stamps is None:
+        return stamp, None
     out: list[tuple[str, str, bytes]] = []
     for obj, name in reads:
         ref = _reference(obj)
-        if ref is None or "?" in ref or stamps is None:
-            return None
+        if ref is None or "?" in ref:
+            return stamp, None
         out.append((ref, name, stamps.read_digest(obj, name)))
-    return out
+    return stamp, out
 
 
 class _ChildLog(logging.Handler):
@@ -339,8 +532,9 @@ def _child(
     """A forked renderer: never returns, never runs the parent's exit handlers."""
     code = 1
     try:
-        # The collector stays on: the parent's objects are frozen, so it
+        # The collector stays on: the build's objects are frozen, so it
         # walks only what this child makes (a page's cyclic garbage).
+        gc.enable()
         done = _Done()
         root = logging.getLogger()
         level = root.getEffectiveLevel()
@@ -352,7 +546,7 @@ def _child(
         before = len(log.problems)
         for i in share:
             try:
-                done.reads[i] = _render_job(jobs[i], stamps)
+                done.results[i] = _render_job(jobs[i], stamps)
             except Exception:
                 done.failed[i] = traceback.format_exc()
         done.problems = log.problems[before:]

@@ -1,0 +1,192 @@
+"""fastbuild.writer: pages render in forked processes while the build goes on.
+
+A flush hands the pages to a dispatcher and returns; ``join`` takes the
+results. Whatever happens to a renderer (it raises, it is killed, its
+dispatcher is killed) while this process does other work, every page is
+written, a page that cannot be rendered fails the build with its own error,
+and problems found in a child reach this process's problem log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastbuild.reader import RUNTIME_KEY
+from fastbuild.writer import FastWriter, _Job
+from jinja2 import DictLoader, Environment
+from sitekit.problems import Problem, problem_log
+
+MAIN = os.getpid()
+
+
+@dataclass
+class Config:
+    min_pages: int = 1
+
+
+@dataclass
+class Runtime:
+    """What the writer reads from ``fastbuild.runtime.Runtime``."""
+
+    workers: int = 2
+    parallel_write: bool = True
+    stamps: Any = None
+    config: Config = field(default_factory=Config)
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"pages_deferred": 0, "render_processes": 1}
+    )
+
+
+class Template:
+    """Renders ``page <n>``; misbehaves as the page's context says, in a child."""
+
+    name = "page.html"
+
+    def render(self, localcontext: dict[str, Any]) -> str:
+        n = localcontext["n"]
+        trouble = localcontext.get("trouble")
+        child = os.getpid() != MAIN
+        if trouble == "exit" and child:
+            os._exit(3)  # the renderer dies without a word
+        if trouble == "kill-dispatcher" and child:
+            os.kill(os.getppid(), signal.SIGKILL)
+            time.sleep(0.2)
+        if trouble == "raise":
+            raise ValueError(f"page {n} cannot be rendered")
+        if trouble == "problem":
+            problem_log(localcontext["settings"]).add(
+                Problem(f"posts/{n}.md", 3, "body", "found while rendering")
+            )
+        return f"page {n}\n"
+
+
+def make_writer(tmp_path: Path, **runtime: Any) -> tuple[FastWriter, dict[str, Any]]:
+    settings: dict[str, Any] = {RUNTIME_KEY: Runtime(**runtime)}
+    return FastWriter(str(tmp_path / "out"), settings=settings), settings
+
+
+def queue(
+    writer: FastWriter, settings: dict[str, Any], pages: int, trouble: dict[int, str]
+) -> None:
+    context: dict[str, Any] = {}
+    for n in range(pages):
+        rel = f"p/{n}/index.html"
+        local = {"n": n, "trouble": trouble.get(n), "settings": settings}
+        writer._jobs.append(
+            _Job(
+                os.path.join(writer.output_path, rel),
+                rel,
+                Template(),
+                local,
+                context,
+                None,
+            )
+        )
+
+
+def busy_main_process(tmp_path: Path) -> None:
+    """What the feeds do meanwhile: write files here for a while."""
+    feeds = tmp_path / "out" / "feeds"
+    feeds.mkdir(parents=True, exist_ok=True)
+    end = time.monotonic() + 0.5
+    i = 0
+    while time.monotonic() < end:
+        (feeds / f"{i % 50}.xml").write_text("<feed/>" * 100, encoding="utf-8")
+        i += 1
+
+
+def written(tmp_path: Path, pages: int) -> list[str]:
+    out = tmp_path / "out"
+    return [
+        (out / f"p/{n}/index.html").read_text(encoding="utf-8") for n in range(pages)
+    ]
+
+
+def test_flush_returns_while_children_render_and_join_takes_every_page(
+    tmp_path: Path,
+) -> None:
+    writer, settings = make_writer(tmp_path)
+    queue(writer, settings, 40, {})
+    writer.flush()
+    assert writer._batches, "the pages should render in the background"
+    busy_main_process(tmp_path)
+    writer.join()
+    assert written(tmp_path, 40) == [f"page {n}\n" for n in range(40)]
+    assert settings[RUNTIME_KEY].stats == {"pages_deferred": 40, "render_processes": 2}
+    assert writer._tokens is None and not writer._batches
+
+
+@pytest.mark.parametrize("trouble", ["exit", "kill-dispatcher"])
+def test_a_renderer_that_dies_while_this_process_works_loses_no_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, trouble: str
+) -> None:
+    writer, settings = make_writer(tmp_path)
+    queue(writer, settings, 40, {7: trouble, 31: trouble})
+    writer.flush()
+    with caplog.at_level(logging.WARNING, logger="fastbuild.writer"):
+        busy_main_process(tmp_path)
+        writer.join()
+    assert written(tmp_path, 40) == [f"page {n}\n" for n in range(40)]
+    assert "failed; rendering its" in caplog.text
+
+
+def test_a_page_that_fails_raises_its_own_error_at_the_join(tmp_path: Path) -> None:
+    writer, settings = make_writer(tmp_path)
+    queue(writer, settings, 40, {12: "raise"})
+    writer.flush()
+    busy_main_process(tmp_path)
+    with pytest.raises(ValueError, match="page 12 cannot be rendered"):
+        writer.join()
+    assert writer._tokens is None and not writer._batches
+
+
+def test_problems_found_in_a_child_reach_the_build(tmp_path: Path) -> None:
+    writer, settings = make_writer(tmp_path)
+    queue(writer, settings, 40, {5: "problem", 33: "problem"})
+    writer.flush()
+    assert not problem_log(settings).problems  # not yet: the children have them
+    writer.join()
+    got = [(p.path, p.message) for p in problem_log(settings).problems]
+    assert got == [
+        ("posts/5.md", "found while rendering"),
+        ("posts/33.md", "found while rendering"),
+    ]
+
+
+def test_abandon_waits_for_the_renderers_and_takes_nothing(tmp_path: Path) -> None:
+    writer, settings = make_writer(tmp_path)
+    queue(writer, settings, 40, {3: "raise"})
+    writer.flush()
+    writer.abandon()  # the build failed elsewhere: no error from the pages
+    assert not writer._batches and writer._tokens is None
+    assert settings[RUNTIME_KEY].stats["pages_deferred"] == 0
+
+
+def test_a_page_written_again_over_a_pending_one_lands_last(tmp_path: Path) -> None:
+    """Pelican's override rules hold: the overriding page is the one on disk."""
+    writer, _ = make_writer(tmp_path)
+    env = Environment(
+        loader=DictLoader({"a.html": "first {{ n }}", "b.html": "override {{ n }}"}),
+        autoescape=True,
+    )
+    context: dict[str, Any] = {"localsiteurl": ""}
+    for n in range(30):
+        writer.write_file(f"p/{n}.html", env.get_template("a.html"), context, n=n)
+    writer.flush()  # rendering in the background
+    writer.write_file(
+        "p/5.html", env.get_template("b.html"), context, override_output=True, n=5
+    )
+    # Written a third time without override: Pelican keeps the override.
+    writer.write_file("p/5.html", env.get_template("a.html"), context, n=99)
+    writer.flush()
+    writer.join()
+    out = tmp_path / "out" / "p"
+    assert (out / "5.html").read_text(encoding="utf-8") == "override 5"
+    assert (out / "6.html").read_text(encoding="utf-8") == "first 6"
