@@ -26,10 +26,18 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sitekit import leanfeed
-from sitekit.feedwriter import FeedItem, ReplyTo, order_items, tag_uri
+from sitekit.feedwriter import (
+    TAG_SAFE,
+    FeedItem,
+    FeedSpec,
+    ReplyTo,
+    order_items,
+    prepare,
+    tag_uri,
+)
 from sitekit.markup import plain_text, render_markdown
 
 from .html import comment_html
@@ -99,8 +107,10 @@ def _web_uri(url: str | None) -> str | None:
 class Discussion:
     """Everything the comment entries of one discussion are made from.
 
-    ``discussion_items`` reads nothing else, so a digest of this value is a
-    digest of the entries: the feed's ledger stamp, taken without making them.
+    ``discussion_items`` and ``discussion_bytes`` read nothing else, so a
+    digest of ``key()`` is a digest of the entries: the feed's ledger stamp,
+    taken without making them. Made for every post in every build, so it only
+    holds what the post already has: the thread is read when entries are made.
     """
 
     slug: str
@@ -109,27 +119,30 @@ class Discussion:
     page: str  # absolute URL of the post's page
     post_id: str  # entry id of the post: what a top-level comment answers
     domain: str  # authority of the comments' tag: ids
-    comments: tuple[Any, ...]  # every comment of the thread, removed ones too
-    placed: tuple[tuple[str, str | None], ...]  # parents as the thread shows them
-    html: tuple[str | None, ...]  # each comment's rendered body (None: render it)
+    thread: Any  # comments.thread.Thread, or None
+    rendered: Mapping[str, str]  # comment id to body HTML (missing: render it)
     #: The comments plugin's digest of the post's comment attributes (thread,
     #: bodies, mode, language, page URL), or None when it did not decorate it.
     thread_key: str | None = None
 
-    def key(self) -> tuple[Any, ...] | Discussion:
+    @property
+    def comments(self) -> tuple[Any, ...]:
+        """Every comment of the thread, oldest first, removed ones too."""
+        return tuple(getattr(self.thread, "comments", ()) or ())
+
+    def key(self) -> tuple[Any, ...]:
         """What a stamp must digest: the thread's digest stands for comments,
-        placement and bodies (equal digests, equal values); the value itself
-        when there is none."""
-        if self.thread_key is None:
-            return self
+        placement and bodies (equal digests, equal values); without one, they
+        are digested themselves."""
+        head = (self.slug, self.title, self.lang, self.page, self.post_id, self.domain)
+        if self.thread_key is not None:
+            return (*head, self.thread_key)
+        comments = self.comments
         return (
-            self.slug,
-            self.title,
-            self.lang,
-            self.page,
-            self.post_id,
-            self.domain,
-            self.thread_key,
+            *head,
+            comments,
+            tuple(_shown_parents(self.thread).items()) if comments else (),
+            tuple(self.rendered.get(c.id) for c in comments),
         )
 
     def comment_id(self, comment_id: str, date: datetime) -> str:
@@ -143,8 +156,6 @@ class Discussion:
 
 def discussion_of(site: FeedSite, content: ContentLike) -> Discussion:
     """The discussion of a post or page, read from the comments plugin's attributes."""
-    comments = thread_comments(content)
-    rendered: Mapping[str, str] = getattr(content, "comment_html", None) or {}
     url = content.url
     return Discussion(
         slug=content.slug,
@@ -153,12 +164,40 @@ def discussion_of(site: FeedSite, content: ContentLike) -> Discussion:
         page=site.url(url),
         post_id=site.post_id(content, url),
         domain=site.domain,
-        comments=comments,
-        placed=tuple(_shown_parents(getattr(content, "thread", None)).items())
-        if comments
-        else (),
-        html=tuple(rendered.get(c.id) for c in comments),
+        thread=getattr(content, "thread", None),
+        rendered=getattr(content, "comment_html", None) or {},
         thread_key=comment_digest_of(content),
+    )
+
+
+def _shown(
+    d: Discussion, only: Collection[str] | None = None
+) -> Iterator[tuple[Any, Any | None]]:
+    """Each shown, not removed comment (or those in ``only``) with the comment
+    it answers: its nearest ancestor that is an entry, None for the post."""
+    comments = d.comments
+    by_id = {c.id: c for c in comments}
+    placed = _shown_parents(d.thread) if comments else {}
+    for c in comments:
+        if c.removed or (only is not None and c.id not in only):
+            continue
+        parent = placed.get(c.id, c.parent)
+        seen: set[str] = set()
+        answered = None
+        while parent is not None and parent in by_id and parent not in seen:
+            seen.add(parent)
+            if not by_id[parent].removed:
+                answered = by_id[parent]
+                break
+            parent = placed.get(parent, by_id[parent].parent)
+        yield c, answered
+
+
+def _body(d: Discussion, comment: Any) -> str:
+    """The comment's body HTML as the feed carries it."""
+    html = d.rendered.get(comment.id)
+    return comment_html(
+        html if html is not None else render_markdown(comment.body), d.page
     )
 
 
@@ -167,26 +206,9 @@ def discussion_items(
 ) -> list[FeedItem]:
     """Every shown, not removed comment (or those in ``only``) as a feed item."""
     d = discussion
-    by_id = {c.id: c for c in d.comments}
-    placed = dict(d.placed)
     entry_title = _titles(d.lang)[0]
-
-    def answered(comment: Any) -> Any | None:
-        """The nearest ancestor that is an entry (not removed), None for the post."""
-        parent = placed.get(comment.id, comment.parent)
-        seen: set[str] = set()
-        while parent is not None and parent in by_id and parent not in seen:
-            seen.add(parent)
-            if not by_id[parent].removed:
-                return by_id[parent]
-            parent = placed.get(parent, by_id[parent].parent)
-        return None
-
     items = []
-    for c, html in zip(d.comments, d.html, strict=True):
-        if c.removed or (only is not None and c.id not in only):
-            continue
-        parent = answered(c)
+    for c, parent in _shown(d, only):
         reply = (
             ReplyTo(d.post_id, d.page)
             if parent is None
@@ -194,7 +216,6 @@ def discussion_items(
                 d.comment_id(parent.id, parent.date), f"{d.page}#comment-{parent.id}"
             )
         )
-        body = html if html is not None else render_markdown(c.body)
         author = plain_text(c.author)
         items.append(
             FeedItem(
@@ -204,12 +225,74 @@ def discussion_items(
                 published=c.date,
                 author=author or None,
                 author_uri=_web_uri(getattr(c, "website", None)),
-                content_html=comment_html(body, d.page),
+                content_html=_body(d, c),
                 language=d.lang,
                 in_reply_to=reply,
             )
         )
     return items
+
+
+def discussion_bytes(
+    spec: FeedSpec, discussion: Discussion, max_items: int | None = None
+) -> tuple[bytes, bytes]:
+    """``leanfeed.feed_bytes(spec, discussion_items(discussion), max_items)``,
+    byte for byte, without an item object per comment.
+
+    A build writes every comment of the site into two feeds: each entry's
+    values are escaped once, the discussion's shared ones (page, language,
+    what a top-level comment answers) once per feed, and only entries the
+    feed shows are made.
+    """
+    d = discussion
+    # Refuses a feed without id, title or link, as feedgen; its date, else 1970.
+    _, updated = prepare(spec, ())
+    # Entry ids: quoting is per character, so the shared head is quoted once.
+    head = f"tag:{d.domain.lower()},"
+    name = quote(f"comment/{d.slug}/", safe=TAG_SAFE)
+    shown = []
+    for c, parent in _shown(d):
+        if c.date.utcoffset() is None:
+            raise ValueError(
+                f"published {c.date!r} has no time zone; feeds need aware datetimes"
+            )
+        entry_id = f"{head}{c.date.year:04d}:{name}{quote(c.id, safe=TAG_SAFE)}"
+        shown.append((c.date, entry_id, c, parent))
+    shown.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    if max_items is not None:
+        shown = shown[: max(0, max_items)]
+    if spec.updated is None and shown:
+        updated = shown[0][0]
+
+    attr, text = leanfeed.attr_text, leanfeed.element_text  # locals: per comment
+    page, lang = attr(d.page), attr(d.lang)
+    title_of = _titles(d.lang)[0]
+    to_post = leanfeed.reply_attributes(d.post_id, d.page)
+    entries = []
+    for date, entry_id, c, parent in shown:
+        author = plain_text(c.author)
+        published = date.isoformat()
+        entries.append(
+            leanfeed.entry_texts(
+                id=attr(entry_id),
+                title=attr(title_of.format(author=author, title=d.title)),
+                link=f"{page}#comment-{attr(c.id)}",
+                updated=published,
+                published=published,
+                pub_date=leanfeed.rfc822(date),
+                language=lang,
+                author=attr(author),
+                author_uri=attr(_web_uri(getattr(c, "website", None)) or ""),
+                content=text(_body(d, c)),
+                reply=to_post
+                if parent is None
+                else leanfeed.reply_attributes(
+                    d.comment_id(parent.id, parent.date),
+                    f"{d.page}#comment-{parent.id}",
+                ),
+            )
+        )
+    return leanfeed.documents(spec, entries, updated)
 
 
 def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:
@@ -262,8 +345,10 @@ def discussion_feeds(
             make=discussion_items,
             key=discussion.key(),
             # A pair per post: the lean writer, which writes what feedgen
-            # would (tests/unit/sitekit/test_feedwriter_differential.py).
+            # would (tests/unit/sitekit/test_feedwriter_differential.py),
+            # straight from the discussion (tests/unit/feeds/test_comments.py).
             writer=leanfeed.feed_bytes,
+            direct=discussion_bytes,
         )
 
 

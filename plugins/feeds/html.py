@@ -127,6 +127,8 @@ def absolute_links(sanitized: str, base_url: str) -> str:
     Should the serialization ever not be the one described above (a start tag
     the pattern does not take whole), the parser does the work instead.
     """
+    if "<a" not in sanitized:
+        return sanitized
     found = 0
 
     def link(match: re.Match[str]) -> str:

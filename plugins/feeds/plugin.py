@@ -115,7 +115,7 @@ class FeedsGenerator:
                 )
                 continue
             written.update(job.paths)
-            stamp = ledger.stamp(job.stamp_value())
+            stamp = job.stamp()
             if not ledger.unchanged(job.paths, stamp):
                 write_job(site, job)
                 ledger.record(job.paths, stamp)

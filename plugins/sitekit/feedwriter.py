@@ -54,6 +54,10 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+#: What a tag: URI's specific part keeps unquoted (quoting is per character).
+TAG_SAFE = "/:;,._-~!$&'()*+=@?"
+
+
 def tag_uri(domain: str, date: datetime, specific: str) -> str:
     """A stable ``tag:`` URI (RFC 4151) from a domain, a year and a path-like name.
 
@@ -61,7 +65,7 @@ def tag_uri(domain: str, date: datetime, specific: str) -> str:
     is the same in every build; ``specific`` is percent-encoded where RFC 4151
     does not allow a character.
     """
-    name = quote(specific, safe="/:;,._-~!$&'()*+=@?")
+    name = quote(specific, safe=TAG_SAFE)
     return f"tag:{domain.lower()},{date.year:04d}:{name}"
 
 

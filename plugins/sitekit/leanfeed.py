@@ -14,8 +14,8 @@ compares what feedparser and an XML parser read from each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from .feedwriter import (
@@ -39,7 +39,7 @@ RSS_DOCS = "http://www.rssboard.org/rss-specification"  # what feedgen writes
 # -- text and dates as XML carries them ------------------------------------------
 
 
-def _text(value: str) -> str:
+def element_text(value: str) -> str:
     """Element text: XML-safe, markup characters escaped (a CR as a reference,
     so that parsers do not fold it into the line end)."""
     return (
@@ -51,11 +51,25 @@ def _text(value: str) -> str:
     )
 
 
-def _attr(value: str) -> str:
+#: Text an attribute carries as it is: XML characters (as ``xml_text`` keeps
+#: them) but the markup characters, quotes, tab, newline and return. Names,
+#: ids and URLs nearly always are such text: one match instead of eight passes.
+_ATTRIBUTE_AS_IS = re.compile(
+    "[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e"
+    "\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*"
+)
+
+
+def attr_text(value: str) -> str:
     """Text fit for an attribute in double quotes, and so for element text too:
     quotes escaped, and tabs and newlines, which a parser turns into spaces."""
+    if _ATTRIBUTE_AS_IS.fullmatch(value):
+        return value
     return (
-        _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+        element_text(value)
+        .replace('"', "&quot;")
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
     )
 
 
@@ -67,18 +81,29 @@ _MONTHS = (
 
 
 def rfc822(value: datetime) -> str:
-    """An RSS date (RFC 822 with a four-digit year), in English whatever the locale."""
+    """An RSS date (RFC 822 with a four-digit year), in English whatever the locale.
+
+    The zone is written from the offset in whole minutes (``strftime``, a
+    third of the cost of an entry's dates, only for an offset with seconds).
+    """
+    offset = value.utcoffset()
+    day = f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]}"
+    if offset is None or offset.microseconds or offset.seconds % 60:
+        return f"{day} {value.year:04d} {value:%H:%M:%S %z}"
+    minutes = offset.days * 1440 + offset.seconds // 60
+    hours, minutes = divmod(abs(minutes), 60)
+    sign = "-" if offset.days < 0 else "+"
     return (
-        f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} "
-        f"{value.year:04d} {value:%H:%M:%S %z}"
+        f"{day} {value.year:04d} {value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d} {sign}{hours:02d}{minutes:02d}"
     )
 
 
 # -- the two documents --------------------------------------------------------------
 #
 # Written line by line as feedgen laid them out (with lxml's pretty printing).
-# Every value goes through _attr or _text exactly once, in _Escaped or in the
-# feed's head; nothing else reaches the text unescaped but our own constants.
+# Every value goes through attr_text or element_text exactly once, before entry_texts or
+# in the feed's head; nothing else reaches the text unescaped but our own constants.
 
 _DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
 
@@ -94,136 +119,144 @@ _EXTENSION_NAMESPACES = _namespaces(
 _RSS_NAMESPACES = _namespaces(("atom", ATOM_NS), ("content", CONTENT_NS))
 
 
-@dataclass(frozen=True, slots=True)
-class _Escaped:
-    """One item's values, escaped once for both documents ("" = left out)."""
+def entry_texts(
+    *,
+    id: str,
+    title: str,
+    link: str,
+    updated: str,
+    published: str,
+    pub_date: str,
+    language: str = "",
+    author: str = "",
+    author_uri: str = "",
+    content: str = "",
+    summary: str = "",
+    terms: Sequence[str] = (),
+    reply: str = "",
+    replies: str = "",
+    comments: str = "",
+    comment_feed: str = "",
+    count: str = "",
+) -> tuple[str, str]:
+    """The Atom entry and the RSS item of one entry, from values already
+    escaped ("" = left out): ``content`` and ``summary`` with ``element_text``,
+    every other value with ``attr_text``, ``reply`` the attributes of thr:in-reply-to,
+    dates as their texts (``updated``/``published`` ISO, ``pub_date`` RFC 822).
 
-    item: FeedItem
-    id: str
-    title: str
-    link: str
-    language: str
-    author: str
-    author_uri: str
-    content: str  # element text only
-    summary: str  # element text only; "" when it repeats the content
-    terms: tuple[str, ...]
-    reply: str  # the attributes of thr:in-reply-to
-    replies: str  # Atom comment feed
-    comments: str  # the page's comment section
-    comment_feed: str  # RSS comment feed
-    count: str
-
-    @classmethod
-    def of(cls, item: FeedItem) -> _Escaped:
-        reply = item.in_reply_to
-        summary = item.summary_html if item.summary_html != item.content_html else ""
-        return cls(
-            item=item,
-            id=_attr(item.id),
-            title=_attr(xml_text(item.title) or item.link),  # as feedgen's
-            link=_attr(item.link),
-            language=_attr(item.language or ""),
-            author=_attr(item.author or ""),
-            author_uri=_attr(item.author_uri or ""),
-            content=_text(item.content_html),
-            summary=_text(summary),
-            terms=tuple(t for t in map(_attr, item.categories) if t),
-            reply=(
-                f'ref="{_attr(reply.ref)}" href="{_attr(reply.href)}" type="text/html"'
-                if reply is not None
-                else ""
-            ),
-            replies=_attr(item.replies_url or ""),
-            comments=_attr(item.comments_url or ""),
-            comment_feed=_attr(item.comment_feed_url or ""),
-            count="" if item.comment_count is None else str(item.comment_count),
-        )
-
-
-def _atom_entry(e: _Escaped) -> str:
-    item = e.item
-    lang = f' xml:lang="{e.language}"' if e.language else ""
-    hreflang = f' hreflang="{e.language}"' if e.language else ""
-    out = [
+    Both documents are made from one escaping of each value; a caller that
+    shares values between entries (a discussion's page, its language)
+    escapes them once for all.
+    """
+    lang = f' xml:lang="{language}"' if language else ""
+    hreflang = f' hreflang="{language}"' if language else ""
+    atom = [
         f"  <entry{lang}>\n"
-        f"    <id>{e.id}</id>\n"
-        f"    <title>{e.title}</title>\n"
-        f"    <updated>{(item.updated or item.published).isoformat()}</updated>\n"
+        f"    <id>{id}</id>\n"
+        f"    <title>{title}</title>\n"
+        f"    <updated>{updated}</updated>\n"
     ]
-    if e.author:
-        uri = f"      <uri>{e.author_uri}</uri>\n" if e.author_uri else ""
-        out.append(f"    <author>\n      <name>{e.author}</name>\n{uri}    </author>\n")
-    if e.content:
-        out.append(f'    <content type="html">{e.content}</content>\n')
-    out.append(
-        f'    <link href="{e.link}" rel="alternate" type="text/html"{hreflang}/>\n'
+    rss = [f"    <item>\n      <title>{title}</title>\n      <link>{link}</link>\n"]
+    if author:
+        uri = f"      <uri>{author_uri}</uri>\n" if author_uri else ""
+        atom.append(f"    <author>\n      <name>{author}</name>\n{uri}    </author>\n")
+    if content:
+        atom.append(f'    <content type="html">{content}</content>\n')
+    atom.append(
+        f'    <link href="{link}" rel="alternate" type="text/html"{hreflang}/>\n'
     )
-    if e.summary:
-        out.append(f'    <summary type="html">{e.summary}</summary>\n')
-    out += [f'    <category term="{term}"/>\n' for term in e.terms]
-    out.append(f"    <published>{item.published.isoformat()}</published>\n")
-    if e.reply:
-        out.append(f"    <thr:in-reply-to {e.reply}/>\n")
-    count = f' thr:count="{e.count}"' if e.count else ""
-    for href, kind in ((e.replies, ATOM_TYPE), (e.comments, "text/html")):
-        if href:
-            out.append(
-                f'    <link rel="replies" type="{kind}" href="{href}"{count}/>\n'
-            )
-    if e.count:
-        out.append(f"    <thr:total>{e.count}</thr:total>\n")
-    out.append("  </entry>\n")
-    return "".join(out)
-
-
-def _rss_item(e: _Escaped) -> str:
-    out = [f"    <item>\n      <title>{e.title}</title>\n      <link>{e.link}</link>\n"]
-    if e.summary and e.content:
-        out.append(
-            f"      <description>{e.summary}</description>\n"
-            f"      <content:encoded>{e.content}</content:encoded>\n"
+    if summary:
+        atom.append(f'    <summary type="html">{summary}</summary>\n')
+    if summary and content:
+        rss.append(
+            f"      <description>{summary}</description>\n"
+            f"      <content:encoded>{content}</content:encoded>\n"
         )
-    elif e.summary or e.content:
-        out.append(f"      <description>{e.summary or e.content}</description>\n")
-    out.append(f'      <guid isPermaLink="false">{e.id}</guid>\n')
-    out += [f"      <category>{term}</category>\n" for term in e.terms]
-    if e.comments:
-        out.append(f"      <comments>{e.comments}</comments>\n")
-    out.append(f"      <pubDate>{rfc822(e.item.published)}</pubDate>\n")
-    if e.author:
-        out.append(f"      <dc:creator>{e.author}</dc:creator>\n")
-    if e.language:
-        out.append(f"      <dc:language>{e.language}</dc:language>\n")
-    if e.reply:
-        out.append(f"      <thr:in-reply-to {e.reply}/>\n")
-    if e.comment_feed:
-        out.append(f"      <wfw:commentRss>{e.comment_feed}</wfw:commentRss>\n")
-    if e.count:
-        out.append(f"      <slash:comments>{e.count}</slash:comments>\n")
-    out.append("    </item>\n")
-    return "".join(out)
+    elif summary or content:
+        rss.append(f"      <description>{summary or content}</description>\n")
+    rss.append(f'      <guid isPermaLink="false">{id}</guid>\n')
+    for term in terms:
+        atom.append(f'    <category term="{term}"/>\n')
+        rss.append(f"      <category>{term}</category>\n")
+    atom.append(f"    <published>{published}</published>\n")
+    if comments:
+        rss.append(f"      <comments>{comments}</comments>\n")
+    rss.append(f"      <pubDate>{pub_date}</pubDate>\n")
+    if author:
+        rss.append(f"      <dc:creator>{author}</dc:creator>\n")
+    if language:
+        rss.append(f"      <dc:language>{language}</dc:language>\n")
+    if reply:
+        atom.append(f"    <thr:in-reply-to {reply}/>\n")
+        rss.append(f"      <thr:in-reply-to {reply}/>\n")
+    count_attr = f' thr:count="{count}"' if count else ""
+    for href, kind in ((replies, ATOM_TYPE), (comments, "text/html")):
+        if href:
+            atom.append(
+                f'    <link rel="replies" type="{kind}" href="{href}"{count_attr}/>\n'
+            )
+    if count:
+        atom.append(f"    <thr:total>{count}</thr:total>\n")
+    if comment_feed:
+        rss.append(f"      <wfw:commentRss>{comment_feed}</wfw:commentRss>\n")
+    if count:
+        rss.append(f"      <slash:comments>{count}</slash:comments>\n")
+    atom.append("  </entry>\n")
+    rss.append("    </item>\n")
+    return "".join(atom), "".join(rss)
+
+
+def reply_attributes(ref: str, href: str) -> str:
+    """The attributes of ``thr:in-reply-to`` (values not yet escaped)."""
+    return f'ref="{attr_text(ref)}" href="{attr_text(href)}" type="text/html"'
+
+
+def item_texts(item: FeedItem) -> tuple[str, str]:
+    """The Atom entry and the RSS item of one ``FeedItem``, every value escaped once."""
+    reply = item.in_reply_to
+    summary = item.summary_html if item.summary_html != item.content_html else ""
+    published = item.published.isoformat()
+    return entry_texts(
+        id=attr_text(item.id),
+        title=attr_text(xml_text(item.title) or item.link),  # as feedgen's
+        link=attr_text(item.link),
+        updated=item.updated.isoformat() if item.updated else published,
+        published=published,
+        pub_date=rfc822(item.published),
+        language=attr_text(item.language or ""),
+        author=attr_text(item.author or ""),
+        author_uri=attr_text(item.author_uri or ""),
+        content=element_text(item.content_html),
+        summary=element_text(summary),
+        terms=tuple(t for t in map(attr_text, item.categories) if t),
+        reply=reply_attributes(reply.ref, reply.href) if reply is not None else "",
+        replies=attr_text(item.replies_url or ""),
+        comments=attr_text(item.comments_url or ""),
+        comment_feed=attr_text(item.comment_feed_url or ""),
+        count="" if item.comment_count is None else str(item.comment_count),
+    )
 
 
 def _head(spec: FeedSpec) -> dict[str, str]:
     """The feed's own values, escaped."""
     return {
-        "id": _attr(spec.id),
-        "title": _attr(spec.title),
+        "id": attr_text(spec.id),
+        "title": attr_text(spec.title),
         # RSS needs a description.
-        "subtitle": _attr(xml_text(spec.subtitle) or spec.title),
-        "link": _attr(spec.link),
-        "atom_url": _attr(spec.atom_url),
-        "rss_url": _attr(spec.rss_url),
-        "language": _attr(spec.language),
-        "author": _attr(spec.author or ""),
+        "subtitle": attr_text(xml_text(spec.subtitle) or spec.title),
+        "link": attr_text(spec.link),
+        "atom_url": attr_text(spec.atom_url),
+        "rss_url": attr_text(spec.rss_url),
+        "language": attr_text(spec.language),
+        "author": attr_text(spec.author or ""),
     }
 
 
-def atom_document(
-    spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime
-) -> str:
-    """The Atom feed of ``entries`` (already chosen, ordered and escaped)."""
+def documents(
+    spec: FeedSpec, entries: Iterable[tuple[str, str]], updated: datetime
+) -> tuple[bytes, bytes]:
+    """(Atom, RSS) documents of ``entries`` (``entry_texts`` pairs, already
+    chosen and ordered), as UTF-8 bytes (as feedgen's)."""
     h = _head(spec)
     author = (
         f"  <author>\n    <name>{h['author']}</name>\n  </author>\n"
@@ -232,7 +265,7 @@ def atom_document(
     )
     lang = f' xml:lang="{h["language"]}"' if h["language"] else ""
     hreflang = f' hreflang="{h["language"]}"' if h["language"] else ""
-    head = (
+    atom = [
         f"{_DECLARATION}\n"
         f'<feed {_EXTENSION_NAMESPACES} xmlns="{ATOM_NS}"{lang}>\n'
         f"  <id>{h['id']}</id>\n"
@@ -243,14 +276,8 @@ def atom_document(
         f'  <link href="{h["link"]}" rel="alternate" type="text/html"{hreflang}/>\n'
         f"  <generator>{GENERATOR}</generator>\n"
         f"  <subtitle>{h['subtitle']}</subtitle>\n"
-    )
-    return head + "".join(map(_atom_entry, entries)) + "</feed>\n"
-
-
-def rss_document(spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime) -> str:
-    """The RSS 2.0 feed of ``entries`` (already chosen, ordered and escaped)."""
-    h = _head(spec)
-    head = (
+    ]
+    rss = [
         f"{_DECLARATION}\n"
         f'<rss {_EXTENSION_NAMESPACES} {_RSS_NAMESPACES} version="2.0">\n'
         "  <channel>\n"
@@ -262,8 +289,13 @@ def rss_document(spec: FeedSpec, entries: Sequence[_Escaped], updated: datetime)
         f"    <generator>{GENERATOR}</generator>\n"
         + (f"    <language>{h['language']}</language>\n" if h["language"] else "")
         + f"    <lastBuildDate>{rfc822(updated)}</lastBuildDate>\n"
-    )
-    return head + "".join(map(_rss_item, entries)) + "  </channel>\n</rss>\n"
+    ]
+    for entry, item in entries:
+        atom.append(entry)
+        rss.append(item)
+    atom.append("</feed>\n")
+    rss.append("  </channel>\n</rss>\n")
+    return "".join(atom).encode("utf-8"), "".join(rss).encode("utf-8")
 
 
 def feed_bytes(
@@ -271,8 +303,4 @@ def feed_bytes(
 ) -> tuple[bytes, bytes]:
     """(Atom, RSS) documents of one description, as UTF-8 bytes (as feedgen's)."""
     chosen, updated = prepare(spec, items, max_items)
-    entries = [_Escaped.of(item) for item in chosen]
-    return (
-        atom_document(spec, entries, updated).encode("utf-8"),
-        rss_document(spec, entries, updated).encode("utf-8"),
-    )
+    return documents(spec, map(item_texts, chosen), updated)

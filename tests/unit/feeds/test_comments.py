@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
+import pytest
 from comments.render import ThreadView
 from comments.thread import build_thread
 from feeds.comments import (
     attach_comment_feed_urls,
     comment_items,
+    discussion_bytes,
     discussion_feeds,
     latest_comments_feed,
 )
@@ -276,3 +279,88 @@ def test_discussions_take_the_lean_writer_and_write_what_feedgen_would() -> None
     job = jobs[0]
     other = replace(job, writer=feedwriter.feed_bytes)
     assert value_digest(job.stamp_value()) != value_digest(other.stamp_value())
+
+
+def test_discussion_bytes_are_the_lean_writers_bytes_of_the_items() -> None:
+    """The direct writer skips the item objects, never a byte of the feed."""
+    s = site()
+    hostile = xss_payloads()
+    zones = [
+        BERLIN,
+        timezone(timedelta(hours=-3, minutes=-30)),
+        timezone(timedelta(minutes=19, seconds=32)),
+        UTC,
+    ]
+    thread = [
+        *chain(6),
+        comment("gone", 7, parent="c2", status="removed", author="", body=""),
+        comment("orphan", 8, parent="gone"),
+        comment("tie-b", 9),
+        comment("tie-a", 9),  # equal dates: ordered by id, as order_items does
+        comment("x y/ä", 10, website="https://ada.example/?a=1&b=<2>"),
+        comment("js", 11, website="javascript:alert(1)"),
+        *(
+            comment(f"h{n}", 12 + n, author=text, body=text, website=text)
+            for n, text in enumerate(hostile[:60])
+        ),
+        *(
+            comment(f"z{n}", 80 + n, date=datetime(2017, 5, 3, 9, n, tzinfo=zone))
+            for n, zone in enumerate(zones)
+        ),
+    ]
+    contents = [
+        with_thread(post("eins", title=f"Titel {hostile[1]}"), thread),
+        with_thread(post("zwei", url="2018/zwei/", lang="en"), chain(3)),
+        with_thread(post("leer", url="2018/leer/"), []),
+    ]
+    contents[0].comment_html["c1"] = '<p onclick="x()">a <a href="/rel">b</a></p>'
+    del contents[0].comment_html["c3"]  # rendered here from the body
+    attach_comment_feed_urls(contents, SETTINGS, default_mode="open")
+    for limit in (None, 0, 1, 5, 500):
+        jobs = list(
+            discussion_feeds(s, contents, {**SETTINGS, "COMMENTS_FEED_MAX_ITEMS": limit})
+        )
+        assert len(jobs) == 3 and all(j.direct is discussion_bytes for j in jobs)
+        for job in jobs:
+            direct = job.direct(job.spec, job.source, job.max_items)
+            assert direct == leanfeed.feed_bytes(job.spec, job.items, job.max_items)
+    assert len(jobs[0].items) > 70
+
+
+def test_discussion_bytes_refuse_what_the_writers_refuse() -> None:
+    s = site()
+    naive = comment("a", 0, date=datetime(2017, 5, 3, 9, 0))  # noqa: DTZ001
+    content = with_thread(post(), [naive])
+    attach_comment_feed_urls([content], SETTINGS, default_mode="open")
+    [job] = discussion_feeds(s, [content], SETTINGS)
+    with pytest.raises(ValueError, match="time zone"):
+        discussion_bytes(job.spec, job.source)
+    with pytest.raises(ValueError, match="no title"):
+        discussion_bytes(replace(job.spec, title="\x00"), job.source)
+
+
+def test_stamps_are_plain_digests_and_follow_every_field() -> None:
+    """A decorated post's stamp is a digest of strings (no pickling), equal in
+    two builds, and changes with the post's fields, the thread key and the spec."""
+    s = site()
+
+    def stamp(digest: str = "d1", **changes: object) -> bytes | None:
+        content = with_thread(post(**changes), [comment("a", 0)])
+        content.comment_views = ThreadView(  # type: ignore[attr-defined]
+            content.thread, content.comment_html, "de", BERLIN, digest
+        )
+        attach_comment_feed_urls([content], SETTINGS, default_mode="open")
+        [job] = discussion_feeds(s, [content], SETTINGS)
+        assert job.stamp() != value_digest(job.stamp_value())  # the cheap kind
+        return job.stamp()
+
+    base = stamp()
+    assert base is not None and stamp() == base
+    changed = [
+        stamp("d2"),
+        stamp(title="Anders"),
+        stamp(url="2019/anders/"),
+        stamp(lang="en"),
+        stamp(date=datetime(2018, 1, 1, tzinfo=BERLIN)),
+    ]
+    assert base not in changed and len(set(changed)) == len(changed)

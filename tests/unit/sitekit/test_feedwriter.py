@@ -267,3 +267,42 @@ def test_write_feed_pair_creates_folders(
     atom, rss = tmp_path / "a" / "x.atom.xml", tmp_path / "b" / "x.rss.xml"
     write_feed_pair(SPEC, [post(1)], atom, rss, writer=feed_bytes)
     assert (atom.read_bytes(), rss.read_bytes()) == feed_bytes(SPEC, [post(1)])
+
+
+def test_rfc822_dates_in_every_offset() -> None:
+    """The zone is written from the offset (strftime only with seconds in it)."""
+    offsets = [timedelta(minutes=m) for m in range(-24 * 60 + 1, 24 * 60, 15)]
+    offsets += [timedelta(hours=-3, minutes=-30), timedelta(seconds=-30)]
+    offsets += [timedelta(minutes=19, seconds=32), timedelta(0)]
+    for offset in offsets:
+        for when in (datetime(2017, 1, 1, 0, 0, 7), datetime(2024, 2, 29, 23, 59)):
+            value = when.replace(tzinfo=timezone(offset))
+            day, month = ("Sun", "Jan") if when.month == 1 else ("Thu", "Feb")
+            assert leanfeed.rfc822(value) == (
+                f"{day}, {value:%d} {month} {value:%Y %H:%M:%S %z}"
+            )
+    assert leanfeed.rfc822(datetime(2017, 5, 3, 9, 5, tzinfo=BERLIN)) == (
+        "Wed, 03 May 2017 09:05:00 +0200"
+    )
+
+
+def test_attribute_text_as_is_only_when_nothing_needs_escaping() -> None:
+    def slow(value: str) -> str:
+        return (
+            xml_text(value)
+            .replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\r", "&#13;")
+            .replace('"', "&quot;")
+            .replace("\t", "&#9;")
+            .replace("\n", "&#10;")
+        )
+
+    specials = "&<>\"'\t\n\r\x00\x1f\x7f\x85\x9f\xa0\ud800\ufffe\uffff\U0001f600 aZ"
+    for a in specials:
+        for b in specials:
+            value = f"x{a}{b}y"
+            assert leanfeed.attr_text(value) == slow(value), repr(value)
+    plain = "Ada Nowak https://ada.example/?a=1;b=2#x 'Zitat' Grüße"
+    assert leanfeed.attr_text(plain) is plain
