@@ -154,15 +154,20 @@ class Discussion:
         return any(not c.removed for c in self.comments)
 
 
-def discussion_of(site: FeedSite, content: ContentLike) -> Discussion:
-    """The discussion of a post or page, read from the comments plugin's attributes."""
+def discussion_of(
+    site: FeedSite, content: ContentLike, date: datetime | None = None
+) -> Discussion:
+    """The discussion of a post or page, read from the comments plugin's attributes.
+
+    ``date`` is ``site.date_of(content)`` when the caller has it.
+    """
     url = content.url
     return Discussion(
         slug=content.slug,
         title=plain_text(content.title),
         lang=language_of(content, site),
         page=site.url(url),
-        post_id=site.post_id(content, url),
+        post_id=site.post_id(content, url, date),
         domain=site.domain,
         thread=getattr(content, "thread", None),
         rendered=getattr(content, "comment_html", None) or {},
@@ -182,14 +187,16 @@ def _shown(
         if c.removed or (only is not None and c.id not in only):
             continue
         parent = placed.get(c.id, c.parent)
-        seen: set[str] = set()
-        answered = None
-        while parent is not None and parent in by_id and parent not in seen:
-            seen.add(parent)
-            if not by_id[parent].removed:
-                answered = by_id[parent]
-                break
-            parent = placed.get(parent, by_id[parent].parent)
+        answered = by_id.get(parent) if parent is not None else None
+        if answered is not None and answered.removed:  # climb past removed ones
+            seen: set[str] = set()
+            answered = None
+            while parent is not None and parent in by_id and parent not in seen:
+                seen.add(parent)
+                if not by_id[parent].removed:
+                    answered = by_id[parent]
+                    break
+                parent = placed.get(parent, by_id[parent].parent)
         yield c, answered
 
 
@@ -251,12 +258,14 @@ def discussion_bytes(
     head = f"tag:{d.domain.lower()},"
     name = quote(f"comment/{d.slug}/", safe=TAG_SAFE)
     shown = []
+    ids: dict[str, str] = {}  # comment id to entry id: a reply's parent is shown
     for c, parent in _shown(d):
         if c.date.utcoffset() is None:
             raise ValueError(
                 f"published {c.date!r} has no time zone; feeds need aware datetimes"
             )
         entry_id = f"{head}{c.date.year:04d}:{name}{quote(c.id, safe=TAG_SAFE)}"
+        ids[c.id] = entry_id
         shown.append((c.date, entry_id, c, parent))
     shown.sort(key=lambda row: (row[0], row[1]), reverse=True)
     if max_items is not None:
@@ -287,8 +296,7 @@ def discussion_bytes(
                 reply=to_post
                 if parent is None
                 else leanfeed.reply_attributes(
-                    d.comment_id(parent.id, parent.date),
-                    f"{d.page}#comment-{parent.id}",
+                    ids[parent.id], f"{d.page}#comment-{parent.id}"
                 ),
             )
         )
@@ -325,7 +333,8 @@ def discussion_feeds(
         groups.setdefault(key, []).append(content)
     for (atom, rss), members in groups.items():
         content = max(members, key=lambda m: len(thread_comments(m)))
-        discussion = discussion_of(site, content)
+        date = site.date_of(content)
+        discussion = discussion_of(site, content, date)
         yield FeedJob(
             spec_for(
                 site,
@@ -335,8 +344,8 @@ def discussion_feeds(
                 rss_path=rss,
                 language=discussion.lang,
                 subtitle=site.name,
-                id_date=site.date_of(content),
-                updated=None if discussion.has_entries else site.date_of(content),
+                id_date=date,
+                updated=None if discussion.has_entries else date,
             ),
             atom,
             rss,

@@ -97,14 +97,21 @@ class FeedSite:
         """The content's date, or the site's first date where it is only the mtime."""
         return self.since if is_file_time(content, content.date) else content.date
 
-    def post_id(self, content: ContentLike, url: str | None = None) -> str:
+    def post_id(
+        self,
+        content: ContentLike,
+        url: str | None = None,
+        date: datetime | None = None,
+    ) -> str:
         """Stable entry id of a post or page: its path on the site.
 
-        ``url`` is ``content.url`` when the caller has it (Pelican computes
-        the property anew on every read).
+        ``url`` is ``content.url`` and ``date`` its ``date_of`` when the
+        caller has them (Pelican computes the URL anew on every read, the
+        date asks the file system).
         """
         url = content.url if url is None else url
-        return tag_uri(self.domain, self.date_of(content), "/" + url.lstrip("/"))
+        date = self.date_of(content) if date is None else date
+        return tag_uri(self.domain, date, "/" + url.lstrip("/"))
 
     def comment_id(self, thread_slug: str, comment_id: str, date: datetime) -> str:
         """Stable entry id of a comment: thread and comment id."""
@@ -197,26 +204,28 @@ class FeedJob:
     def stamp(self) -> bytes | None:
         """The ledger stamp: a digest of ``stamp_value()``.
 
-        A key of plain values (a discussion's: strings) is digested by its
-        ``repr``, with the spec's (a dataclass of strings and dates) and the
-        functions' names: exact for such values, and a fraction of pickling
-        a thousand of them in every build.
+        A key or source of plain values (a discussion's key: strings; a
+        site-wide feed's items: dataclasses of strings, numbers and dates) is
+        digested by its ``repr``, with the spec's and the functions' names:
+        exact for such values, and a fraction of pickling them in every build.
         """
-        if not _plain(self.key):
+        value = self.source if self.key is None else self.key
+        if not _plain(value):
             return value_digest(self.stamp_value())
         names = tuple(
             None if fn is None else f"{fn.__module__}.{fn.__qualname__}"
             for fn in (self.make, self.writer, self.direct)
         )
-        value = (self.spec, self.paths, self.max_items, names, self.key)
-        data = repr(value).encode("utf-8", "surrogatepass")
-        return b"r" + hashlib.blake2b(data, digest_size=16).digest()
+        data = repr((self.spec, self.paths, self.max_items, names, value))
+        digest = hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16)
+        return b"r" + digest.digest()
 
 
 def _plain(value: Any) -> bool:
-    """A tuple of strings, numbers and None: its repr is exact and stable."""
+    """A tuple of strings, numbers, None and feed items: its repr is exact and
+    the same in every build (a FeedItem holds only such values and dates)."""
     return isinstance(value, tuple) and all(
-        v is None or type(v) in (str, int) for v in value
+        v is None or type(v) in (str, int, FeedItem) for v in value
     )
 
 
@@ -257,8 +266,11 @@ def write_job(site: FeedSite, job: FeedJob) -> list[Path]:
     for rel, data in ((job.atom_path, atom), (job.rss_path, rss)):
         if rel:
             path = site.output / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            try:  # the folder is there for all but the first file in it
+                path.write_bytes(data)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
             written.append(path)
     return written
 
