@@ -25,7 +25,7 @@ import hashlib
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
 from .load import SUFFIXES, load_file, load_thread
-from .render import render_bodies
+from .render import render_body
 from .thread import Thread, build_thread
 
 #: A file changed less than this before it was read may change again unseen
@@ -50,7 +50,8 @@ class ThreadData:
 
     ``key`` is the digest of everything it was made from (see the module),
     so two builds with equal keys made an equal thread, HTML and problems.
-    ``problems`` are logged again by every build that uses it.
+    ``problems`` are logged again by every build that uses it. Its comments
+    carry no Markdown (``body`` is ""): ``html`` holds each one rendered.
     """
 
     thread: Thread
@@ -159,9 +160,17 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
         return load_file(path, tz, data=by_path.get(path))
 
     loaded = load_thread(folder, timezone, files=list(sources.paths), load=load)
-    thread, problems = build_thread(loaded.comments, loaded.broken, depth=depth)
-    html = render_bodies(thread.comments)
-    return ThreadData(thread, html, sources.key, (*loaded.problems, *problems))
+    # The HTML is what pages and feeds show; the Markdown is not kept beside
+    # it (half of a built thread's memory, and of its cache entry).
+    html = {c.id: render_body(c) for c in loaded.comments}
+    rendered = [replace(c, body="") for c in loaded.comments]
+    thread, problems = build_thread(rendered, loaded.broken, depth=depth)
+    return ThreadData(
+        thread,
+        {c.id: html[c.id] for c in thread.comments},
+        sources.key,
+        (*loaded.problems, *problems),
+    )
 
 
 class FolderCache:

@@ -20,7 +20,9 @@ class Comment:
     id: str
     author: str  # plain text, controls removed, whitespace folded; "" when removed
     date: datetime  # always timezone-aware
-    body: str  # Markdown source as written; render with sitekit.markup
+    #: Markdown source as written; render with sitekit.markup. A build's
+    #: thread (``folder.ThreadData``) keeps it rendered instead, and "" here.
+    body: str
     path: str
     line: int | None = None
     parent: str | None = None
