@@ -199,7 +199,7 @@ class Runtime:
         if self.pool is None and self.queued + len(todo) < self.config.min_files:
             return
         if self.pool is None:
-            self.pool = Pool(self.settings, self.config.workers)
+            self.pool = Pool(self.settings, self.config.pool_workers)
         # Workers start at the end; Pelican reads from the front.
         for path in reversed(todo):
             self.pool.submit(("md", path), render_file, path, self.precompute)

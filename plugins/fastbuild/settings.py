@@ -54,7 +54,7 @@ class SettingsError(ValueError):
 class FastBuildSettings:
     """What the plugin does in this build."""
 
-    workers: int  # worker processes; 0 renders everything in the main process
+    workers: int  # processes at work (this one too); 0 renders everything here
     min_files: int  # below this many files to render, forking costs more than it saves
     min_pages: int  # pages per forked renderer: fewer are not worth a fork
     selective_write: bool  # skip pages whose inputs are unchanged
@@ -69,6 +69,17 @@ class FastBuildSettings:
     precompute: tuple[
         str, ...
     ]  # "module.function" text_memo functions of a post's HTML
+
+    @property
+    def pool_workers(self) -> int:
+        """Processes forked to read: the main process takes jobs too, on its own core.
+
+        With one worker per core, a third process on two cores made every
+        job about a sixth dearer (switches, cold caches) and slowed the main
+        process, whose serial share sets the pace; it never waits on a job
+        that no worker started, so it needs no spare worker.
+        """
+        return self.workers - 1 if self.workers > 1 else self.workers
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FastBuildSettings:
