@@ -121,10 +121,11 @@ def load_file(
     """Check every comment of one file (no cross-file rules); ``data``: its bytes."""
     out = LoadedThread()
     records, out.problems = records_of(path, data)
+    where = str(path)  # one string for every comment of a list file
     for record, default_id in records:
         item, problems = check_comment(
             record,
-            path=str(path),
+            path=where,
             timezone=timezone,
             default_id=default_id,
             allow_role=allow_role,
