@@ -273,7 +273,8 @@ def discussion_bytes(
     if spec.updated is None and shown:
         updated = shown[0][0]
 
-    attr, text = leanfeed.attr_text, leanfeed.element_text  # locals: per comment
+    # Locals: per comment. Bodies are XML-safe already (comment_html).
+    attr, text = leanfeed.attr_text, leanfeed.escape_text
     page, lang = attr(d.page), attr(d.lang)
     title_of = _titles(d.lang)[0]
     to_post = leanfeed.reply_attributes(d.post_id, d.page)

@@ -62,7 +62,8 @@ def _inner(root: lxml.html.HtmlElement) -> str:
 
 
 def absolute_html(html: str, base_url: str) -> str:
-    """Every link and source in ``html`` resolved against ``base_url``.
+    """Every link and source in ``html`` resolved against ``base_url``, as
+    text that XML can carry (``xml_text`` leaves it as it is).
 
     URLs that cannot be parsed (``http://[``) are dropped rather than kept.
     """
@@ -75,7 +76,8 @@ def absolute_html(html: str, base_url: str) -> str:
     )
     for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
         el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
-    return _inner(root)
+    # A character reference (``&#1;``) the parser decoded may be no XML.
+    return xml_text(_inner(root))
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> str:
@@ -143,6 +145,11 @@ def absolute_links(sanitized: str, base_url: str) -> str:
 
 
 def comment_html(html: str, base_url: str) -> str:
-    """A reader's comment HTML for a feed: sanitized, then made absolute."""
+    """A reader's comment HTML for a feed: sanitized, then made absolute.
+
+    XML can carry the text as it is (``xml_text`` leaves it so: links are
+    written percent-encoded, the parser's output is cleaned), so a feed
+    writer only escapes it (``leanfeed.escape_text``).
+    """
     html = xml_text(sanitize_html(html))
     return absolute_links(html, base_url) if html.strip() else ""

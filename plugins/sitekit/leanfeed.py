@@ -39,16 +39,21 @@ RSS_DOCS = "http://www.rssboard.org/rss-specification"  # what feedgen writes
 # -- text and dates as XML carries them ------------------------------------------
 
 
-def element_text(value: str) -> str:
-    """Element text: XML-safe, markup characters escaped (a CR as a reference,
-    so that parsers do not fold it into the line end)."""
+def escape_text(value: str) -> str:
+    """Element text of text XML can carry already (``xml_text`` leaves it as
+    it is): markup characters escaped (a CR as a reference, so that parsers
+    do not fold it into the line end)."""
     return (
-        xml_text(value)
-        .replace("&", "&amp;")
+        value.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace("\r", "&#13;")
     )
+
+
+def element_text(value: str) -> str:
+    """Element text: XML-safe, markup characters escaped."""
+    return escape_text(xml_text(value))
 
 
 #: Text an attribute carries as it is: XML characters (as ``xml_text`` keeps

@@ -90,3 +90,20 @@ def _links(html: str) -> list[tuple[str, str | None]]:
         (a.text_content(), unquote(a.get("href")) if a.get("href") else None)
         for a in root.iter("a")
     ]
+
+
+def test_comment_html_is_text_xml_carries_as_it_is() -> None:
+    """Feed writers only escape comment HTML (no second xml_text pass), so it
+    must hold no character XML cannot: neither raw nor decoded from a
+    character reference, on the regex path or the parser's."""
+    refs = [f"&#{n};" for n in (*range(0x20), 0x7F, 0x80, 0x85, 0x9F, 0xFFFE)]
+    raws = [
+        *payloads(),
+        *(render_markdown(p) for p in payloads()),
+        *(f"<p>a{r}b <a href='x{r}'>l{r}</a></p>" for r in refs),  # parser path
+        *(f'<p>a{r}b <a href="x{r}">l{r}</a></p>' for r in refs),  # regex path
+        "".join(chr(c) for c in range(0x20)) + "\x7f\x85\ufffe<p>x</p>",
+    ]
+    for raw in raws:
+        html = comment_html(raw, BASE)
+        assert xml_text(html) == html, raw
