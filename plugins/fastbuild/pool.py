@@ -36,6 +36,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,7 @@ class Pool:
         self._lock: Any = None
         self._finished: Any = None  # released once per finished job
         self._dir: str | None = None
+        self._cleanup: weakref.finalize | None = None
         self._started = False
         self._known = 0  # jobs queued before the workers were forked
         self.done_here = 0
@@ -175,7 +177,9 @@ class Pool:
         if self._table is None:
             return 0
         n = self._known
-        with self._lock:
+        if not self._acquire():
+            return 0
+        try:
             cursor = int(self._table[0])
             rest = [self._order_at(pos) for pos in range(cursor, n)]
             open_jobs = {j for j in rest if self._state_of(j) == _PENDING}
@@ -192,6 +196,8 @@ class Pool:
             new += [j for j in rest if j not in open_jobs]
             for offset, job in enumerate(new):
                 self._table[2 + cursor + offset] = job
+        finally:
+            self._lock.release()
         return len(moved)
 
     def has(self, key: Hashable) -> bool:
@@ -218,6 +224,8 @@ class Pool:
             self._lock = ctx.Lock()
             self._finished = ctx.Semaphore(0)
             self._dir = _result_dir()
+            # Removed at exit too, should the build stop before ``shutdown``.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
         except OSError as exc:
             logger.warning(
                 "fastbuild: worker pool unavailable (%s); going on serially", exc
@@ -295,10 +303,15 @@ class Pool:
         if job is not None:
             self.start()
         if job is not None and self._table is not None and job < self._known:
-            with self._lock:
-                state = self._state_of(job)
-                if state == _PENDING:
-                    self._set_state(job, _HERE)
+            if not self._acquire():
+                state = _PENDING  # the pool was given up: done here
+            else:
+                try:
+                    state = self._state_of(job)
+                    if state == _PENDING:
+                        self._set_state(job, _HERE)
+                finally:
+                    self._lock.release()
             if state != _PENDING:
                 outcome = self._result(job, key)
                 if outcome is not None:
@@ -340,6 +353,19 @@ class Pool:
             return None
         return outcome  # type: ignore[no-any-return]
 
+    def _acquire(self) -> bool:
+        """Take the table's lock; False if a worker died holding it (pool given up).
+
+        A worker holds the lock for a few microseconds; one killed in that
+        moment (by the system, out of memory) would leave it taken for good.
+        """
+        while not self._lock.acquire(timeout=_POLL_SECONDS):
+            if not all(self._alive(pid) for pid in self._pids):
+                logger.warning("fastbuild: a worker died; going on without the pool")
+                self.shutdown(keep_jobs=True)
+                return False
+        return True
+
     def _alive(self, pid: int) -> bool:
         if pid in self._exited:
             return False
@@ -361,12 +387,12 @@ class Pool:
         if captured.memos and registry is not None:
             registry.add_new(captured.memos)
 
-    def shutdown(self) -> None:
-        """Stop the workers; jobs never taken are dropped."""
-        self._index.clear()
-        if self._table is not None and self._lock is not None:
-            with self._lock:
-                self._table[1] = 1  # no worker claims another job
+    def shutdown(self, *, keep_jobs: bool = False) -> None:
+        """Stop the workers; jobs never taken are dropped (kept: done here if taken)."""
+        if not keep_jobs:
+            self._index.clear()
+        if self._table is not None:
+            self._table[1] = 1  # no worker claims another job (read under its lock)
         for pid in self._pids:
             if pid in self._exited:
                 continue
@@ -385,7 +411,8 @@ class Pool:
         if self._map is not None:
             self._map.close()
             self._map = None
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
+        if self._cleanup is not None:
+            self._cleanup()  # removes the results folder, once
+            self._cleanup = None
+        self._dir = None
         self._pids = []

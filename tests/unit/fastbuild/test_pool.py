@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from typing import Any
 
@@ -125,3 +126,23 @@ def test_shutdown_stops_workers_busy_with_jobs_nobody_takes() -> None:
     assert pool.take(199, square, 199)[0] == 199 * 199
     pool.shutdown()  # returns without doing the other 199
     assert not pool.has(0)
+
+
+def slow(settings: dict[str, Any], n: int) -> int:
+    time.sleep(0.05)
+    return n
+
+
+def test_a_worker_killed_while_holding_the_lock_does_not_hang_the_build() -> None:
+    pool = Pool({}, workers=1)
+    try:
+        for n in range(20):
+            pool.submit(n, slow, n)
+        assert pool.has(0)  # forks the worker
+        # As if the system killed it in the middle of claiming a job.
+        assert pool._lock.acquire(timeout=5)
+        os.kill(pool._pids[0], signal.SIGKILL)
+        assert [pool.take(n, slow, n) for n in range(20)] == list(range(20))
+        assert pool.done_here + pool.done_there == 20
+    finally:
+        pool.shutdown()
