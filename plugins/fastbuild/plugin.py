@@ -45,6 +45,7 @@ def on_initialized(pelican: Any) -> None:
     runtime = Runtime()
     settings[RUNTIME_KEY] = runtime
     runtime.configure(settings)
+    tracking.memoize_urls()
     if runtime.config and runtime.config.selective_write:
         tracking.install(runtime.config.tracked)
 
@@ -53,6 +54,7 @@ def on_run(pelican: Any) -> None:
     """``get_generators`` opens every run: a fresh pool and fresh page stamps."""
     runtime = _runtime(pelican.settings)
     if runtime is not None:
+        tracking.URLS.set(None)
         runtime.begin(pelican.output_path)
 
 
@@ -78,6 +80,8 @@ def on_article_generator_pretaxonomy(generator: Any) -> None:
     """Posts read and ordered: the pool does the threads needed last first."""
     runtime = _runtime(generator.settings)
     if runtime is not None:
+        # Posts are read: their URLs no longer change (see tracking.memoize_urls).
+        tracking.URLS.set({})
         runtime.prioritize_threads(generator)
 
 
@@ -175,6 +179,7 @@ def on_finalized(pelican: Any) -> None:
     )
     runtime.save_reader_version()
     runtime.end()
+    tracking.URLS.set(None)
 
 
 def _quick_exit() -> None:

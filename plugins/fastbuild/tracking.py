@@ -17,13 +17,20 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from pelican.contents import Content
+from pelican.contents import Content, Static
 
 from .fingerprint import pickled_digest
 
 #: The reads of the page being rendered now, or None outside a render.
 RECORDING: ContextVar[set[tuple[Any, str]] | None] = ContextVar(
     "fastbuild_reads", default=None
+)
+
+#: Once the posts are read (``article_generator_pretaxonomy``) until
+#: the build ends: each post's and page's ``url`` and ``save_as`` by id (with
+#: the object, so that its id stays its own), else None.
+URLS: ContextVar[dict[tuple[int, str], tuple[Any, str]] | None] = ContextVar(
+    "fastbuild_urls", default=None
 )
 
 #: Reads of ``content``/``get_content``: the post's text.
@@ -103,6 +110,40 @@ def install(attributes: Iterable[str]) -> None:
     Content.get_content = tracked_get_content
     Content.get_summary = tracked_get_summary
     Content._fastbuild_tracked = True
+
+
+def memoize_urls() -> None:
+    """``url`` and ``save_as`` computed once per post and build, while ``URLS`` is set.
+
+    Pelican formats them from the settings on every read (a copy of the
+    metadata, a relative path): a site's pages and feeds read them about ten
+    times per post. They follow from the slug, date, status, language,
+    category and author, which Pelican sets when it makes the post (our
+    plugins never change them); a static file's may still change (an
+    ``{attach}`` link moves it), so static files are not memoized. Idempotent.
+    """
+    if getattr(Content, "_fastbuild_urls", False):
+        return
+    for key in ("url", "save_as"):
+        prop = Content.__dict__[key]
+        setattr(Content, key, _memoized(prop, key))
+    Content._fastbuild_urls = True
+
+
+def _memoized(prop: property, key: str) -> property:
+    fget = prop.fget
+    assert fget is not None
+
+    def get(self: Any) -> Any:
+        memo = URLS.get()
+        if memo is None or isinstance(self, Static):
+            return fget(self)
+        got = memo.get((id(self), key))
+        if got is None or got[0] is not self:
+            got = memo[id(self), key] = (self, fget(self))
+        return got[1]
+
+    return property(get, prop.fset, prop.fdel, prop.__doc__)
 
 
 #: Values digested as they are even when keyed: as cheap as the key, and a

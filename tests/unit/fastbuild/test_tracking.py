@@ -106,3 +106,54 @@ def test_a_keyed_attribute_digests_as_its_key() -> None:
     assert tracking.read_digest(post, "thread", keys) == tracking.read_digest(
         post, "thread"
     )
+
+
+def test_urls_are_computed_once_per_build_while_memoized(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tracking.memoize_urls()
+    tracking.memoize_urls()  # idempotent
+    post = article()
+    post.slug = "erster"
+    plain = (post.url, post.save_as)
+    assert plain == ("erster.html", "erster.html")  # Pelican's defaults
+    calls: list[str] = []
+    original = Article.get_url_setting
+
+    def counting(self: Article, key: str) -> str:
+        calls.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(Article, "get_url_setting", counting)
+    token = tracking.URLS.set({})
+    try:
+        assert (post.url, post.save_as) == plain
+        assert (post.url, post.save_as, post.url) == (*plain, plain[0])
+        assert calls == ["url", "save_as"]
+        other = article()
+        other.slug = "zweiter"
+        assert other.url == "zweiter.html"  # each post its own
+    finally:
+        tracking.URLS.reset(token)
+    post.slug = "umbenannt"  # outside a build's memo: Pelican's value again
+    assert post.url == "umbenannt.html"
+
+
+def test_static_files_are_never_memoized() -> None:
+    """An {attach} link moves a static file while pages render."""
+    from pelican.contents import Static
+
+    tracking.memoize_urls()
+    static = Static(
+        "",
+        metadata={"title": "bild"},
+        settings=copy.deepcopy(DEFAULT_CONFIG),
+        source_path="images/bild.png",
+    )
+    token = tracking.URLS.set({})
+    try:
+        before = static.url
+        static.override_url = "posts/bild.png"
+        assert static.url == "posts/bild.png" != before
+    finally:
+        tracking.URLS.reset(token)
