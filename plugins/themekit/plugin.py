@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from jinja2.utils import missing
 from markupsafe import Markup
 from pelican import signals
 
@@ -71,14 +72,17 @@ def _static_dir(settings: dict[str, Any]) -> str:
 
 def page_lang(ctx: Context) -> str:
     """The language of the page being rendered: ``ui_lang``, article, page, site."""
-    override = ctx.get("ui_lang")
+    # resolve_or_missing is ctx.get without raising and catching a KeyError
+    # for each name a page does not have (every label asks).
+    override = ctx.resolve_or_missing("ui_lang")
     if isinstance(override, str) and override:
         return override
     for key in ("article", "page"):
-        lang = getattr(ctx.get(key), "lang", None)
+        lang = getattr(ctx.resolve_or_missing(key), "lang", None)
         if isinstance(lang, str) and lang:
             return lang
-    return str(ctx.get("DEFAULT_LANG") or "de")
+    default = ctx.resolve_or_missing("DEFAULT_LANG")
+    return str(default if default is not missing and default else "de")
 
 
 def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None:
