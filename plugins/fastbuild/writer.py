@@ -56,8 +56,8 @@ def busy_renderers(workers: int) -> int:
 class _Job:
     """One page to render: what ``_write_file`` would have rendered and written.
 
-    ``stamp`` is None with ``stamp_there`` when the renderer computes it (a
-    page with no record to compare with: a cold build's every page).
+    With ``stamp_there`` the renderer computes the stamp (``stamp`` is None):
+    a page no earlier build wrote.
     """
 
     path: str
@@ -194,13 +194,15 @@ class FastWriter(Writer):
         stamp_there = False
         if stamps is not None:
             if parallel and not stamps.has_record(rel):
-                # Nothing to compare with: the renderer stamps the page.
-                # Once, here, for every child.
+                # Nothing to compare with (a cold build): the renderer stamps
+                # the page. The digests every page shares are made here, once.
                 stamps.site_digest(context)
                 stamps.env_digest(getattr(template, "environment", None))
                 stamps.visited.add(rel)
                 stamp_there = True
             else:
+                # Here, not in the renderers: forking them for the few pages
+                # a rebuild writes cost more than the stamps (measured).
                 stamp = stamps.stamp(template, localcontext, context)
                 if stamps.unchanged(rel, path, stamp):
                     self._quiet[path] = None
@@ -209,7 +211,13 @@ class FastWriter(Writer):
             # _write_file set context["localsiteurl"] for this page just now;
             # the job sets it again right before it renders.
             self._quiet[path] = _Job(
-                path, rel, template, localcontext, context, stamp, stamp_there
+                path,
+                rel,
+                template,
+                localcontext,
+                context,
+                stamp,
+                stamp_there=stamp_there,
             )
             return ""
         reads: set[tuple[Any, str]] = set()
@@ -261,10 +269,9 @@ class FastWriter(Writer):
             os.set_blocking(read_fd, False)
             os.write(write_fd, b"t" * busy_renderers(workers))
             self._tokens = (read_fd, write_fd)
-        if not self._frozen:
-            gc.collect()
         # Frozen until ``join``: the collector here leaves the objects the
-        # children share alone (a full collection would copy every page).
+        # children share alone (a full collection would copy every page). No
+        # collection first: it walked every object of a big build (0.2 s).
         gc.freeze()
         self._frozen = True
         read_fd, write_fd = os.pipe()
