@@ -15,8 +15,8 @@ itself, in a few shared words under one lock. A result is pickled into a file
 of its own (in memory, on ``/dev/shm`` where there is one) and unpickled by
 the main process when it takes the job. No thread of the main process hands
 jobs out or reads results: with ``concurrent.futures`` two such threads
-competed with the build for its interpreter lock, and a worker waited for them
-after every job (a fifth of its time, measured).
+competed with the build for its interpreter lock (unpickling every result as
+it came, needed yet or not), and a worker waited for them after every job.
 
 What a job logs and every content problem it records are sent back with its
 result and replayed in the main process, so a parallel build reports exactly
