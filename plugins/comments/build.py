@@ -181,22 +181,25 @@ class CommentsBuild:
         return self._folder_cache
 
     def _load(self, slug: str) -> ThreadData:
-        folder = self.settings.path / slug
-        files = self._listings.pop(str(folder), None) if slug else None
-        if files is None:
-            files = listing(folder) if slug else None
-        if files is None:
+        if not slug:
             return no_thread()
+        folder = self.settings.path / slug
         folders = self._folders()
-        data = folders.known(folder, files)
+        data: ThreadData | None = None
         hook = self.cache.prefetched if self.cache is not None else None
-        if data is None and hook is not None:
-            # A worker may have made it (fastbuild's pool): its entries, or MISSING.
+        if hook is not None:
+            # Queued for a worker (fastbuild's pool): its entries, else MISSING.
             entries = hook("", str(folder))
             if isinstance(entries, dict):
                 data = folders.adopt(entries)
+        files = self._listings.pop(str(folder), None)
         if data is None:
-            data = folders.load(folder, files)
+            files = files if files is not None else listing(folder)
+            if files is None:
+                return no_thread()
+            data = folders.known(folder, files)
+            if data is None:
+                data = folders.load(folder, files)
         assert data is not None
         self.log.extend(data.problems)
         return data
@@ -204,22 +207,22 @@ class CommentsBuild:
     def folders_to_prefetch(self) -> list[str]:
         """Thread folders the cache cannot serve, for a worker pool, in path order.
 
-        A folder whose stamp is unchanged is served without reading it; with
-        a cache that holds threads, the others are read and digested here
-        (cheap next to checking and rendering them). Listings are kept for
-        ``decorate``, which comes next.
+        With an empty cache that is every folder, listed by its worker. Else
+        a folder whose stamp is unchanged is served without reading it, and
+        the others are read and digested here (cheap next to checking and
+        rendering them). Listings are kept for ``decorate``, which comes next.
         """
         root = self.settings.path
         try:
-            names = sorted(
-                e.name
-                for e in os.scandir(root)
-                if not e.name.startswith(".") and e.is_dir()
-            )
+            with os.scandir(root) as entries:
+                names = sorted(
+                    e.name for e in entries if not e.name.startswith(".") and e.is_dir()
+                )
         except OSError:
             return []
+        if self.cache is None or len(self.cache) == 0:
+            return [str(root / name) for name in names]
         folders = self._folders()
-        empty = self.cache is None or len(self.cache) == 0
         todo: list[str] = []
         for name in names:
             folder = root / name
@@ -229,7 +232,7 @@ class CommentsBuild:
             self._listings[str(folder)] = files
             if folders.known(folder, files) is not None:
                 continue
-            if empty or folders.load(folder, files, compute_missing=False) is None:
+            if folders.load(folder, files, compute_missing=False) is None:
                 todo.append(str(folder))
         return todo
 
