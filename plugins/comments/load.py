@@ -146,8 +146,8 @@ def load_thread(
 ) -> LoadedThread:
     """Check every file of a thread folder and the rule that ids are unique.
 
-    ``load`` checks one file; the build passes one that serves unchanged files
-    from the persistent cache (``build.cached_entry``).
+    ``load`` checks one file; the build passes one that parses the bytes it
+    read already for the folder's digest (``folder.compute``).
     """
     out = LoadedThread()
     first_seen: dict[str, Comment | Broken] = {}

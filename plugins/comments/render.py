@@ -39,7 +39,7 @@ def render_body(comment: Comment) -> str:
     """Sanitized HTML of one body; the one place bodies are rendered.
 
     sitekit.markup (cmark or markdown-it-py, then nh3): linear in the body's
-    length. The build caches it per comment file (``build.cached_entry``).
+    length. The build caches it per thread folder (``folder.ThreadData``).
     """
     if comment.removed:
         return ""
