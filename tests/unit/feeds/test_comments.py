@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -364,3 +367,52 @@ def test_stamps_are_plain_digests_and_follow_every_field() -> None:
         stamp(date=datetime(2018, 1, 1, tzinfo=BERLIN)),
     ]
     assert base not in changed and len(set(changed)) == len(changed)
+
+
+
+STAMP_SCRIPT = """
+import sys
+sys.path[:0] = [PLUGINS, TESTS]
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from comments.render import ThreadView
+from feeds.comments import attach_comment_feed_urls, discussion_feeds
+from feeds.comments import latest_comments_feed
+from feeds.posts import all_posts_feed
+from unit.feeds.fakes import comment, post, site, with_thread
+berlin = ZoneInfo("Europe/Berlin")
+s = site()
+content = with_thread(post(date=datetime(2017, 5, 3, tzinfo=berlin)), [comment("a", 0)])
+content.comment_views = ThreadView(
+    content.thread, content.comment_html, "de", berlin, "d1"
+)
+attach_comment_feed_urls([content], SETTINGS, default_mode="open")
+jobs = list(discussion_feeds(s, [content], SETTINGS))
+jobs.append(latest_comments_feed(s, jobs, SETTINGS))
+jobs.append(all_posts_feed(s, [content], {"FEEDS_ALL_ATOM": "all.atom.xml"}))
+print(" ".join(job.stamp().hex() for job in jobs))
+"""
+
+
+def test_stamps_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    """A rebuild compares stamps taken by another process: they must not
+    depend on the process (hash seed, object addresses)."""
+    tests = Path(__file__).resolve().parents[2]
+    script = (
+        STAMP_SCRIPT.replace("PLUGINS", repr(str(tests.parent / "plugins")))
+        .replace("TESTS", repr(str(tests)))
+        .replace("SETTINGS", repr(SETTINGS))
+    )
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(out.stdout.strip())
+    [line] = outputs
+    stamps = line.split()
+    assert len(stamps) == 3 and all(s.startswith("72") for s in stamps)  # b"r": repr
