@@ -173,3 +173,21 @@ def test_a_worker_job_gives_the_same_thread(tmp_path: Path) -> None:
     assert state.folders_to_prefetch() == []  # the build's own load cached it
     other, _ = build(tmp_path)
     assert other.folders_to_prefetch() == [str(folder)]  # nothing saved yet
+
+
+def test_an_unreadable_file_is_reported_and_never_cached(
+    tmp_path: Path, settled: None
+) -> None:
+    """A file too big to read has no bytes to key by: reported by every build."""
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    (folder / "riesig.yaml").write_bytes(b"#" * 5_000_001)
+    for _ in range(2):
+        state, settings = build(tmp_path)
+        data = state.thread_of("p")
+        save_caches(settings)
+        assert len(data.thread.comments) == 1
+        assert [(Path(p.path).name, p.field) for p in state.log] == [
+            ("riesig.yaml", "file")
+        ]
+        assert state.cache is not None and state.cache.hits == 0
