@@ -116,19 +116,20 @@ class ReadingGenerator(Generator):
         everything = list(_contents(self.context, _PUBLISHED + _UNPUBLISHED))
         for content in everything:
             keys = []
+            ref: PostRef | None = None  # one per post: Pelican expands its URL per read
             for key in reading_keys(content):
                 if key not in items:
                     log.add(self._unknown(content, key, loaded.broken_keys))
                     continue
                 keys.append(key)
                 if id(content) in published:
-                    backlinks.setdefault(key, []).append(
-                        PostRef(
+                    if ref is None:
+                        ref = PostRef(
                             title=str(content.title),
                             url=str(content.url),
                             lang=str(getattr(content, "lang", "") or ""),
                         )
-                    )
+                    backlinks.setdefault(key, []).append(ref)
             wanted[id(content)] = keys
 
         default_lang = str(self.settings.get("DEFAULT_LANG", "en"))
