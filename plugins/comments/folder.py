@@ -26,7 +26,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,15 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
     # The HTML is what pages and feeds show; the Markdown is not kept beside
     # it (half of a built thread's memory, and of its cache entry).
     html = {c.id: render_body(c) for c in loaded.comments}
-    rendered = [replace(c, body="") for c in loaded.comments]
+    # One zone object per offset: each parsed date brought its own, and a
+    # thread stores (and a rebuild unpickles) each shared object once.
+    zones: dict[tzinfo | None, tzinfo | None] = {}
+
+    def shared_zone(date: datetime) -> datetime:
+        zone = zones.setdefault(date.tzinfo, date.tzinfo)
+        return date if zone is date.tzinfo else date.replace(tzinfo=zone)
+
+    rendered = [replace(c, body="", date=shared_zone(c.date)) for c in loaded.comments]
     thread, problems = build_thread(rendered, loaded.broken, depth=depth)
     return ThreadData(
         thread,
