@@ -8,6 +8,7 @@ in the run's shared context, so ``pelican --autoreload`` starts fresh each time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import functools
 import logging
 import os
 from pathlib import Path
@@ -85,6 +86,16 @@ def page_lang(ctx: Context) -> str:
     return str(default if default is not missing and default else "de")
 
 
+def content_url(memo: dict[int, tuple[Any, str]], content: Any) -> str:
+    """``content.url``, expanded once per build (Pelican expands the URL settings
+    on every read, ~50 us): menus, post lists and the form link the same pages
+    from every page."""
+    known = memo.get(id(content))
+    if known is None or known[0] is not content:
+        known = memo[id(content)] = (content, content.url)
+    return known[1]
+
+
 def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None:
     """Give a Jinja environment our gettext, date filters and head helpers."""
     translations = state.translations
@@ -136,15 +147,6 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
             rel = head.url_of_output(str(ctx.get("output_file") or ""))
         return head.absolute_url(siteurl, rel)
 
-    urls: dict[int, tuple[Any, str]] = {}
-
-    def content_url(content: Any) -> str:
-        """``content.url``, expanded once per build for the pages every page links."""
-        known = urls.get(id(content))
-        if known is None or known[0] is not content:
-            known = urls[id(content)] = (content, content.url)
-        return known[1]
-
     # Pelican's environment does not autoescape; every template of this theme
     # relies on it (titles, names and other plain fields are text, not HTML).
     # Post HTML arrives as Markup (focusable_code) or is marked |safe.
@@ -174,7 +176,10 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         ),
         page_lang=pass_context(page_lang),
         canonical_url=canonical_url,
-        content_url=content_url,
+        # One memo per environment, bound with partial: fastbuild digests a
+        # closure's cells as part of the environment, a partial's arguments not,
+        # so the digest never depends on how many URLs were asked for so far.
+        content_url=functools.partial(content_url, {}),
         absolute_url=lambda rel: head.absolute_url(siteurl, rel),
         translation_links=lambda content: head.translation_links(content, default_lang),
         blogposting=lambda article: head.blogposting(
