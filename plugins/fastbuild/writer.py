@@ -254,7 +254,7 @@ class FastWriter(Writer):
         config = getattr(self.runtime, "config", None)
         per_process = config.min_pages if config else 24
         processes = min(workers, len(jobs) // per_process)
-        if processes < 2:
+        if processes < 2 or not hasattr(os, "fork"):
             for job in jobs:
                 self._record(job, _render_job(job, self._stamps))
             self._count(len(jobs), 1)
