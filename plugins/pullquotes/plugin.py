@@ -82,7 +82,7 @@ def excerpt_lines(source_path: str) -> list[int]:
 
 @text_memo  # pure: remembered between builds by the post's HTML (fastbuild)
 def missing_excerpts(html: str) -> tuple[int, list[tuple[int, str]]]:
-    """How many excerpts the HTML has, and ``(index, phrase)`` of those not in its text."""
+    """The number of excerpts, and ``(index, phrase)`` of those not in the text."""
     phrases = excerpt_phrases(html)
     if not phrases:
         return 0, []
@@ -160,7 +160,8 @@ def summary_without_excerpts(html: str, limits: str) -> str:
         source = truncate_html_paragraphs(source, max_paragraphs)
     if max_length is not None:
         source = truncate_html_words(source, max_length, suffix)
-    return strip_toc_elements_from_html(source)
+    summary: str = strip_toc_elements_from_html(source)
+    return summary
 
 
 def _process(generator: Any, names: Iterable[str]) -> None:

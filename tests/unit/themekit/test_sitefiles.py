@@ -124,3 +124,32 @@ def test_ico_wraps_the_theme_png() -> None:
 def test_ico_refuses_what_is_not_a_png() -> None:
     with pytest.raises(ValueError, match="not a PNG"):
         ico_from_png(b"GIF89a" + bytes(30))
+
+
+class CountingList(list[Any]):
+    """A post list that counts how often it is walked."""
+
+    walks = 0
+
+    def __iter__(self) -> Any:
+        self.walks += 1
+        return super().__iter__()
+
+
+def test_pages_of_one_listing_scan_their_post_list_once() -> None:
+    posts = CountingList(
+        [
+            Post("a/", date=dt.datetime(2018, 1, 1, tzinfo=UTC)),
+            Post("b/", date=dt.datetime(2024, 3, 14, tzinfo=UTC)),
+        ]
+    )
+    sitemap = SiteMap()
+    for rel in ("index.html", "page/2/index.html", "page/3/index.html"):
+        sitemap.record(rel, {"articles": posts}, "de")
+    assert posts.walks == 1
+    assert {e.lastmod for e in sitemap.entries.values()} == {
+        dt.datetime(2024, 3, 14, tzinfo=UTC)
+    }
+    other = CountingList([Post("c/", date=dt.datetime(2019, 5, 1, tzinfo=UTC))])
+    sitemap.record("tag/x/index.html", {"articles": other}, "de")
+    assert sitemap.entries["tag/x/"].lastmod == dt.datetime(2019, 5, 1, tzinfo=UTC)

@@ -1,0 +1,97 @@
+"""themekit.plugin.install_jinja: labels, plurals and URLs as the templates get them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from sitekit import i18n
+from themekit.assets import Stylesheet
+from themekit.plugin import BuildState, content_url, install_jinja, page_lang
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Post:
+    """Counts how often Pelican's (expensive) ``url`` property is read."""
+
+    def __init__(self, url: str, lang: str = "de") -> None:
+        self._url = url
+        self.lang = lang
+        self.reads = 0
+
+    @property
+    def url(self) -> str:
+        self.reads += 1
+        return self._url
+
+
+def _env(templates: dict[str, str], siteurl: str = "") -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True)
+    state = BuildState(
+        translations=i18n.load_translations(ROOT / "theme" / "translations", "de"),
+        stylesheet=Stylesheet(path="theme/css/site.x.css", text=""),
+        theme=ROOT / "theme",
+    )
+    install_jinja(env, state, {"SITEURL": siteurl, "SITENAME": "Diskurs"})
+    return env
+
+
+def _render(source: str, **values: Any) -> str:
+    return _env({"t": source}).get_template("t").render(**values)
+
+
+def test_labels_follow_the_page_language() -> None:
+    source = '{{ _("Tags") }}|{{ ngettext("%(num)d comment", "%(num)d comments", n) }}'
+    assert _render(source, article=Post("a/", "de"), n=2) == "Schlagworte|2 Kommentare"
+    assert _render(source, article=Post("a/", "en"), n=1) == "Tags|1 comment"
+    assert _render(source, DEFAULT_LANG="en", n=3) == "Tags|3 comments"
+
+
+def test_label_variables_are_escaped_and_percent_signs_formatted() -> None:
+    out = _render(
+        '{{ _("in reply to %(name)s", name=who) }}|{{ _("100%%") }}', who="<b>"
+    )
+    assert out.endswith("&lt;b&gt;|100%"), out
+    assert "<b>" not in out
+
+
+def test_trans_blocks_use_the_same_callables() -> None:
+    out = _render("{% trans %}Tags{% endtrans %}", article=Post("a/", "de"))
+    assert out == "Schlagworte"
+
+
+def test_page_lang_prefers_ui_lang_then_article_then_page() -> None:
+    env = _env({"t": "{{ page_lang() }}"})
+    t = env.get_template("t")
+    assert t.render(ui_lang="en", article=Post("a/", "de")) == "en"
+    assert t.render(page=Post("p/", "en")) == "en"
+    assert t.render() == "de"
+    assert page_lang(t.new_context({"DEFAULT_LANG": "fr"})) == "fr"
+
+
+def test_content_url_expands_each_post_once() -> None:
+    memo: dict[int, tuple[Any, str]] = {}
+    a, b = Post("2017/a/"), Post("2018/b/")
+    assert [content_url(memo, p) for p in (a, b, a, a, b)] == [
+        "2017/a/",
+        "2018/b/",
+        "2017/a/",
+        "2017/a/",
+        "2018/b/",
+    ]
+    assert (a.reads, b.reads) == (1, 1)
+    out = _render("{% for p in ps %}{{ content_url(p) }} {% endfor %}", ps=[a, a])
+    assert out == "2017/a/ 2017/a/ "
+
+
+def test_no_canonical_url_without_an_absolute_siteurl() -> None:
+    post = Post("2017/a/")
+    local = _env({"t": "{{ canonical_url() }}"}).get_template("t")
+    assert local.render(article=post) == "None"
+    assert post.reads == 0  # the URL was not even expanded
+    published = _env({"t": "{{ canonical_url() }}"}, "https://blog.example.org")
+    out = published.get_template("t").render(article=post)
+    assert out == "https://blog.example.org/2017/a/"
