@@ -211,8 +211,13 @@ class Runtime:
         The comments plugin asks its cache for each file; a miss on a queued
         folder takes the folder's result from the pool (or computes it here,
         if no worker has started it), so the plugin itself stays serial.
+        With no Markdown to render (Pelican's cache holds every post, the
+        comment cache is cold), the pool is made for the threads alone and
+        started now: nothing else would start it before they are needed.
         """
-        if self.pool is None or not _comments_enabled(self.settings):
+        if not self.config or self.config.workers <= 0:
+            return
+        if not _comments_enabled(self.settings):
             return
         from comments.build import build_state
 
@@ -223,11 +228,17 @@ class Runtime:
         todo = state.folders_to_prefetch()  # folders the comment cache cannot serve
         if not todo:
             return
+        if self.pool is None:
+            if len(todo) < self.config.min_files:
+                return
+            self.pool = Pool(self.settings, self.config.pool_workers)
+        pool = self.pool
         for folder in reversed(todo):
-            self.pool.submit(
+            pool.submit(
                 ("comments", folder), prefetch_thread, folder, cache.version, tz
             )
-        pool = self.pool
+        if not self.queued:
+            pool.start()
 
         def prefetched(key: str, folder: str) -> Any:
             """A queued folder's entries (the comments plugin adopts them)."""
