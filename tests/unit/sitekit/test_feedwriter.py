@@ -306,3 +306,19 @@ def test_attribute_text_as_is_only_when_nothing_needs_escaping() -> None:
             assert leanfeed.attr_text(value) == slow(value), repr(value)
     plain = "Ada Nowak https://ada.example/?a=1;b=2#x 'Zitat' Grüße"
     assert leanfeed.attr_text(plain) is plain
+
+
+def test_xml_text_keeps_exactly_the_characters_xml_and_validators_accept() -> None:
+    """XML 1.0 Chars (tab, newline, return, U+0020..U+D7FF, U+E000..U+FFFD,
+    U+10000..U+10FFFF) but DEL and the C1 controls."""
+
+    def kept(c: int) -> bool:
+        return (
+            c in (0x9, 0xA, 0xD)
+            or 0x20 <= c <= 0xD7FF
+            or 0xE000 <= c <= 0xFFFD
+            or 0x10000 <= c <= 0x10FFFF
+        ) and not 0x7F <= c <= 0x9F
+
+    everything = "".join(map(chr, range(0x110000)))
+    assert xml_text(everything) == "".join(ch for ch in everything if kept(ord(ch)))
