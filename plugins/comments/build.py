@@ -159,6 +159,8 @@ class CommentsBuild:
     cache: ContentCache | None = None
     #: Folder listings made by ``folders_to_prefetch``, used once by ``_load``.
     _listings: dict[str, Listing] = field(default_factory=dict)
+    #: Threads ``folders_to_prefetch`` found by their stamps, for ``_load``.
+    _found: dict[str, ThreadData] = field(default_factory=dict)
     _folder_cache: FolderCache | None = None
 
     @property
@@ -185,14 +187,15 @@ class CommentsBuild:
             return no_thread()
         folder = self.settings.path / slug
         folders = self._folders()
-        data: ThreadData | None = None
+        # Found by its stamp before the pool started, or listed then.
+        data = self._found.pop(str(folder), None)
+        files = self._listings.pop(str(folder), None)
         hook = self.cache.prefetched if self.cache is not None else None
-        if hook is not None:
+        if data is None and hook is not None:
             # Queued for a worker (fastbuild's pool): its entries, else MISSING.
             entries = hook("", str(folder))
             if isinstance(entries, dict):
                 data = folders.adopt(entries)
-        files = self._listings.pop(str(folder), None)
         if data is None:
             files = files if files is not None else listing(folder)
             if files is None:
@@ -200,7 +203,7 @@ class CommentsBuild:
             data = folders.known(folder, files)
             if data is None:
                 data = folders.load(folder, files)
-        assert data is not None
+        assert data is not None  # load computes what the cache does not hold
         self.log.extend(data.problems)
         return data
 
@@ -229,9 +232,11 @@ class CommentsBuild:
             files = listing(folder)
             if files is None:
                 continue
-            self._listings[str(folder)] = files
-            if folders.known(folder, files) is not None:
+            known = folders.known(folder, files)
+            if known is not None:
+                self._found[str(folder)] = known
                 continue
+            self._listings[str(folder)] = files
             if folders.load(folder, files, compute_missing=False) is None:
                 todo.append(str(folder))
         return todo

@@ -191,3 +191,18 @@ def test_an_unreadable_file_is_reported_and_never_cached(
             ("riesig.yaml", "file")
         ]
         assert state.cache is not None and state.cache.hits == 0
+
+
+def test_threads_found_when_queueing_are_used_and_report_their_problems(
+    tmp_path: Path, settled: None
+) -> None:
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    (folder / "kaputt.yaml").write_text("author: A\n", encoding="utf-8")
+    first = bodies(tmp_path)
+    state, _ = build(tmp_path)
+    assert state.folders_to_prefetch() == []  # served by its stamp
+    assert not state.log.problems  # reported when a post shows it
+    data = state.thread_of("p")
+    assert [data.html[c.id] for c in data.thread.comments] == first
+    assert sorted(p.field for p in state.log) == ["body", "date"]
