@@ -259,11 +259,7 @@ class FastWriter(Writer):
                 self._record(job, _render_job(job, self._stamps))
             self._count(len(jobs), 1)
             return
-        chunk = max(per_process, -(-len(jobs) // (processes * CHUNKS_PER_PROCESS)))
-        chunks = [
-            list(range(a, min(a + chunk, len(jobs))))
-            for a in range(0, len(jobs), chunk)
-        ]
+        chunks = _chunks(len(jobs), processes, per_process)
         if self._tokens is None:
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
@@ -389,6 +385,22 @@ class FastWriter(Writer):
         if stats is not None:
             stats["pages_deferred"] += pages
             stats["render_processes"] = max(stats["render_processes"], processes)
+
+
+def _chunks(count: int, processes: int, least: int) -> list[list[int]]:
+    """Pages per renderer: even chunks, smaller towards the end.
+
+    The last chunks shrink so that the renderers finish together (a core
+    idle while the other renders a whole chunk is the build's tail).
+    """
+    chunk = max(least, -(-count // (processes * CHUNKS_PER_PROCESS)))
+    out = []
+    start = 0
+    while start < count:
+        size = min(chunk, max(least, (count - start) // (2 * processes)))
+        out.append(list(range(start, min(start + size, count))))
+        start += size
+    return out
 
 
 def _last_per_path(jobs: list[_Job]) -> list[_Job]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fastbuild.reader import RUNTIME_KEY
-from fastbuild.writer import FastWriter, _Job
+from fastbuild.writer import FastWriter, _chunks, _Job
 from jinja2 import DictLoader, Environment
 from sitekit.problems import Problem, problem_log
 
@@ -190,3 +190,18 @@ def test_a_page_written_again_over_a_pending_one_lands_last(tmp_path: Path) -> N
     out = tmp_path / "out" / "p"
     assert (out / "5.html").read_text(encoding="utf-8") == "override 5"
     assert (out / "6.html").read_text(encoding="utf-8") == "first 6"
+
+
+@pytest.mark.parametrize("count", [1, 23, 48, 50, 342, 1586, 5000])
+def test_chunks_cover_every_page_once_and_shrink_towards_the_end(count: int) -> None:
+    chunks = _chunks(count, 2, 24)
+    assert [i for chunk in chunks for i in chunk] == list(range(count))
+    sizes = [len(chunk) for chunk in chunks]
+    assert all(size >= 24 for size in sizes[:-1])  # a fork is worth it
+    assert (
+        sizes == sorted(sizes, reverse=True)
+        or len(sizes) == 1
+        or (sizes[:-1] == sorted(sizes[:-1], reverse=True))
+    )
+    if count >= 1586:
+        assert sizes[-2] < sizes[0] / 2  # the renderers finish together
