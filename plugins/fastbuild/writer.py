@@ -345,13 +345,15 @@ class FastWriter(Writer):
                 "fastbuild: a page dispatcher failed; rendering its %d pages here",
                 len(jobs),
             )
-            report = [None] * len(batch.chunks)
-        for share, done in zip(batch.chunks, report, strict=True):
+        for index, share in enumerate(batch.chunks):
+            done = report[index] if report is not None else None
             if done is None:
-                logger.warning(
-                    "fastbuild: a page renderer failed; rendering its %d pages here",
-                    len(share),
-                )
+                if report is not None:
+                    logger.warning(
+                        "fastbuild: a page renderer failed; rendering its %d pages "
+                        "here",
+                        len(share),
+                    )
                 for i in share:
                     self._record(jobs[i], _render_job(jobs[i], self._stamps))
                 continue
