@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -107,3 +108,23 @@ def test_comment_html_is_text_xml_carries_as_it_is() -> None:
     for raw in raws:
         html = comment_html(raw, BASE)
         assert xml_text(html) == html, raw
+
+
+_SCHEME_HREF = re.compile(r'href="(?:javascript|vbscript|data):', re.IGNORECASE)
+
+
+def test_characters_xml_drops_never_join_a_scheme_after_sanitizing() -> None:
+    """``java<C1>script:`` is a relative URL to the sanitizer; were the C1
+    character removed after it, the feed would carry ``javascript:``."""
+    hidden = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF)]
+    hidden = [ch for ch in hidden if ch not in "\t\n\r"]
+    hidden += [f"&#{ord(ch)};" for ch in hidden] + [f"&#x{ord(ch):x};" for ch in hidden]
+    for ch in hidden:
+        for tag in (
+            f'<a href="java{ch}script:alert(1)">x</a>',
+            f'<a href="{ch}javascript:alert(1)">x</a>',
+            f'<a href="data{ch}:text/html,x">x</a>',
+            f'<p><a href="vbscript{ch}:x">y</a></p>',
+        ):
+            html = comment_html(tag, BASE)
+            assert not _SCHEME_HREF.search(html), (tag, html)
