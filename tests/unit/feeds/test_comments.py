@@ -321,7 +321,9 @@ def test_discussion_bytes_are_the_lean_writers_bytes_of_the_items() -> None:
     attach_comment_feed_urls(contents, SETTINGS, default_mode="open")
     for limit in (None, 0, 1, 5, 500):
         jobs = list(
-            discussion_feeds(s, contents, {**SETTINGS, "COMMENTS_FEED_MAX_ITEMS": limit})
+            discussion_feeds(
+                s, contents, {**SETTINGS, "COMMENTS_FEED_MAX_ITEMS": limit}
+            )
         )
         assert len(jobs) == 3 and all(j.direct is discussion_bytes for j in jobs)
         for job in jobs:
@@ -367,7 +369,6 @@ def test_stamps_are_plain_digests_and_follow_every_field() -> None:
         stamp(date=datetime(2018, 1, 1, tzinfo=BERLIN)),
     ]
     assert base not in changed and len(set(changed)) == len(changed)
-
 
 
 STAMP_SCRIPT = """

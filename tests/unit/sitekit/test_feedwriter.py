@@ -275,8 +275,12 @@ def test_rfc822_dates_in_every_offset() -> None:
     offsets += [timedelta(hours=-3, minutes=-30), timedelta(seconds=-30)]
     offsets += [timedelta(minutes=19, seconds=32), timedelta(0)]
     for offset in offsets:
-        for when in (datetime(2017, 1, 1, 0, 0, 7), datetime(2024, 2, 29, 23, 59)):
-            value = when.replace(tzinfo=timezone(offset))
+        zone = timezone(offset)
+        for when in (
+            datetime(2017, 1, 1, 0, 0, 7, tzinfo=zone),
+            datetime(2024, 2, 29, 23, 59, tzinfo=zone),
+        ):
+            value = when
             day, month = ("Sun", "Jan") if when.month == 1 else ("Thu", "Feb")
             assert leanfeed.rfc822(value) == (
                 f"{day}, {value:%d} {month} {value:%Y %H:%M:%S %z}"
