@@ -21,7 +21,7 @@ from urllib.parse import quote, urljoin
 import lxml.html
 from lxml import etree
 from sitekit.cache import text_memo
-from sitekit.feedwriter import xml_text
+from sitekit.feedwriter import is_xml_text, xml_text
 from sitekit.markup import sanitize_html
 
 
@@ -151,14 +151,16 @@ def comment_html(html: str, base_url: str) -> str:
     written percent-encoded, the parser's output is cleaned), so a feed
     writer only escapes it (``leanfeed.escape_text``).
     """
-    # What XML cannot carry is removed BEFORE the sanitizer looks at URLs:
-    # removed after it, ``java\x85script:`` (a harmless relative URL to the
-    # sanitizer and to browsers) would become ``javascript:``. The sanitizer
-    # may decode a character reference into such a character again: then the
-    # result is cleaned and sanitized once more (its output holds no other
-    # references than &amp; &lt; &gt; &quot; and &nbsp;, so that ends it).
+    # Nothing may be removed from sanitized HTML: ``java\x85script:`` is a
+    # harmless relative URL to the sanitizer (and to browsers), and would
+    # become ``javascript:`` without the C1 control. So when the sanitizer's
+    # output holds what XML cannot carry (from the input, or decoded from a
+    # character reference), it is removed and the rest sanitized again; its
+    # output holds no references but &amp; &lt; &gt; &quot; &nbsp;, so that
+    # ends it. Ordinary text is scanned once, as before.
+    html = sanitize_html(html)
     for _ in range(3):
-        html = sanitize_html(xml_text(html))
-        if xml_text(html) == html:
+        if is_xml_text(html):
             return absolute_links(html, base_url) if html.strip() else ""
+        html = sanitize_html(xml_text(html))
     return htmllib.escape(xml_text(html), quote=False)  # never reached: as text

@@ -56,6 +56,11 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def is_xml_text(text: str) -> bool:
+    """Whether ``xml_text`` would leave ``text`` as it is (one scan, no copy)."""
+    return _NOT_XML.search(text) is None
+
+
 #: What a tag: URI's specific part keeps unquoted (quoting is per character).
 TAG_SAFE = "/:;,._-~!$&'()*+=@?"
 
