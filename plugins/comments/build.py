@@ -282,13 +282,17 @@ class CommentsBuild:
             "comments_open": mode == "open",
             "comment_html": html,
             # Both made when a page reads them, not here (see their classes).
-            "comment_jsonld": ThreadJsonLd(thread, page_url, html) if thread else [],
+            "comment_jsonld": (
+                ThreadJsonLd(thread, page_url, html, data.text) if thread else []
+            ),
             "comment_views": ThreadView(
                 thread,
                 html,
                 lang,
                 self.settings.timezone,
                 comment_digest(data, mode, lang, page_url),
+                iso=data.iso,
+                when=data.when.get(lang),
             ),
         }
         for name, value in attrs.items():

@@ -25,7 +25,7 @@ import hashlib
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
 from .load import SUFFIXES, load_file, load_thread
-from .render import render_body
+from .render import local_dates, plain_text, render_body
 from .thread import Thread, build_thread
 
 #: A file changed less than this before it was read may change again unseen
@@ -52,12 +52,20 @@ class ThreadData:
     so two builds with equal keys made an equal thread, HTML and problems.
     ``problems`` are logged again by every build that uses it. Its comments
     carry no Markdown (``body`` is ""): ``html`` holds each one rendered.
+    What a page shows of a comment and is a function of these alone is made
+    here too, once per folder change, not once per page render: ``text``
+    (id to plain text, for JSON-LD), ``iso`` (id to the ``<time datetime>``
+    value) and ``when`` (language to id to the localized date and time, for
+    the languages ``sitekit.i18n`` has a pattern for; see ``render.local_dates``).
     """
 
     thread: Thread
     html: dict[str, str]
     key: str
     problems: tuple[Problem, ...] = ()
+    text: dict[str, str] = field(default_factory=dict)
+    iso: dict[str, str] = field(default_factory=dict)
+    when: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 #: A folder's comment files in name order, each with its ``stat`` (None when
@@ -173,11 +181,16 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
 
     rendered = [replace(c, body="", date=shared_zone(c.date)) for c in loaded.comments]
     thread, problems = build_thread(rendered, loaded.broken, depth=depth)
+    shown = {c.id: html[c.id] for c in thread.comments}
+    iso, when = local_dates(thread.comments, timezone)
     return ThreadData(
         thread,
-        {c.id: html[c.id] for c in thread.comments},
+        shown,
         sources.key,
         (*loaded.problems, *problems),
+        text={c.id: plain_text(shown[c.id]) for c in thread.comments if not c.removed},
+        iso=iso,
+        when=when,
     )
 
 

@@ -156,6 +156,29 @@ def format_when(moment: datetime, lang: str, timezone: tzinfo) -> tuple[str, str
     return isodate(local), date_formatter(lang)(local)
 
 
+def local_dates(
+    comments: Iterable[Comment],
+    timezone: tzinfo,
+    langs: Iterable[str] = DATETIME_PATTERNS,
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """``(id to <time datetime> value, language to id to localized date)``.
+
+    Made once per thread folder (``folder.compute``) for every language
+    ``sitekit.i18n`` has a pattern for; ``ThreadView`` formats any other
+    language when its page renders. Same text as ``format_when``.
+    """
+    iso: dict[str, str] = {}
+    local: dict[str, datetime] = {}
+    for c in comments:
+        moment = local[c.id] = c.date.astimezone(timezone)
+        iso[c.id] = isodate(moment)
+    when = {}
+    for lang in langs:
+        fmt = date_formatter(lang)
+        when[lang] = {cid: fmt(moment) for cid, moment in local.items()}
+    return iso, when
+
+
 @lru_cache(maxsize=4096)
 def avatar(name: str) -> Markup:
     """The avatar of a display name: one SVG string per name, however many comments."""
@@ -214,7 +237,7 @@ class ThreadView:
     never held as views next to the thread.
     """
 
-    __slots__ = ("_by_id", "digest", "html", "lang", "thread", "timezone")
+    __slots__ = ("_by_id", "digest", "html", "iso", "lang", "thread", "timezone", "when")
 
     def __init__(
         self,
@@ -223,6 +246,8 @@ class ThreadView:
         lang: str,
         timezone: tzinfo,
         digest: str = "",
+        iso: Mapping[str, str] | None = None,
+        when: Mapping[str, str] | None = None,
     ) -> None:
         self.thread = thread
         self.html = html
@@ -230,13 +255,23 @@ class ThreadView:
         self.timezone = timezone
         #: An exact key of the page's comment attributes (``build.comment_digest``).
         self.digest = digest
+        #: Dates made with the thread (``render.local_dates``), for ``lang``
+        #: and ``timezone``; None: formatted here when the page renders.
+        self.iso = iso
+        self.when = when
         self._by_id: dict[str, Comment] | None = None  # made on the first lookup
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.thread, self.html, self.lang, self.timezone, self.digest)
+        return (
+            self.thread, self.html, self.lang, self.timezone, self.digest,
+            self.iso, self.when,
+        )  # fmt: skip
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.thread, self.html, self.lang, self.timezone, self.digest = state
+        (
+            self.thread, self.html, self.lang, self.timezone, self.digest,
+            self.iso, self.when,
+        ) = state  # fmt: skip
         self._by_id = None
 
     def __getitem__(self, cid: str) -> CommentView:
@@ -253,24 +288,26 @@ class ThreadView:
     @property
     def rows(self) -> list[CommentRow]:
         """Every shown comment in page order, with what the loop opens and closes."""
-        fmt = date_formatter(self.lang)
-        zone = self.timezone
+        iso, when = self.iso, self.when
+        if iso is None or when is None:  # not made with the thread
+            iso, by_lang = local_dates(self.thread.comments, self.timezone, (self.lang,))
+            when = by_lang[self.lang]
         html = self.html
         nodes = list(_preorder(self.thread.roots))
         rows: list[CommentRow] = []
         for i, node in enumerate(nodes):
             c = node.comment
+            cid = c.id
             nxt = nodes[i + 1].depth if i + 1 < len(nodes) else 1
-            local = c.date.astimezone(zone)
             rows.append(
                 CommentRow(
                     comment=c,
                     depth=node.depth,
                     reply_to=node.reply_to,
-                    html=html.get(c.id, ""),
+                    html=html.get(cid, ""),
                     avatar=avatar(c.author),
-                    datetime=isodate(local),
-                    when=fmt(local),
+                    datetime=iso[cid],
+                    when=when[cid],
                     opens=bool(node.replies),
                     closes=0 if node.replies else node.depth - nxt,
                 )
