@@ -100,8 +100,10 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
         return
     runtime.end_pool()
     # Before writing: a failed write keeps them. Pickled in a child, so this
-    # process (and the page renderers forked from it) keeps no copies.
-    save_caches(runtime.settings, in_child=True)
+    # process (and the page renderers forked from it) keeps no copies; it
+    # writes while Pelican hands us the first pages (not waited for here: the
+    # other core was idle for that long), finished before they render.
+    runtime.saving = save_caches(runtime.settings, in_child=True, wait=False)
     if runtime.parallel_write:
         writing = [g for g in generators if hasattr(g, "generate_output")]
         for generator in writing:
@@ -125,6 +127,9 @@ def _flush_after(generator: Any, *, last: bool) -> None:
                 # A static file copied over a page must land after the page.
                 writer.join_if_writes(_static_paths(generator))
             original(writer)
+            runtime = _runtime(generator.settings)
+            if runtime is not None:
+                runtime.finish_saving()  # no renderer forked while it writes
             writer.flush()
         except BaseException:
             writer.abandon()  # no renderer outlives a failed build
@@ -172,6 +177,7 @@ def on_finalized(pelican: Any) -> None:
             removed,
         )
     runtime.stats["files_removed"] = removed
+    runtime.finish_saving()
     save_caches(
         runtime.settings,
         in_child=True,

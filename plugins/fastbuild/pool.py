@@ -41,7 +41,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sitekit.cache import ACTIVE
+from sitekit.cache import ACTIVE, dumps_records
 from sitekit.problems import Problem, problem_log
 
 logger = logging.getLogger(__name__)
@@ -282,7 +282,10 @@ class Pool:
                 _key, fn, args = self._jobs[job]
                 try:
                     outcome = _run_job(self.settings, handler, fn, args)
-                    data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+                    # Records (threads of comments) as their field values: the
+                    # main process unpickles every result, and dataclasses'
+                    # own __setstate__ looks up the fields for every object.
+                    data = dumps_records(outcome)
                     state = _DONE
                 except Exception as exc:  # the main process reruns it and sees why
                     data = pickle.dumps(repr(exc))

@@ -25,6 +25,7 @@ from sitekit.cache import (
     REGISTRY_KEY,
     CacheRegistry,
     ContentCache,
+    PendingSave,
     registry_for,
     run_in_child,
 )
@@ -92,6 +93,8 @@ class Runtime:
         self.queued = 0
         self._hooked: ContentCache | None = None
         self.precompute: tuple[Any, ...] = ()
+        #: Caches a child is still writing (see ``finish_saving``).
+        self.saving: PendingSave | None = None
         #: Tracked attribute -> function giving an exact key of its value.
         self.keys: dict[str, Any] = {}
         #: What this run did, written to ``CACHE_PATH/diskurs/last-build.json``.
@@ -151,6 +154,7 @@ class Runtime:
     def begin(self, output_path: str) -> None:
         """At the start of each run (``pelican -r`` runs many with one settings)."""
         self.end_pool()
+        self.finish_saving()
         self.queued = 0
         self.stats = {
             "files_by_workers": 0,
@@ -275,6 +279,12 @@ class Runtime:
         pool.reorder(
             [(("comments", f), prefetch_thread, (f, cache.version, tz)) for f in order]
         )
+
+    def finish_saving(self) -> None:
+        """Wait for the child writing the caches (saved here if it failed)."""
+        saving, self.saving = self.saving, None
+        if saving is not None:
+            saving.finish()
 
     def end_pool(self) -> None:
         hooked = self._hooked
@@ -407,6 +417,7 @@ class Runtime:
     def end(self) -> None:
         """The run is over: nothing memoizes into this build's caches any more."""
         self.end_pool()
+        self.finish_saving()
         ACTIVE.set(None)
         directory = self.cache_dir()
         if directory is None:

@@ -175,6 +175,17 @@ class _CachePickler(pickle.Pickler):
         return (_restore, (cls, fields[1](obj)[: len(fields[0])]))
 
 
+def dumps_records(value: Any) -> bytes:
+    """``pickle.dumps``, slotted dataclasses as their field values (fast to load).
+
+    ``pickle.loads`` reads it; only for data this build made itself (a pool
+    worker's result), as any pickle.
+    """
+    buffer = io.BytesIO()
+    _CachePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
 _ENTRY = struct.Struct("<II")  # key length, value length
 
 
@@ -262,9 +273,7 @@ def _pack(value: Any) -> bytes:
             return _STAMP.pack(_STAMP_TAG, *value[0]) + value[1].encode()
         except (struct.error, UnicodeEncodeError):
             pass  # out of range: pickled like anything else
-    buffer = io.BytesIO()
-    _CachePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
+    return dumps_records(value)
 
 
 def _unpack(raw: bytes, allowed: tuple[str, ...]) -> Any:
@@ -661,16 +670,22 @@ def run_in_child(work: Callable[[], None]) -> bool:
     buffers behind, tens of megabytes a big build would hold to its end.
     A child's copies go with it. Without ``fork`` the work runs here.
     """
+    pid = _fork_child(work)
+    return True if pid is None else _child_succeeded(pid)
+
+
+def _fork_child(work: Callable[[], None]) -> int | None:
+    """Start ``work`` in a forked child: its pid, or None when it ran here."""
     if not hasattr(os, "fork"):
         work()
-        return True
+        return None
     gc.freeze()  # the child's collector leaves the inherited objects alone
     try:
         pid = os.fork()
     except OSError:
         gc.unfreeze()
         work()
-        return True
+        return None
     if pid == 0:  # the child: no logging (a lock may be held), no cleanup
         code = 1
         try:
@@ -679,8 +694,36 @@ def run_in_child(work: Callable[[], None]) -> bool:
         finally:
             os._exit(code)
     gc.unfreeze()
-    _, status = os.waitpid(pid, 0)
+    return pid
+
+
+def _child_succeeded(pid: int) -> bool:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return False
     return os.waitstatus_to_exitcode(status) == 0
+
+
+class PendingSave:
+    """Caches being written by a child while the build goes on (``finish`` waits).
+
+    The child writes what the caches held when it was forked; entries added
+    since are saved by the next save. Should the child fail, ``finish`` saves
+    here what it should have written.
+    """
+
+    def __init__(self, pid: int, plans: list[tuple[ContentCache, _SavePlan]]) -> None:
+        self.pid: int | None = pid
+        self.plans = plans
+
+    def finish(self) -> None:
+        pid, self.pid = self.pid, None
+        if pid is None or _child_succeeded(pid):
+            return
+        logger.debug("Saving the caches in a child failed; saving them here")
+        for cache, plan in self.plans:
+            cache._save_here(plan)
 
 
 _STAT_PREFIX = "stat\0"
@@ -758,9 +801,17 @@ class CacheRegistry:
         return cache
 
     def save_all(
-        self, *, in_child: bool = False, also: Iterable[ContentCache] = ()
-    ) -> None:
-        """Save every cache (and ``also``); ``in_child``: written by a forked child."""
+        self,
+        *,
+        in_child: bool = False,
+        also: Iterable[ContentCache] = (),
+        wait: bool = True,
+    ) -> PendingSave | None:
+        """Save every cache (and ``also``); ``in_child``: written by a forked child.
+
+        With ``wait`` False the child writes while the build goes on: the
+        returned ``PendingSave`` must be finished before the next save.
+        """
         plans = [
             (cache, plan)
             for cache in (*self.caches.values(), *also)
@@ -772,13 +823,18 @@ class CacheRegistry:
                 for cache, plan in plans:
                     cache._write_save(plan)
 
-            if run_in_child(write):
+            try:
+                pid = _fork_child(write)
+            except Exception:  # written here and failed: written here again below
+                pid = -1
+            if pid is None or (pid > 0 and (not wait or _child_succeeded(pid))):
                 for cache, plan in plans:
                     cache._saved(plan)
-                return
+                return PendingSave(pid, plans) if pid is not None else None
             logger.debug("Saving the caches in a child failed; saving them here")
         for cache, plan in plans:
             cache._save_here(plan)
+        return None
 
     def new_run(self) -> None:
         """Forget the entries the last run used (``pelican -r`` keeps the settings)."""
@@ -926,13 +982,13 @@ def save_caches(
     *,
     in_child: bool = False,
     also: Iterable[ContentCache] = (),
-) -> None:
+    wait: bool = True,
+) -> PendingSave | None:
     """Persist every cache this build opened (see ``CacheRegistry.save_all``)."""
     registry = settings.get(REGISTRY_KEY)
-    if isinstance(registry, CacheRegistry):
-        registry.save_all(in_child=in_child, also=also)
-    else:
-        CacheRegistry().save_all(in_child=in_child, also=also)
+    if not isinstance(registry, CacheRegistry):
+        registry = CacheRegistry()
+    return registry.save_all(in_child=in_child, also=also, wait=wait)
 
 
 class OutputLedger:
