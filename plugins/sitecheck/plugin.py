@@ -6,20 +6,28 @@ Wiring (receivers live at module level because blinker holds them weakly):
 |---|---|---|
 | initialized | ``open_log`` | first plugin: every other plugin finds the log in the settings; the log handler sees all of Pelican's reading |
 | article_generator_init / page_generator_init | ``check_articles`` / ``check_pages`` | the generator knows which files Pelican will read, and has not read them yet |
+
+A file's problems are kept in a content-keyed cache (``sitekit.cache``): a
+rebuild re-checks only files whose bytes changed, and replays the kept
+problems of the others, so a strict build fails just as often.
 | finalized | ``report`` | connected inside ``open_log``, i.e. after every other plugin's receivers, so it sees their problems too |
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.utils import get_date
 
+from sitekit.cache import cache_for, code_version
 from sitekit.problems import ProblemLog, problem_log
 
 from .capture import ProblemCapture
@@ -87,18 +95,51 @@ def _title_from_path(rel: str, settings: dict[str, Any]) -> bool:
     return False
 
 
+#: Name of the cache of each file's header problems.
+CACHE_NAME = "sitecheck-headers"
+
+
+@functools.cache
+def _version() -> str:
+    """The code that checks a header: this package, the problem type, the parsers."""
+    return code_version(
+        "sitecheck",
+        "sitekit.problems",
+        distributions=("pelican", "babel", "python-dateutil"),
+    )
+
+
+def _valid(value: Any) -> bool:
+    return isinstance(value, tuple)
+
+
 def _check(generator: Any, paths_key: str, excludes_key: str, kind: str) -> None:
     settings = generator.settings
     log = problem_log(settings)
     capture = _capture()
+    cache = cache_for(
+        settings, CACHE_NAME, _version(), allowed_modules=("sitekit.problems",)
+    )
+    # A date without a year or day is completed from today (Pelican's get_date):
+    # the same bytes may parse tomorrow, so a day's checks hold for that day.
+    today = dt.datetime.now().date().isoformat()  # noqa: DTZ005 - as get_date
     for rel in sorted(generator.get_files(settings[paths_key], exclude=settings[excludes_key])):
         if os.path.splitext(rel)[1].lower() not in MARKDOWN_SUFFIXES:
             continue
-        problems = check_file(
+        from_path = _title_from_path(rel, settings)
+
+        def check(path: Path, from_path: bool = from_path) -> tuple[Any, ...]:
+            return tuple(
+                check_file(path, kind=kind, parse=get_date, title_from_path=from_path)
+            )
+
+        problems = cache.memo(
             os.path.join(generator.path, rel),
-            kind=kind,
-            parse=get_date,
-            title_from_path=_title_from_path(rel, settings),
+            check,
+            kind,
+            "title-from-path" if from_path else "",
+            today,
+            check=_valid,
         )
         log.extend(problems)
         if capture is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+import json
 import os
 from pathlib import Path
 import re
@@ -108,3 +109,49 @@ def test_the_default_build_exits_zero_and_renders_every_other_post(
     # The post whose date is broken is the one left out.
     assert not [p for p in pages if p.parent.name == "kaputtes-datum"]
     assert "content problem" in site.log
+
+
+def test_a_rebuild_replays_kept_problems_and_checks_changed_files(tmp_path: Path) -> None:
+    """Header checks are kept by file content: a rebuild still reports every
+    problem (a strict build still fails), and a fixed or newly broken file,
+    or a setting that changes the verdict, is checked again."""
+    content = copy_content(tmp_path)
+    post = content / "posts" / "kaputtes-datum.md"
+    post.write_text(BROKEN["kaputtes-datum.md"][0], encoding="utf-8")
+    cache = tmp_path / "cache"
+    settings = {"CACHE_PATH": str(cache)}
+    markdown = len(list((content / "posts").glob("*.md")))
+
+    def build(strict: bool = True, **extra: object) -> tuple[int, str, dict[str, int]]:
+        site = build_site(tmp_path, content=content, settings={**settings, **extra},
+                          strict=strict)
+        stats = json.loads((cache / "diskurs" / "last-build.json").read_text())
+        return site.returncode, site.log, stats["caches"]["sitecheck-headers"]
+
+    code, log, _ = build(strict=False)
+    assert code == 0 and "content problem" in log, log
+    code, log, counts = build()
+    assert code == 1, log
+    assert re.search("^" + BROKEN["kaputtes-datum.md"][1], log, re.MULTILINE), log
+    assert counts["misses"] == 0 and counts["hits"] >= markdown, counts  # replayed
+
+    post.write_text(BROKEN["kaputtes-datum.md"][0].replace("2024-13-45", "2024-12-05"),
+                    encoding="utf-8")
+    code, log, counts = build()
+    assert code == 0, log
+    assert counts["misses"] == 1, counts
+
+    post.write_text(BROKEN["vielleicht.md"][0], encoding="utf-8")
+    code, log, _ = build()
+    assert code == 1
+    assert re.search(r"^content/posts/kaputtes-datum\.md:3: comments: unknown value 'maybe'",
+                     log, re.MULTILINE), log
+
+    # No title: a problem, unless the file name gives one (a setting).
+    post.write_text("Date: 2024-05-03 10:00\n\nText.\n", encoding="utf-8")
+    code, log, _ = build()
+    assert code == 1 and "has no title" in log, log
+    code, log, _ = build(FILENAME_METADATA=r"(?P<title>.*)")
+    assert code == 0, log
+    code, log, _ = build()
+    assert code == 1 and "has no title" in log, log
