@@ -237,7 +237,16 @@ class ThreadView:
     never held as views next to the thread.
     """
 
-    __slots__ = ("_by_id", "digest", "html", "iso", "lang", "thread", "timezone", "when")
+    __slots__ = (
+        "_by_id",
+        "digest",
+        "html",
+        "iso",
+        "lang",
+        "thread",
+        "timezone",
+        "when",
+    )
 
     def __init__(
         self,
@@ -290,7 +299,9 @@ class ThreadView:
         """Every shown comment in page order, with what the loop opens and closes."""
         iso, when = self.iso, self.when
         if iso is None or when is None:  # not made with the thread
-            iso, by_lang = local_dates(self.thread.comments, self.timezone, (self.lang,))
+            iso, by_lang = local_dates(
+                self.thread.comments, self.timezone, (self.lang,)
+            )
             when = by_lang[self.lang]
         html = self.html
         nodes = list(_preorder(self.thread.roots))

@@ -2,8 +2,9 @@
 
 A feed reader shows an entry far from the site, so every relative ``href`` or
 ``src`` must become absolute; it ignores CSS and ARIA, so a pull-quote excerpt
-(a phrase repeated for the eye) is removed. Comment HTML is sanitized again
-here: the comments plugin already did it, and the feed must not depend on that.
+(a phrase repeated for the eye) is removed. Comment HTML comes sanitized from
+the comments plugin; the feed checks that it has the sanitizer's shape and
+sanitizes anything that has not (``comment_html``).
 
 Post HTML is the author's: anything may be in it, so it is parsed (lxml), and
 only for posts a feed lists. Comment HTML is nh3's output by the time links are
@@ -21,8 +22,8 @@ from urllib.parse import quote, urljoin
 import lxml.html
 from lxml import etree
 from sitekit.cache import text_memo
-from sitekit.feedwriter import is_xml_text, xml_text
-from sitekit.markup import sanitize_html
+from sitekit.feedwriter import xml_text
+from sitekit.markup import is_sanitized, sanitize_html
 
 
 def _drop_excerpts(html: str) -> str:
@@ -147,20 +148,14 @@ def absolute_links(sanitized: str, base_url: str) -> str:
 def comment_html(html: str, base_url: str) -> str:
     """A reader's comment HTML for a feed: sanitized, then made absolute.
 
-    XML can carry the text as it is (``xml_text`` leaves it so: links are
-    written percent-encoded, the parser's output is cleaned), so a feed
-    writer only escapes it (``leanfeed.escape_text``).
+    The comments plugin's HTML is ``sitekit.markup.sanitize_html``'s output,
+    which XML can carry as it is. A value of that shape (``is_sanitized``:
+    one scan for what XML cannot carry, one for any tag, attribute, link
+    target or reference nh3 would not write) is taken as it is; any other is
+    sanitized here. Links are then written percent-encoded (or by the parser,
+    whose output is cleaned), so a feed writer only escapes the result
+    (``leanfeed.escape_text``).
     """
-    # Nothing may be removed from sanitized HTML: ``java\x85script:`` is a
-    # harmless relative URL to the sanitizer (and to browsers), and would
-    # become ``javascript:`` without the C1 control. So when the sanitizer's
-    # output holds what XML cannot carry (from the input, or decoded from a
-    # character reference), it is removed and the rest sanitized again; its
-    # output holds no references but &amp; &lt; &gt; &quot; &nbsp;, so that
-    # ends it. Ordinary text is scanned once, as before.
-    html = sanitize_html(html)
-    for _ in range(3):
-        if is_xml_text(html):
-            return absolute_links(html, base_url) if html.strip() else ""
-        html = sanitize_html(xml_text(html))
-    return htmllib.escape(xml_text(html), quote=False)  # never reached: as text
+    if not is_sanitized(html):
+        html = sanitize_html(html)
+    return absolute_links(html, base_url) if html.strip() else ""

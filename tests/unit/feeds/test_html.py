@@ -128,3 +128,28 @@ def test_characters_xml_drops_never_join_a_scheme_after_sanitizing() -> None:
         ):
             html = comment_html(tag, BASE)
             assert not _SCHEME_HREF.search(html), (tag, html)
+
+
+def test_sanitized_comment_html_is_not_sanitized_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The comments plugin's HTML has the sanitizer's shape: taken as it is;
+    a value without that shape is sanitized here."""
+    import feeds.html
+
+    calls: list[str] = []
+
+    def counting(html: str) -> str:
+        calls.append(html)
+        return sanitize_html(html)
+
+    monkeypatch.setattr(feeds.html, "sanitize_html", counting)
+    body = render_markdown("Ein [Link](/ueber/) & *mehr*.\n\n> zitiert")
+    assert comment_html(body, BASE) == absolute_links(body, BASE)
+    assert calls == []
+    for raw in (
+        '<a href="javascript:alert(1)">x</a>',
+        "<p>a\x85b</p>",
+        "<p onclick=x>",
+    ):
+        html = comment_html(raw, BASE)
+        assert calls[-1] == raw and "javascript" not in html and "onclick" not in html
+        assert xml_text(html) == html
