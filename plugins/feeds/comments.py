@@ -362,6 +362,40 @@ def discussion_feeds(
         )
 
 
+def _newest_dates(
+    found: Sequence[Discussion], limit: int | None
+) -> tuple[bool, datetime | None]:
+    """Whether any comment is shown, and the date of the ``limit``-th newest one.
+
+    The cutoff is None when every comment is wanted (no limit, or no more
+    comments than it). Translations with feeds of their own share a thread:
+    each comment counts once. A thread lists its comments oldest first, so it
+    is walked from its newest only while it still has one of the newest: at
+    1,000 posts a few comparisons each, not every one of 20,000 comments.
+    """
+    if limit is None or limit <= 0:
+        return any(not c.removed for d in found for c in d.comments), None
+    newest: list[datetime] = []  # a heap of the newest ``limit`` dates
+    seen: set[tuple[str, str]] = set()
+    shown = False
+    for d in found:
+        for c in reversed(d.comments):
+            if c.removed:
+                continue
+            shown = True
+            if len(newest) == limit and c.date <= newest[0]:
+                break  # this and every older one change nothing
+            key = (d.slug, c.id)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(newest) < limit:
+                heapq.heappush(newest, c.date)
+            else:
+                heapq.heapreplace(newest, c.date)
+    return shown, newest[0] if len(newest) == limit else None
+
+
 def latest_comments_feed(
     site: FeedSite, jobs: Iterable[FeedJob], settings: Mapping[str, Any]
 ) -> FeedJob | None:
@@ -376,18 +410,15 @@ def latest_comments_feed(
         return None
     limit = settings.get("COMMENTS_FEED_ALL_MAX_ITEMS")
     found = [job.source for job in jobs if isinstance(job.source, Discussion)]
-    # Translations with feeds of their own share a thread: count each comment once.
-    dates: dict[tuple[str, str], datetime] = {}
-    for d in found:
-        for c in d.comments:
-            if not c.removed:
-                dates.setdefault((d.slug, c.id), c.date)
-    cutoff = None
-    if limit is not None and 0 < limit < len(dates):
-        cutoff = heapq.nlargest(limit, dates.values())[-1]
+    shown, cutoff = _newest_dates(found, limit)
     items: dict[str, FeedItem] = {}
     for d in found if limit is None or limit > 0 else ():
-        wanted = {c.id for c in d.comments if cutoff is None or c.date >= cutoff}
+        # Oldest first: the comments as new as the cutoff are the thread's last ones.
+        wanted = set()
+        for c in reversed(d.comments):
+            if cutoff is not None and c.date < cutoff:
+                break
+            wanted.add(c.id)
         for item in discussion_items(d, wanted) if wanted else ():
             items.setdefault(item.id, item)
     return FeedJob(
@@ -399,7 +430,7 @@ def latest_comments_feed(
             rss_path=rss,
             language=site.language,
             subtitle=site.subtitle,
-            updated=None if dates else site.since,
+            updated=None if shown else site.since,
         ),
         atom,
         rss,

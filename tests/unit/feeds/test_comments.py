@@ -417,3 +417,46 @@ def test_stamps_are_the_same_in_another_process_with_another_hash_seed() -> None
     [line] = outputs
     stamps = line.split()
     assert len(stamps) == 3 and all(s.startswith("72") for s in stamps)  # b"r": repr
+
+
+def test_latest_feed_equals_ordering_every_comment_over_random_sites() -> None:
+    """Threads walked from their newest comment only: the same entries as
+    ordering every comment of the site, over many random sites (ties, removed
+    comments, translations sharing a thread, every kind of limit)."""
+    import random
+
+    s = site()
+    for seed in range(60):
+        rnd = random.Random(seed)
+        contents = []
+        for p in range(rnd.randint(1, 8)):
+            n = rnd.randint(0, 12)
+            comments = [
+                comment(f"k{p}-{i}", rnd.randint(0, 20))
+                if rnd.random() > 0.2
+                else comment(f"k{p}-{i}", rnd.randint(0, 20), status="removed",
+                             author="", body="")
+                for i in range(n)
+            ]
+            first = with_thread(post(f"p{p}", url=f"2017/p{p}/"), comments)
+            contents.append(first)
+            if rnd.random() < 0.3:
+                contents.append(with_thread(
+                    post(f"p{p}", lang="en", url=f"en/2017/p{p}/"),
+                    list(first.thread.comments),
+                ))
+        settings = {**SETTINGS, "COMMENTS_FEED_ATOM": "c/{slug}-{lang}.atom.xml"}
+        attach_comment_feed_urls(contents, settings, default_mode="open")
+        jobs = list(discussion_feeds(s, contents, settings))
+        everything: dict[str, object] = {}
+        for content in contents:
+            for item in comment_items(s, content):
+                everything.setdefault(item.id, item)
+        for limit in (0, 1, 2, 5, 17, None):
+            latest = latest_comments_feed(
+                s, jobs, {**settings, "COMMENTS_FEED_ALL_MAX_ITEMS": limit}
+            )
+            assert latest is not None
+            assert list(latest.items) == order_items(everything.values(), limit), (
+                seed, limit)
+            assert (latest.spec.updated is None) == bool(everything), (seed, limit)
