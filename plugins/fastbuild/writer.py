@@ -93,6 +93,7 @@ class _Batch:
     pid: int
     fd: int
     processes: int
+    warm: int = 0  # pages of the flush rendered here before the fork
 
 
 class _StampedTemplate:
@@ -259,6 +260,9 @@ class FastWriter(Writer):
                 self._record(job, _render_job(job, self._stamps))
             self._count(len(jobs), 1)
             return
+        warm = len(jobs)
+        jobs = self._warm_up(jobs)
+        warm -= len(jobs)
         chunks = _chunks(len(jobs), processes, per_process)
         if self._tokens is None:
             read_fd, write_fd = os.pipe()
@@ -278,13 +282,13 @@ class FastWriter(Writer):
             os.close(write_fd)
             for job in jobs:
                 self._record(job, _render_job(job, self._stamps))
-            self._count(len(jobs), 1)
+            self._count(warm + len(jobs), 1)
             return
         if pid == 0:  # the dispatcher: never returns
             os.close(read_fd)
             _dispatch(jobs, chunks, write_fd, self._tokens, self.settings, self._stamps)
         os.close(write_fd)
-        self._batches.append(_Batch(jobs, chunks, pid, read_fd, processes))
+        self._batches.append(_Batch(jobs, chunks, pid, read_fd, processes, warm))
         self._pending.update(job.path for job in jobs)
 
     def join_if_writes(self, paths: Iterable[str]) -> None:
@@ -372,7 +376,25 @@ class FastWriter(Writer):
                     self._record(jobs[i], _render_job(jobs[i], self._stamps))
                 else:
                     self._record(jobs[i], done.results.get(i, (None, None)))
-        self._count(len(jobs), batch.processes)
+        self._count(batch.warm + len(jobs), batch.processes)
+
+    def _warm_up(self, jobs: list[_Job]) -> list[_Job]:
+        """Render here the first page of each template and language; the rest.
+
+        What a page's first render fills (included templates, Babel's locale
+        data, date and URL memos) is then forked filled, not loaded again in
+        every renderer: about a fifth of a short-lived renderer's work.
+        """
+        seen: set[tuple[Any, Any]] = set()
+        rest = []
+        for job in jobs:
+            key = (getattr(job.template, "name", None), _lang_of(job.localcontext))
+            if key in seen:
+                rest.append(job)
+                continue
+            seen.add(key)
+            self._record(job, _render_job(job, self._stamps))
+        return rest
 
     def _record(self, job: _Job, result: _Result) -> None:
         stamps = self._stamps
@@ -403,6 +425,15 @@ def _chunks(count: int, processes: int, least: int) -> list[list[int]]:
         out.append(list(range(start, min(start + size, count))))
         start += size
     return out
+
+
+def _lang_of(localcontext: dict[str, Any]) -> Any:
+    """The page's language, as far as its content says (None: the site's)."""
+    for key in ("article", "page"):
+        lang = getattr(localcontext.get(key), "lang", None)
+        if lang:
+            return lang
+    return None
 
 
 def _last_per_path(jobs: list[_Job]) -> list[_Job]:

@@ -15,6 +15,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -201,3 +202,52 @@ def test_chunks_cover_every_page_once_and_shrink_towards_the_end(count: int) -> 
     assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # the last: what is left
     if count >= 1586:
         assert sizes[-2] < sizes[0] / 2  # the renderers finish together
+
+
+class Labelled:
+    """Renders its name, the page's number and the process that rendered it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def render(self, localcontext: dict[str, Any]) -> str:
+        return f"{self.name} {localcontext['n']} {os.getpid()}\n"
+
+
+def test_the_first_page_of_each_template_and_language_renders_before_the_fork(
+    tmp_path: Path,
+) -> None:
+    """What a first render loads is then shared by every renderer, not loaded again."""
+    writer, _ = make_writer(tmp_path)
+    templates = {
+        "article.html": Labelled("article.html"),
+        "tag.html": Labelled("tag.html"),
+    }
+    plan = []  # (template, lang) per page
+    for n in range(60):
+        plan.append(
+            ("tag.html" if n >= 50 else "article.html", "en" if n % 7 == 3 else "de")
+        )
+    for n, (name, lang) in enumerate(plan):
+        rel = f"p/{n}/index.html"
+        local = {"n": n, "article": SimpleNamespace(lang=lang) if n < 50 else None}
+        writer._jobs.append(
+            _Job(
+                os.path.join(writer.output_path, rel),
+                rel,
+                templates[name],
+                local,
+                {},
+                None,
+            )
+        )
+    writer.flush()
+    out = tmp_path / "out"
+    here = {n for n in range(60) if (out / f"p/{n}/index.html").exists()}
+    firsts = {0, 3, 50}  # article/de, article/en, tag (the site's language)
+    assert here == firsts, "only the first page of each kind renders before the fork"
+    writer.join()
+    for n, (name, _) in enumerate(plan):
+        label, number, pid = (out / f"p/{n}/index.html").read_text().split()
+        assert (label, int(number)) == (name, n)
+        assert (int(pid) == MAIN) == (n in firsts)
