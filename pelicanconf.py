@@ -155,3 +155,5 @@ CHECK_MODIFIED_METHOD = "sha256"  # by content: a git checkout changes every mti
 GZIP_CACHE = False  # compressing costs more time than the disk it saves
 FASTBUILD_CACHE = True
 FASTBUILD_WORKERS = None  # one per core; 0 renders everything in one process
+# The pull-quote check and summary of a post, made by the worker that renders it.
+FASTBUILD_PRECOMPUTE = ["pullquotes.plugin.precompute"]

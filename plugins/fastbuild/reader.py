@@ -32,8 +32,9 @@ def render_file(
 
     Mirrors ``MarkdownReader.read``/``_parse_metadata`` step by step, so the
     output is the serial reader's, byte for byte. ``precompute`` are
-    ``text_memo`` functions of the post's HTML that plugins call later (a
-    worker fills their cache, the main process then finds the results).
+    functions ``fn(html, settings)`` calling the ``text_memo`` functions of
+    the post's HTML that plugins call later (a worker fills their cache, the
+    main process then finds the results).
     """
     md = Markdown(**settings["MARKDOWN"])
     with pelican_open(path) as text:
@@ -48,7 +49,7 @@ def render_file(
                 md.reset()
                 formatted[name] = md.convert("\n".join(value))
     for fn in precompute:
-        fn(content)
+        fn(content, settings)
     return content, meta, formatted
 
 

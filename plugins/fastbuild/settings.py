@@ -66,9 +66,8 @@ class FastBuildSettings:
     #: tracked attribute -> "module.function" giving an exact key of its value
     keys: dict[str, str]
     runtime_keys: tuple[str, ...]
-    precompute: tuple[
-        str, ...
-    ]  # "module.function" text_memo functions of a post's HTML
+    #: "module.function" of (html, settings), calling a post's text_memo functions
+    precompute: tuple[str, ...]
 
     @property
     def pool_workers(self) -> int:

@@ -133,18 +133,37 @@ def clean_summary(content: ContentLike) -> None:
         content, "_pullquotes_summary", False
     ):
         return
-    settings = content.settings
-    limits = json.dumps(
+    limits = _limits(content.settings)
+    summary = summary_without_excerpts(html, limits)
+    content.metadata["summary"] = summary
+    content._summary = summary  # type: ignore[attr-defined]
+    content._pullquotes_summary = True  # type: ignore[attr-defined]
+
+
+def _limits(settings: dict[str, Any]) -> str:
+    """The summary settings as the text ``summary_without_excerpts`` is keyed by."""
+    return json.dumps(
         [
             settings.get("SUMMARY_MAX_PARAGRAPHS"),
             settings.get("SUMMARY_MAX_LENGTH"),
             settings.get("SUMMARY_END_SUFFIX", "…"),
         ]
     )
-    summary = summary_without_excerpts(html, limits)
-    content.metadata["summary"] = summary
-    content._summary = summary  # type: ignore[attr-defined]
-    content._pullquotes_summary = True  # type: ignore[attr-defined]
+
+
+def precompute(html: str, settings: dict[str, Any]) -> None:
+    """A fastbuild worker's share (``FASTBUILD_PRECOMPUTE``): this post's memos.
+
+    Called by the worker that rendered the post's Markdown, with the same
+    HTML; the results travel home as memo entries, and ``check_excerpts`` and
+    ``clean_summary`` find them instead of parsing the post in the main
+    process, which does every other step of a build's finalize phase alone.
+    """
+    if not _enabled(settings):
+        return
+    missing_excerpts(html)
+    if "pullquote" in html:
+        summary_without_excerpts(html, _limits(settings))
 
 
 @text_memo  # pure: remembered between builds (a rebuild asks for every post)
