@@ -282,9 +282,7 @@ class CommentsBuild:
             "comments_open": mode == "open",
             "comment_html": html,
             # Both made when a page reads them, not here (see their classes).
-            "comment_jsonld": (
-                ThreadJsonLd(thread, page_url, html, data.text) if thread else []
-            ),
+            "comment_jsonld": ThreadJsonLd(thread, page_url, html) if thread else [],
             "comment_views": ThreadView(
                 thread,
                 html,

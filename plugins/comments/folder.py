@@ -35,7 +35,7 @@ from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
 from .load import SUFFIXES, load_file, load_thread
-from .render import local_dates, plain_text, render_body
+from .render import local_dates, render_body
 from .thread import Thread, build_thread
 
 #: A file changed less than this before it was read may change again unseen
@@ -52,18 +52,19 @@ class ThreadData:
     so two builds with equal keys made an equal thread, HTML and problems.
     ``problems`` are logged again by every build that uses it. Its comments
     carry no Markdown (``body`` is ""): ``html`` holds each one rendered.
-    What a page shows of a comment and is a function of these alone is made
-    here too, once per folder change, not once per page render: ``text``
-    (id to plain text, for JSON-LD), ``iso`` (id to the ``<time datetime>``
-    value) and ``when`` (language to id to the localized date and time, for
-    the languages ``sitekit.i18n`` has a pattern for; see ``render.local_dates``).
+    A comment's dates are made here too, once per folder change, not on
+    every page render: ``iso`` (id to the ``<time datetime>`` value) and
+    ``when`` (language to id to the localized date and time, for the
+    languages ``sitekit.i18n`` has a pattern for; ``render.local_dates``).
+    Not its plain text for JSON-LD: as large as the HTML (a rebuild would
+    unpickle and every process hold twice the text) for ~4 us per comment
+    saved when a page renders.
     """
 
     thread: Thread
     html: dict[str, str]
     key: str
     problems: tuple[Problem, ...] = ()
-    text: dict[str, str] = field(default_factory=dict)
     iso: dict[str, str] = field(default_factory=dict)
     when: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -188,7 +189,6 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
         shown,
         sources.key,
         (*loaded.problems, *problems),
-        text={c.id: plain_text(shown[c.id]) for c in thread.comments if not c.removed},
         iso=iso,
         when=when,
     )

@@ -21,14 +21,8 @@ def comment_tree(
     thread: Thread,
     url_of: Callable[[str], str],
     html: Mapping[str, str],
-    text: Mapping[str, str] | None = None,
 ) -> list[JsonObject]:
-    """The top-level ``Comment`` objects; ``url_of(id)`` gives a comment's URL.
-
-    ``text`` is each comment's plain text made with the thread
-    (``folder.ThreadData.text``); a comment not in it gets it from its HTML.
-    """
-    known = text or {}
+    """The top-level ``Comment`` objects; ``url_of(id)`` gives a comment's URL."""
 
     def objects(nodes: tuple[ThreadNode, ...]) -> list[JsonObject]:
         out: list[JsonObject] = []
@@ -47,9 +41,7 @@ def comment_tree(
                 "url": url,
                 "author": author,
                 "dateCreated": c.date.isoformat(),
-                "text": (
-                    known[c.id] if c.id in known else plain_text(html.get(c.id, ""))
-                ),
+                "text": plain_text(html.get(c.id, "")),
             }
             if node.reply_to is not None:
                 obj["parentItem"] = {"@id": url_of(node.reply_to.id)}
@@ -71,31 +63,22 @@ class ThreadJsonLd(Sequence[JsonObject]):
     equal to the list it stands for; ``list()`` it to keep one.
     """
 
-    __slots__ = ("html", "page_url", "text", "thread")
+    __slots__ = ("html", "page_url", "thread")
 
-    def __init__(
-        self,
-        thread: Thread,
-        page_url: str,
-        html: Mapping[str, str],
-        text: Mapping[str, str] | None = None,
-    ) -> None:
+    def __init__(self, thread: Thread, page_url: str, html: Mapping[str, str]) -> None:
         self.thread = thread
         self.page_url = page_url
         self.html = html
-        self.text = text
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self.thread, self.page_url, self.html, self.text)
+        return (self.thread, self.page_url, self.html)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.thread, self.page_url, self.html, self.text = state
+        self.thread, self.page_url, self.html = state
 
     def objects(self) -> list[JsonObject]:
         page = self.page_url
-        return comment_tree(
-            self.thread, lambda cid: f"{page}#comment-{cid}", self.html, self.text
-        )
+        return comment_tree(self.thread, lambda cid: f"{page}#comment-{cid}", self.html)
 
     def __iter__(self) -> Iterator[JsonObject]:
         return iter(self.objects())

@@ -173,3 +173,36 @@ def test_rows_rebuild_the_nested_tree() -> None:
     assert rows[0].when == "3. Mai 2017 um 09:12 Uhr"
     assert rows[0].datetime.endswith("+02:00")
     assert rows[0].avatar is rows[0].avatar and "avatar-tone" in rows[0].avatar
+
+
+def test_dates_made_with_the_thread_read_as_formatted_on_the_page() -> None:
+    """``local_dates`` (made once per folder) equals ``format_when`` for every
+    language with a pattern; ThreadView gives the same rows with or without
+    them, and formats a language without a pattern itself."""
+    from comments.render import ThreadView, local_dates
+    from comments.thread import build_thread
+    from sitekit.i18n import DATETIME_PATTERNS
+
+    moments = [
+        datetime(2017, m, d, h, 2 * h, tzinfo=UTC)
+        for m, d, h in ((1, 1, 0), (3, 26, 1), (10, 29, 0), (12, 31, 23), (5, 3, 12))
+    ]
+    comments = [
+        Comment(f"c{i}", "Ada", t, "", "p", parent="c0" if i else None)
+        for i, t in enumerate(moments)
+    ]
+    iso, when = local_dates(comments, BERLIN)
+    assert set(when) == set(DATETIME_PATTERNS)
+    for lang in DATETIME_PATTERNS:
+        for com in comments:
+            assert (iso[com.id], when[lang][com.id]) == format_when(
+                com.date, lang, BERLIN
+            )
+    thread, _ = build_thread(comments)
+    html = {com.id: "<p>x</p>" for com in comments}
+    for lang in ("de", "en", "fr"):
+        made = ThreadView(thread, html, lang, BERLIN, iso=iso, when=when.get(lang))
+        assert made.rows == ThreadView(thread, html, lang, BERLIN).rows
+        assert [r.when for r in made.rows] == [
+            format_when(r.comment.date, lang, BERLIN)[1] for r in made.rows
+        ]
