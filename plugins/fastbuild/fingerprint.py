@@ -244,6 +244,9 @@ class _DigestPickler(pickle.Pickler):
         # No memo: the stream depends on the values only, not on which of
         # them happen to be one shared object (a cache hands back copies).
         self.fast = True
+        # ... except the marker, at index 0 in every stream: each reduced
+        # value names it, and pickle would look it up as a global every time.
+        self.memo = {id(_as): (0, _as)}
         self.d = digester
 
     def reducer_override(self, obj: Any) -> Any:
@@ -344,19 +347,43 @@ class ValueDigester:
         return got[1]
 
     def lean(self, state: dict[str, Any]) -> dict[str, Any]:
-        """Attributes without the settings; long lists as their digest.
+        """Attributes without the settings; lists of posts as their names.
 
-        Many pages show one list (a tag's posts, all posts by date); each is
-        digested once per build, not once per page that shows it.
+        Many pages show one list (a tag's posts, all posts by date); each long
+        one is digested once per build, not once per page that shows it.
         """
         out = {}
         for k, v in state.items():
             if k in self.skip:
                 continue
-            if type(v) in (list, tuple) and len(v) > 16:
-                v = _as, self.shared(v, v)  # a tuple unlike any list
+            if type(v) in (list, tuple) and v:
+                v = self.sequence(v)
             out[k] = v
         return out
+
+    def sequence(self, value: list[Any] | tuple[Any, ...]) -> Any:
+        """A list of posts as one string of their names (a page of a listing
+        holds ten, its paginator all of them); a long list once per build.
+
+        Anything else as it is, or (long) as its digest.
+        """
+        long = len(value) > 16
+        if long:
+            got = self._lists.get(id(value))
+            if got is not None:
+                return _as, got[1]  # a tuple unlike any list
+        refs = None
+        if self.reference(value[0]) is not None:
+            names = [self.reference(v) for v in value]
+            if None not in names:
+                refs = "\0".join(names)  # type: ignore[arg-type]
+        if refs is None:
+            return (_as, self.shared(value, value)) if long else value
+        named = (_as, ("refs", type(value).__name__, refs))
+        if long:
+            self._lists[id(value)] = (value, self._digest(named))
+            return _as, self._lists[id(value)][1]
+        return named
 
     def shared(self, obj: Any, value: Any) -> bytes:
         """The digest of ``value``, which stands for ``obj``: once per build."""
