@@ -43,7 +43,9 @@ from .tracking import RECORDING
 logger = logging.getLogger(__name__)
 
 #: Chunks per forked renderer: more, shorter-lived children hold fewer page
-#: copies at once; each fork of a big build costs a few milliseconds.
+#: copies at once; each fork of a big build costs a few milliseconds and
+#: ~2,300 copy-on-write faults (1,000 posts: 4, 8, 16 -> 16, 21, 35 children,
+#: 71k, 90k, 127k faults; CPU and peak PSS alike within the noise).
 CHUNKS_PER_PROCESS = 8
 
 
