@@ -830,7 +830,9 @@ class CacheRegistry:
             if pid is None or (pid > 0 and (not wait or _child_succeeded(pid))):
                 for cache, plan in plans:
                     cache._saved(plan)
-                return PendingSave(pid, plans) if pid is not None else None
+                if pid is None or wait:
+                    return None
+                return PendingSave(pid, plans)
             logger.debug("Saving the caches in a child failed; saving them here")
         for cache, plan in plans:
             cache._save_here(plan)

@@ -356,3 +356,57 @@ def test_work_that_fails_in_a_child_says_so() -> None:
 
     assert sc.run_in_child(lambda: None) is True
     assert sc.run_in_child(fail) is False
+
+
+def test_a_save_not_waited_for_is_finished_and_entries_added_meanwhile_kept(
+    tmp_path: Path,
+) -> None:
+    """The child writes while the build goes on; entries made meanwhile: next save."""
+    files = []
+    for i in range(2):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(str(i), encoding="utf-8")
+        files.append(f)
+    calls, compute = counter()
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    cache = sc.registry_for(settings).open("t", "v" * 24, (__name__,))
+    cache.memo(files[0], compute)
+    pending = sc.save_caches(settings, in_child=True, wait=False)
+    assert isinstance(pending, sc.PendingSave)
+    cache.memo(files[1], compute)  # while the child writes
+    pending.finish()
+    pending.finish()  # once is enough; a second call does nothing
+    assert sc.save_caches(settings, in_child=True) is None  # waited for
+    reread = sc.registry_for(
+        {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    ).open("t", "v" * 24, (__name__,))
+    assert [reread.memo(f, compute) for f in files] == [Entry("0", 1), Entry("1", 2)]
+    assert len(calls) == 2
+
+
+def test_a_save_whose_child_failed_is_made_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "0.yaml"
+    f.write_text("0", encoding="utf-8")
+    calls, compute = counter()
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    cache = sc.registry_for(settings).open("t", "v" * 24, (__name__,))
+    cache.memo(f, compute)
+    real_write = sc.ContentCache._write_save
+    parent = os.getpid()
+
+    def write_save(self: sc.ContentCache, plan: object) -> None:
+        if os.getpid() != parent:
+            raise OSError("disk full in the child")
+        real_write(self, plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sc.ContentCache, "_write_save", write_save)
+    pending = sc.save_caches(settings, in_child=True, wait=False)
+    assert pending is not None
+    pending.finish()
+    reread = sc.registry_for(
+        {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    ).open("t", "v" * 24, (__name__,))
+    assert reread.memo(f, compute) == Entry("0", 1)
+    assert len(calls) == 1
