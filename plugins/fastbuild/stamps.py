@@ -27,7 +27,7 @@ from sitekit.cache import ContentCache, code_version
 from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS
 
 from .fingerprint import Fingerprinter, ValueDigester
-from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest
+from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest, text_digest
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ class PageStamps:
         self._site: bytes | None = None
         self._envs: dict[int, bytes] = {}
         self._reads: dict[tuple[int, str], bytes] = {}
+        self._texts: dict[int, bytes] = {}  # by id, as _reads: posts live as long
         self._by_ref: dict[str, Any] | None = None
         self._volatile: frozenset[str] = frozenset()
         self.visited: set[str] = set()
@@ -270,7 +271,12 @@ class PageStamps:
         key = (id(obj), name)
         got = self._reads.get(key)
         if got is None:
-            got = read_digest(obj, name, self.keys)
+            text = None
+            if name in (CONTENT, SUMMARY):
+                text = self._texts.get(id(obj))
+                if text is None:
+                    text = self._texts[id(obj)] = text_digest(obj)
+            got = read_digest(obj, name, self.keys, text)
             self._reads[key] = got
         return got
 

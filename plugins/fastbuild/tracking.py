@@ -151,22 +151,37 @@ def _memoized(prop: property, key: str) -> property:
 _SMALL = (int, float, str, bool, type(None))
 
 
+def text_digest(obj: Any) -> bytes:
+    """The digest of a post's text (``_content``), which its text and summary show.
+
+    get_content() is _content with intrasite links resolved; the link
+    targets' URLs are part of the site's structure, digested apart.
+    """
+    text = str(getattr(obj, "__dict__", {}).get("_content", ""))
+    return hashlib.blake2b(
+        text.encode("utf-8", "surrogatepass"), digest_size=16
+    ).digest()
+
+
 def read_digest(
-    obj: Any, name: str, keys: Mapping[str, Callable[[Any], Any]] | None = None
+    obj: Any,
+    name: str,
+    keys: Mapping[str, Callable[[Any], Any]] | None = None,
+    text: bytes | None = None,
 ) -> bytes:
     """The digest of what a read of ``name`` on ``obj`` returns in this build.
 
     ``keys`` maps an attribute to a function of the object that returns an
     exact, cheap key of the attribute's value (the comments plugin keys a
     thread by its files), or None: that key is digested instead of the value.
+    ``text`` is ``text_digest(obj)`` when the caller has it (a post's text
+    is read for its page and for its summary: hashed once).
     """
     state = getattr(obj, "__dict__", {})
     h = hashlib.blake2b(digest_size=16)
     if name in (CONTENT, SUMMARY):
-        # get_content() is _content with intrasite links resolved; the link
-        # targets' URLs are part of the site's structure, digested apart.
-        h.update(name.encode())
-        h.update(str(state.get("_content", "")).encode("utf-8", "surrogatepass"))
+        h.update(name.encode() + b":")
+        h.update(text_digest(obj) if text is None else text)
         if name == SUMMARY:
             h.update(b"|" + pickled_digest(state.get("metadata", {}).get("summary")))
             h.update(b"|" + pickled_digest(state.get("_summary")))
