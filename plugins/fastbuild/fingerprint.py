@@ -11,6 +11,7 @@ the pages that depend on it are written: slower, never stale.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import datetime as dt
 import enum
@@ -20,10 +21,12 @@ import os
 import pickle
 import re
 import types
+import zoneinfo
 from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+import markupsafe
 from sitekit.cache import HashSink, value_digest
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -207,6 +210,20 @@ def _as(*parts: Any) -> Any:
     raise NotImplementedError
 
 
+#: Globals that values name when pickled (dates and their zones, markup).
+_SEEDS = (
+    getattr,
+    copyreg.__newobj__,
+    copyreg._reconstructor,
+    dt.datetime,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    dt.timezone,
+    zoneinfo.ZoneInfo,
+    markupsafe.Markup,
+)
+
 #: How ``_DigestPickler`` writes instances of a class (decided once per class).
 _DEFAULT, _FIELDS, _STATE, _FUNCTION, _MODULE = range(5)
 #: Slotted dataclasses with this many fields are digested once per object.
@@ -244,9 +261,10 @@ class _DigestPickler(pickle.Pickler):
         # No memo: the stream depends on the values only, not on which of
         # them happen to be one shared object (a cache hands back copies).
         self.fast = True
-        # ... except the marker, at index 0 in every stream: each reduced
-        # value names it, and pickle would look it up as a global every time.
-        self.memo = {id(_as): (0, _as)}
+        # ... except the marker and a few classes (``ValueDigester.seeds``),
+        # at fixed indices in every stream: each reduced value names one, and
+        # pickle would look it up as a global every time.
+        self.memo = digester.memo
         self.d = digester
 
     def reducer_override(self, obj: Any) -> Any:
@@ -315,10 +333,16 @@ class ValueDigester:
         is_reference: Callable[[Any], str | None],
         skip: Iterable[str] = ("settings", "_context"),
         describe: Callable[[Any], Any] | None = None,
+        seeds: Iterable[Any] = (),
     ) -> None:
         self.is_reference = is_reference
         self.describe = describe
         self.skip = frozenset(skip)
+        #: Objects pickle names by reference (the marker, classes of dates,
+        #: time zones, markup; ``seeds`` adds more), by fixed memo index.
+        self.memo = {
+            id(o): (i, o) for i, o in enumerate((_as, *_SEEDS, *seeds))
+        }
         self.kinds: dict[type, Any] = {}
         self.getters: dict[type, Any] = {}
         self.failed: list[str] = []

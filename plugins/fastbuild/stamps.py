@@ -23,6 +23,7 @@ from typing import Any
 
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
+from pelican.utils import SafeDatetime
 from sitekit.cache import ContentCache, code_version
 from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS
 
@@ -134,7 +135,9 @@ class PageStamps:
         # Once per build (settings, context): a walk that ignores set and dict order.
         self.fp = Fingerprinter(_reference, describe=_describe)
         # Every post's data and every page's values: pickled, in C.
-        self.values = ValueDigester(_reference, describe=_describe)
+        self.values = ValueDigester(
+            _reference, describe=_describe, seeds=(SafeDatetime,)
+        )
         self._site: bytes | None = None
         self._envs: dict[int, bytes] = {}
         self._reads: dict[tuple[int, str], bytes] = {}
