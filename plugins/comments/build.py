@@ -289,8 +289,6 @@ class CommentsBuild:
                 lang,
                 self.settings.timezone,
                 comment_digest(data, mode, lang, page_url),
-                iso=data.iso,
-                when=data.when.get(lang),
             ),
         }
         for name, value in attrs.items():

@@ -25,7 +25,7 @@ import hashlib
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
 from .load import SUFFIXES, load_file, load_thread
-from .render import local_dates, render_body
+from .render import render_body
 from .thread import Thread, build_thread
 
 #: A file changed less than this before it was read may change again unseen
@@ -52,21 +52,12 @@ class ThreadData:
     so two builds with equal keys made an equal thread, HTML and problems.
     ``problems`` are logged again by every build that uses it. Its comments
     carry no Markdown (``body`` is ""): ``html`` holds each one rendered.
-    A comment's dates are made here too, once per folder change, not on
-    every page render: ``iso`` (id to the ``<time datetime>`` value) and
-    ``when`` (language to id to the localized date and time, for the
-    languages ``sitekit.i18n`` has a pattern for; ``render.local_dates``).
-    Not its plain text for JSON-LD: as large as the HTML (a rebuild would
-    unpickle and every process hold twice the text) for ~4 us per comment
-    saved when a page renders.
     """
 
     thread: Thread
     html: dict[str, str]
     key: str
     problems: tuple[Problem, ...] = ()
-    iso: dict[str, str] = field(default_factory=dict)
-    when: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 #: A folder's comment files in name order, each with its ``stat`` (None when
@@ -182,15 +173,11 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
 
     rendered = [replace(c, body="", date=shared_zone(c.date)) for c in loaded.comments]
     thread, problems = build_thread(rendered, loaded.broken, depth=depth)
-    shown = {c.id: html[c.id] for c in thread.comments}
-    iso, when = local_dates(thread.comments, timezone)
     return ThreadData(
         thread,
-        shown,
+        {c.id: html[c.id] for c in thread.comments},
         sources.key,
         (*loaded.problems, *problems),
-        iso=iso,
-        when=when,
     )
 
 

@@ -68,8 +68,19 @@ def plain_text(html: str) -> str:
     regular expression finds them; entities are decoded once, at the end.
     """
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", html))
-    lines = (" ".join(line.split()) for line in unescape(text).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in map(_fold, unescape(text).split("\n")) if line)
+
+
+def _fold(line: str) -> str:
+    """``" ".join(line.split())``, without splitting a line that needs none.
+
+    Every whitespace character but the ASCII space is not printable, so a
+    printable line without doubled, leading or trailing spaces is folded
+    already: most lines of most comments (a page renders 20 or more).
+    """
+    if line.isprintable() and "  " not in line and line[:1] != " " != line[-1:]:
+        return line
+    return " ".join(line.split())
 
 
 # -- dates ----------------------------------------------------------------------
@@ -156,29 +167,6 @@ def format_when(moment: datetime, lang: str, timezone: tzinfo) -> tuple[str, str
     return isodate(local), date_formatter(lang)(local)
 
 
-def local_dates(
-    comments: Iterable[Comment],
-    timezone: tzinfo,
-    langs: Iterable[str] = DATETIME_PATTERNS,
-) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """``(id to <time datetime> value, language to id to localized date)``.
-
-    Made once per thread folder (``folder.compute``) for every language
-    ``sitekit.i18n`` has a pattern for; ``ThreadView`` formats any other
-    language when its page renders. Same text as ``format_when``.
-    """
-    iso: dict[str, str] = {}
-    local: dict[str, datetime] = {}
-    for c in comments:
-        moment = local[c.id] = c.date.astimezone(timezone)
-        iso[c.id] = isodate(moment)
-    when = {}
-    for lang in langs:
-        fmt = date_formatter(lang)
-        when[lang] = {cid: fmt(moment) for cid, moment in local.items()}
-    return iso, when
-
-
 @lru_cache(maxsize=4096)
 def avatar(name: str) -> Markup:
     """The avatar of a display name: one SVG string per name, however many comments."""
@@ -237,16 +225,7 @@ class ThreadView:
     never held as views next to the thread.
     """
 
-    __slots__ = (
-        "_by_id",
-        "digest",
-        "html",
-        "iso",
-        "lang",
-        "thread",
-        "timezone",
-        "when",
-    )
+    __slots__ = ("_by_id", "digest", "html", "lang", "thread", "timezone")
 
     def __init__(
         self,
@@ -255,8 +234,6 @@ class ThreadView:
         lang: str,
         timezone: tzinfo,
         digest: str = "",
-        iso: Mapping[str, str] | None = None,
-        when: Mapping[str, str] | None = None,
     ) -> None:
         self.thread = thread
         self.html = html
@@ -264,23 +241,13 @@ class ThreadView:
         self.timezone = timezone
         #: An exact key of the page's comment attributes (``build.comment_digest``).
         self.digest = digest
-        #: Dates made with the thread (``render.local_dates``), for ``lang``
-        #: and ``timezone``; None: formatted here when the page renders.
-        self.iso = iso
-        self.when = when
         self._by_id: dict[str, Comment] | None = None  # made on the first lookup
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (
-            self.thread, self.html, self.lang, self.timezone, self.digest,
-            self.iso, self.when,
-        )  # fmt: skip
+        return (self.thread, self.html, self.lang, self.timezone, self.digest)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (
-            self.thread, self.html, self.lang, self.timezone, self.digest,
-            self.iso, self.when,
-        ) = state  # fmt: skip
+        self.thread, self.html, self.lang, self.timezone, self.digest = state
         self._by_id = None
 
     def __getitem__(self, cid: str) -> CommentView:
@@ -297,28 +264,24 @@ class ThreadView:
     @property
     def rows(self) -> list[CommentRow]:
         """Every shown comment in page order, with what the loop opens and closes."""
-        iso, when = self.iso, self.when
-        if iso is None or when is None:  # not made with the thread
-            iso, by_lang = local_dates(
-                self.thread.comments, self.timezone, (self.lang,)
-            )
-            when = by_lang[self.lang]
+        fmt = date_formatter(self.lang)
+        zone = self.timezone
         html = self.html
         nodes = list(_preorder(self.thread.roots))
         rows: list[CommentRow] = []
         for i, node in enumerate(nodes):
             c = node.comment
-            cid = c.id
             nxt = nodes[i + 1].depth if i + 1 < len(nodes) else 1
+            local = c.date.astimezone(zone)
             rows.append(
                 CommentRow(
                     comment=c,
                     depth=node.depth,
                     reply_to=node.reply_to,
-                    html=html.get(cid, ""),
+                    html=html.get(c.id, ""),
                     avatar=avatar(c.author),
-                    datetime=iso[cid],
-                    when=when[cid],
+                    datetime=isodate(local),
+                    when=fmt(local),
                     opens=bool(node.replies),
                     closes=0 if node.replies else node.depth - nxt,
                 )

@@ -175,34 +175,31 @@ def test_rows_rebuild_the_nested_tree() -> None:
     assert rows[0].avatar is rows[0].avatar and "avatar-tone" in rows[0].avatar
 
 
-def test_dates_made_with_the_thread_read_as_formatted_on_the_page() -> None:
-    """``local_dates`` (made once per folder) equals ``format_when`` for every
-    language with a pattern; ThreadView gives the same rows with or without
-    them, and formats a language without a pattern itself."""
-    from comments.render import ThreadView, local_dates
-    from comments.thread import build_thread
-    from sitekit.i18n import DATETIME_PATTERNS
+def test_plain_text_folds_every_kind_of_whitespace_as_split_does() -> None:
+    """Lines that need no folding are kept as they are: the result equals
+    folding every line with ``str.split`` (the reference), for every
+    whitespace character, rendered bodies and seeded random text."""
+    import random
+    from html import unescape
 
-    moments = [
-        datetime(2017, m, d, h, 2 * h, tzinfo=UTC)
-        for m, d, h in ((1, 1, 0), (3, 26, 1), (10, 29, 0), (12, 31, 23), (5, 3, 12))
+    from comments.render import _BLOCK_TAG, _TAG
+
+    def reference(html: str) -> str:
+        text = unescape(_TAG.sub("", _BLOCK_TAG.sub("\n", html)))
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
+
+    spaces = [ch for ch in map(chr, range(0x110000)) if ch.isspace()]
+    pieces = [*spaces, "a", "ä", " ", "  ", "<p>", "</p>", "<br>", "&nbsp;", "&#10;"]
+    pieces += ["&#x85;", "\u200b", "\x00", "Wort und Wort", "<li>x</li>"]
+    rng = random.Random(7)  # noqa: S311 - reproducible test input
+    samples = [f"<p>a{ch}b {ch}</p>{ch}c" for ch in spaces]
+    samples += [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        for _ in range(20_000)
     ]
-    comments = [
-        Comment(f"c{i}", "Ada", t, "", "p", parent="c0" if i else None)
-        for i, t in enumerate(moments)
-    ]
-    iso, when = local_dates(comments, BERLIN)
-    assert set(when) == set(DATETIME_PATTERNS)
-    for lang in DATETIME_PATTERNS:
-        for com in comments:
-            assert (iso[com.id], when[lang][com.id]) == format_when(
-                com.date, lang, BERLIN
-            )
-    thread, _ = build_thread(comments)
-    html = {com.id: "<p>x</p>" for com in comments}
-    for lang in ("de", "en", "fr"):
-        made = ThreadView(thread, html, lang, BERLIN, iso=iso, when=when.get(lang))
-        assert made.rows == ThreadView(thread, html, lang, BERLIN).rows
-        assert [r.when for r in made.rows] == [
-            format_when(r.comment.date, lang, BERLIN)[1] for r in made.rows
-        ]
+    samples += render_bodies(
+        c(str(i), text) for i, text in enumerate(["Ein  Satz\n\n  zwei", "x\u00a0y"])
+    ).values()
+    for html in samples:
+        assert plain_text(html) == reference(html), repr(html)
