@@ -314,13 +314,7 @@ class FastWriter(Writer):
                     os.write(self._tokens[1], b"t" * batch.processes)
                 reports.append(report)
         finally:
-            if self._tokens is not None:
-                for fd in self._tokens:
-                    os.close(fd)
-                self._tokens = None
-            if self._frozen:
-                gc.unfreeze()
-                self._frozen = False
+            self._release()
         for batch, report in zip(batches, reports, strict=True):
             self._take(batch, report)
 
@@ -335,6 +329,10 @@ class FastWriter(Writer):
         for batch in batches:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(batch.pid, 0)
+        self._release()
+
+    def _release(self) -> None:
+        """No batch left: close the token pipe, let the collector walk again."""
         if self._tokens is not None:
             for fd in self._tokens:
                 os.close(fd)
