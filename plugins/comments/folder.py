@@ -8,25 +8,30 @@ zone, the display depth, the folder's path and each file's name and bytes.
 Reading 12,000 files to digest them is most of what a rebuild would spend, so
 a second, smaller entry maps the folder's *stat stamp* (each file's name,
 size, modification and change time in ns, inode) to that digest, as git's
-index and Pelican's cache do. A stamp can only vouch for bytes that cannot
-change without changing it: a file edited again within one tick of the file
-system's clock keeps its size and both times. So a stamp is recorded only when
-every file in it last changed at least ``SETTLE_NS`` before its bytes were
-read (git's "racily clean" rule); a folder touched just now is read and
-digested again by the next build, and stamped by the one after. The change
-time cannot be set back by ``touch`` or ``utime``, so an unchanged stamp means
-unchanged bytes. Anything in doubt (a file that cannot be stat'ed or read) is
-computed anew and not stamped: the cache can only ever cost time.
+index and Pelican's cache do. The stamp is one packed byte string per folder,
+hashed into the entry's key: checking a folder is one ``scandir``, a stat per
+file and one lookup, with no per-file objects stored or loaded. A stamp can
+only vouch for bytes that cannot change without changing it: a file edited
+again within one tick of the file system's clock keeps its size and both times.
+So a stamp is recorded only when every file in it last changed at least
+``SETTLE_NS`` before its bytes were read (git's "racily clean" rule); a folder
+touched just now is read and digested again by the next build, and stamped by
+the one after. The change time cannot be set back by ``touch`` or ``utime``,
+so an unchanged stamp means unchanged bytes. Anything in doubt (a file that
+cannot be stat'ed or read) is computed anew and not stamped: the cache can
+only ever cost time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,8 @@ from .thread import Thread, build_thread
 #: (same size, same time stamp): its folder gets no stat stamp this build.
 SETTLE_NS = 2_000_000_000
 _STAT_PREFIX = "thread-stat\0"
+#: One file in a stamp after its NUL-ended name: size, mtime_ns, ctime_ns, inode.
+_FILE_STAMP = struct.Struct("<qqqQ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,7 @@ def listing(folder: Path) -> Listing | None:
                         found.append((name, None))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    found.sort(key=lambda item: item[0])
+    found.sort(key=itemgetter(0))
     return found
 
 
@@ -106,13 +113,22 @@ def _digest(*parts: str | bytes) -> str:
 def stat_key(
     version: str, folder: Path, parts: tuple[str, ...], files: Listing
 ) -> str | None:
-    """The cache key of the folder's stamp; None when a file could not be stat'ed."""
-    stamp: list[object] = [version, os.fspath(folder), *parts]
-    for name, st in files:
-        if st is None:
-            return None
-        stamp.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    return _STAT_PREFIX + _digest(repr(stamp))
+    """The cache key of the folder's stamp; None when a file could not be stat'ed.
+
+    Each file packs as its name, a NUL (no file name holds one) and its four
+    numbers, so two different listings never pack alike.
+    """
+    pack = _FILE_STAMP.pack
+    chunks: list[bytes] = []
+    try:
+        for name, st in files:
+            if st is None:
+                return None
+            chunks.append(name.encode("utf-8", "surrogateescape") + b"\0")
+            chunks.append(pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    except struct.error:
+        return None  # a time beyond 64 bits of ns: read every build, never stamped
+    return _STAT_PREFIX + _digest(version, os.fspath(folder), *parts, b"".join(chunks))
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,3 +206,51 @@ def test_threads_found_when_queueing_are_used_and_report_their_problems(
     data = state.thread_of("p")
     assert [data.html[c.id] for c in data.thread.comments] == first
     assert sorted(p.field for p in state.log) == ["body", "date"]
+
+
+def test_the_stamp_is_one_packed_key_that_every_stat_field_changes(
+    tmp_path: Path,
+) -> None:
+    """Names, sizes, both times and the inode each change the folder's one key."""
+    folder = tmp_path / "content" / "comments" / "p"
+    write(folder, 1)
+    write(folder, 2)
+    files = comments.folder.listing(folder)
+    assert files is not None and [n for n, _ in files] == ["c1.yaml", "c2.yaml"]
+
+    def key(listing: comments.folder.Listing) -> str | None:
+        return comments.folder.stat_key("v", folder, ("tz", "d"), listing)
+
+    def changed(i: int, **fields: int) -> comments.folder.Listing:
+        """The listing with file i's stat fields replaced."""
+        name, st = files[i]
+        assert st is not None
+        seq = list(st)  # mode, ino, dev, nlink, uid, gid, size, atime, mtime, ctime
+        seq[1] = fields.get("st_ino", st.st_ino)
+        seq[6] = fields.get("st_size", st.st_size)
+        new = os.stat_result(
+            seq,
+            {
+                "st_mtime_ns": fields.get("st_mtime_ns", st.st_mtime_ns),
+                "st_ctime_ns": fields.get("st_ctime_ns", st.st_ctime_ns),
+            },
+        )
+        return [*files[:i], (name, new), *files[i + 1 :]]
+
+    base = key(files)
+    assert base is not None and base == key(list(files))
+    st = files[1][1]
+    assert st is not None
+    variants = [
+        changed(1, st_size=st.st_size + 1),
+        changed(1, st_mtime_ns=st.st_mtime_ns + 1),
+        changed(1, st_ctime_ns=st.st_ctime_ns + 1),
+        changed(1, st_ino=st.st_ino + 1),
+        files[:1],  # a file removed
+        [("c1.yamlc", files[0][1]), ("2.yaml", files[1][1])],  # a name boundary moved
+    ]
+    keys = {key(v) for v in variants}
+    assert None not in keys and base not in keys and len(keys) == len(variants)
+    # No stamp when a file could not be stat'ed or a time does not fit 64 bits.
+    assert key([(files[0][0], None), files[1]]) is None
+    assert key(changed(0, st_mtime_ns=1 << 70)) is None
