@@ -28,9 +28,9 @@ from themekit.sitefiles import (
     SiteMap,
     ico_from_png,
     robots_txt,
-    sitemap_xml,
     write_text,
 )
+from themekit.sitemap import write_sitemap
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,8 @@ def on_finalized(pelican: Any) -> None:
     output = Path(pelican.output_path)
     siteurl = pelican.settings.get("SITEURL") or ""
     write_stylesheet(state.stylesheet, output)
-    write_text(output / "sitemap.xml", sitemap_xml(state.sitemap.sorted(), siteurl))
+    # Unchanged since the last build (a new comment): not written again.
+    write_sitemap(pelican.settings, output, state.sitemap.sorted(), siteurl)
     write_text(output / "robots.txt", robots_txt(siteurl))
     png = state.theme / "static" / FAVICON_PNG
     if png.is_file():
