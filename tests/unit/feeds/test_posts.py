@@ -131,3 +131,80 @@ def test_post_feeds_are_written_by_feedgen() -> None:
     jobs = [all_posts_feed(s, posts, SETTINGS), *category_feeds(s, posts, SETTINGS)]
     assert len(jobs) == 2
     assert {job.writer for job in jobs if job is not None} == {feedwriter.feed_bytes}
+
+
+def _stamp(posts: list, settings: dict | None = None) -> bytes:
+    job = all_posts_feed(site(), posts, settings or SETTINGS)
+    assert job is not None
+    stamp = job.stamp()
+    assert stamp is not None
+    return stamp
+
+
+def test_a_post_feed_is_stamped_without_making_its_items() -> None:
+    """The ledger's stamp reads each chosen post, but makes no item (no HTML
+    parsed) for a feed that is not written; items come when it is."""
+    posts = [
+        post(f"p{i}", url=f"2017/p{i}/", date=datetime(2017, 5, 1 + i, tzinfo=BERLIN))
+        for i in range(4)
+    ]
+    items = PostItems(site())
+    job = all_posts_feed(site(), posts, SETTINGS, items)
+    assert job is not None and job.stamp() is not None
+    assert items._items == {}  # what the test is about
+    assert [i.link for i in job.items] == [
+        f"https://diskurs.example.org/2017/p{n}/" for n in (3, 2)
+    ]
+    assert list(job.items) == list(PostItems(site()).newest(posts, 2))
+
+
+def test_a_post_feed_stamp_changes_with_every_field_an_item_shows() -> None:
+    """Equal stamps must mean equal items: each field post_item reads changes it."""
+
+    def newest(**kw: object) -> list:
+        old = post("alt", url="2017/alt/", date=datetime(2017, 5, 1, tzinfo=BERLIN))
+        return [old, post(**kw)]
+
+    base = _stamp(newest())
+    assert _stamp(newest()) == base  # the same posts, the same stamp
+    changes: list[dict[str, object]] = [
+        {"title": "Anders"},
+        {"url": "2017/anders/"},
+        {"date": datetime(2017, 5, 3, 7, 31, tzinfo=BERLIN)},
+        {"content": "<p>Text.</p>"},
+        {"summary": "<p>Kürzer</p>"},
+        {"lang": "en"},
+        {"category": Named("Werkstatt", "werkstatt", "kategorie/werkstatt/")},
+        {"tags": [Named("Silo", "silo", "tag/silo/")]},
+        {"author": Named("Ada Nowak", "ada-nowak", "autor/ada-nowak/")},
+        {"author": None},
+        {"metadata": {"comments": "off"}},
+    ]
+    for change in changes:
+        assert _stamp(newest(**change)) != base, change
+    # Discussion fields: count and comment feed URLs.
+    counted = newest()
+    counted[1].comment_count = 3  # type: ignore[attr-defined]
+    assert _stamp(counted) != base
+    linked = newest()
+    linked[1].comment_feed_atom_url = "2017/p/comments.atom.xml"  # type: ignore[attr-defined]
+    assert _stamp(linked) != base
+    # A post the feed does not list (limit 2 of 3) leaves it alone.
+    older = post("uralt", url="2016/uralt/", date=datetime(2016, 1, 1, tzinfo=BERLIN))
+    assert _stamp([*newest(), older]) == base
+    assert _stamp([*newest(), older], {**SETTINGS, "FEEDS_MAX_ITEMS": 3}) != base
+
+
+def test_equal_post_feed_stamps_write_equal_files() -> None:
+    """The stamp stands for the items: made from equal stamps, the same bytes."""
+    a = [
+        post(),
+        post("zwei", url="2018/zwei/", date=datetime(2018, 1, 1, tzinfo=BERLIN)),
+    ]
+    b = [
+        post(),
+        post("zwei", url="2018/zwei/", date=datetime(2018, 1, 1, tzinfo=BERLIN)),
+    ]
+    ja, jb = all_posts_feed(site(), a, SETTINGS), all_posts_feed(site(), b, SETTINGS)
+    assert ja is not None and jb is not None and ja.stamp() == jb.stamp()
+    assert ja.writer(ja.spec, ja.items, 2) == jb.writer(jb.spec, jb.items, 2)
