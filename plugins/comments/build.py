@@ -7,7 +7,6 @@ described by ``ContentLike``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -21,7 +20,7 @@ from sitekit.cache import ContentCache, cache_for, code_version
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
-from .folder import FolderCache, Listing, ThreadData, listing
+from .folder import FolderCache, Listing, ThreadData, listing, parts_digest
 from .jsonld import JsonObject, ThreadJsonLd
 from .load import SUFFIXES, thread_files
 from .render import ThreadView
@@ -127,19 +126,8 @@ class CommentSettings:
         )
 
 
-def _digest(*parts: str | bytes) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = (
-            part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
-        )
-        h.update(len(data).to_bytes(4, "little"))
-        h.update(data)
-    return h.hexdigest()
-
-
 #: The key of no thread: no folder, or ``Comments: off``.
-NO_THREAD_KEY = _digest("no thread")
+NO_THREAD_KEY = parts_digest("no thread")
 
 
 def no_thread() -> ThreadData:
@@ -336,7 +324,7 @@ def comment_digest(data: ThreadData, mode: str, lang: str, page_url: str) -> str
     digests, equal values, so a page writer may compare this short text
     instead of digesting 20,000 comments. ``comment_digest_of`` reads it back.
     """
-    return _digest(data.key, mode, lang, page_url)
+    return parts_digest(data.key, mode, lang, page_url)
 
 
 def comment_digest_of(content: Any) -> str | None:

@@ -99,7 +99,8 @@ def key_parts(timezone: tzinfo, depth: int) -> tuple[str, str]:
     return (str(timezone), f"depth={depth}")
 
 
-def _digest(*parts: str | bytes) -> str:
+def parts_digest(*parts: str | bytes) -> str:
+    """A digest of parts, each length-prefixed (no two sequences digest alike)."""
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
         data = (
@@ -128,7 +129,9 @@ def stat_key(
             chunks.append(pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     except struct.error:
         return None  # a time beyond 64 bits of ns: read every build, never stamped
-    return _STAT_PREFIX + _digest(version, os.fspath(folder), *parts, b"".join(chunks))
+    return _STAT_PREFIX + parts_digest(
+        version, os.fspath(folder), *parts, b"".join(chunks)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,7 @@ def read_sources(
         data.append(raw)
         # An unreadable file has no bytes to key by: a random part, never a hit.
         chunks += [name, raw if raw is not None else os.urandom(16)]
-    return Sources(paths, tuple(data), _digest(*chunks), readable, stampable)
+    return Sources(paths, tuple(data), parts_digest(*chunks), readable, stampable)
 
 
 def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> ThreadData:
