@@ -453,12 +453,7 @@ def _read_report(batch: _Batch) -> list[_Done | None] | None:
     finally:
         os.close(batch.fd)
     _, status = os.waitpid(batch.pid, 0)
-    if not data or os.waitstatus_to_exitcode(status) != 0:
-        return None
-    try:
-        report = pickle.loads(data)  # noqa: S301 - our own child, through a pipe
-    except Exception:
-        return None
+    report = _child_answer(data, status)
     if not isinstance(report, list) or len(report) != len(batch.chunks):
         return None
     return report
@@ -527,13 +522,18 @@ def _dispatch(
         os._exit(code)
 
 
-def _unpickle_done(data: bytes | bytearray, status: int) -> _Done | None:
+def _child_answer(data: bytes | bytearray, status: int) -> Any:
+    """What a child pickled into its pipe; None if it failed or wrote nothing whole."""
     if not data or os.waitstatus_to_exitcode(status) != 0:
         return None
     try:
-        done = pickle.loads(data)  # noqa: S301 - our own child, through a pipe
+        return pickle.loads(data)  # noqa: S301 - our own child, through a pipe
     except Exception:
         return None
+
+
+def _unpickle_done(data: bytes | bytearray, status: int) -> _Done | None:
+    done = _child_answer(data, status)
     return done if isinstance(done, _Done) else None
 
 
