@@ -277,6 +277,14 @@ def test_zero_server_path_links_carry_the_comment(
             page = context.new_page()
             seen = watch_page(page, base)
             page.goto(base + rel, wait_until="load")
+            cancel = page.locator(".comment-cancel-reply")
+            # "Cancel reply" only while a reply is chosen: a class that sets
+            # display must not show an element the script keeps hidden.
+            assert cancel.count() == 1 and cancel.is_hidden()
+            page.locator("a.comment-reply").first.click()
+            assert cancel.is_visible()
+            cancel.click()
+            assert cancel.is_hidden()
             page.locator("a.comment-reply").first.click()
             page.fill("#comment-author", "Ada Nowak")
             page.fill("#comment-body", "Per Pull-Request, bitte.")
