@@ -191,6 +191,17 @@ def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
     return elem
 
 
+def _in_reply_to(entry: Any, parent: Any) -> None:
+    """RFC 4685's thr:in-reply-to, the same element in Atom and RSS."""
+    _sub(
+        entry,
+        f"{{{THR_NS}}}in-reply-to",
+        ref=parent.ref,
+        href=parent.href,
+        type="text/html",
+    )
+
+
 class _NoFeedExtension:
     """Feed-level half of our extension: only declares the namespaces."""
 
@@ -231,13 +242,7 @@ class _CommentsEntryExtension:
         if item.language:
             entry.set(XML_LANG, item.language)
         if item.in_reply_to is not None:
-            _sub(
-                entry,
-                f"{{{THR_NS}}}in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
-            )
+            _in_reply_to(entry, item.in_reply_to)
         count = (
             {}
             if item.comment_count is None
@@ -262,13 +267,7 @@ class _CommentsEntryExtension:
         if item.language:
             _sub(entry, f"{{{DC_NS}}}language", item.language)
         if item.in_reply_to is not None:
-            _sub(
-                entry,
-                f"{{{THR_NS}}}in-reply-to",
-                ref=item.in_reply_to.ref,
-                href=item.in_reply_to.href,
-                type="text/html",
-            )
+            _in_reply_to(entry, item.in_reply_to)
         if item.comment_feed_url:
             _sub(entry, f"{{{WFW_NS}}}commentRss", item.comment_feed_url)
         if item.comment_count is not None:
