@@ -21,7 +21,6 @@ text included). The feeds plugin picks the writer per feed (``FeedJob.writer``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,8 @@ from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from lxml import etree  # type: ignore[import-untyped]
+
+from sitekit.markup import NOT_XML
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 THR_NS = "http://purl.org/syndication/thread/1.0"
@@ -43,22 +44,15 @@ ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 GENERATOR = "Diskurs (Pelican)"
 
-# What no feed may carry, in one pass: characters XML 1.0 cannot hold at all
-# (C0 controls but tab/newline/return, surrogates, U+FFFE/U+FFFF; lxml refuses
-# them), and DEL and the C1 controls (valid XML, but feed validators reject them).
-# Written as the characters to remove (not as the complement of those to keep):
-# the same set, and a third faster for the regular-expression engine to scan.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
 
 def xml_text(text: str) -> str:
     """Text that any XML 1.0 document can carry: controls and non-characters removed."""
-    return _NOT_XML.sub("", text)
+    return NOT_XML.sub("", text)
 
 
 def is_xml_text(text: str) -> bool:
     """Whether ``xml_text`` would leave ``text`` as it is (one scan, no copy)."""
-    return _NOT_XML.search(text) is None
+    return NOT_XML.search(text) is None
 
 
 #: What a tag: URI's specific part keeps unquoted (quoting is per character).
