@@ -101,6 +101,8 @@ class Runtime:
         self.stats: dict[str, Any] = {}
         #: Source file digests of this run (see ``memo_file_stamps``).
         self.file_stamps: dict[tuple[Any, ...], Any] = {}
+        #: This process's Markdown instances, reused file after file (``reader``).
+        self.markdown: Any = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Runtime, ())
