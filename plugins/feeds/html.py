@@ -112,14 +112,28 @@ _LINK_START = re.compile(r"<a[\s/>]")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
+#: An absolute web URL that ``urljoin`` gives back as it is, whatever the
+#: base: a lower-case scheme, a plain host and port, then a path without
+#: parameters (``;``) and a query and fragment that are not empty; no space
+#: or control character anywhere (``urlsplit`` would strip or drop them).
+#: A reader's link nearly always is one: ``urlsplit`` and ``urlunsplit``
+#: twice (half of a comment's feed entry) would write it again unchanged.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?"
+    r"(?:/[^\x00-\x20\x7f?#;]*)?(?:\?[^\x00-\x20\x7f#]+)?(?:#[^\x00-\x20\x7f#]+)?"
+)
+
+
 def _absolute_href(match: re.Match[str], base_url: str) -> str:
     """One attribute of a link, its ``href`` resolved as lxml resolves it."""
     if match[1].lower() != "href" or match[2] is None:
         return match[0]
-    try:
-        url = urljoin(base_url, htmllib.unescape(match[2]).strip())
-    except ValueError:  # unparseable (``http://[``): dropped, as lxml drops it
-        return ""
+    url = htmllib.unescape(match[2]).strip()
+    if not _PLAIN_URL.fullmatch(url):
+        try:
+            url = urljoin(base_url, url)
+        except ValueError:  # unparseable (``http://[``): dropped, as lxml drops it
+            return ""
     # Spaces and non-ASCII percent-encoded, as lxml writes a link.
     return f' href="{htmllib.escape(quote(url, safe=_URL_SAFE))}"'
 

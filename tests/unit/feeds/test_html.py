@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from html import escape
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import lxml.html
-from feeds.html import absolute_html, absolute_links, comment_html, post_html
+from feeds.html import (
+    _PLAIN_URL,
+    _URL_SAFE,
+    absolute_html,
+    absolute_links,
+    comment_html,
+    post_html,
+)
 from sitekit.feedwriter import xml_text
 from sitekit.markup import render_markdown, sanitize_html
 from unit.feeds.hostile import payloads
@@ -77,6 +85,44 @@ def test_links_agree_with_the_parser_on_the_xss_corpus() -> None:
         fast = absolute_links(sanitized, BASE)
         slow = absolute_html(sanitized, BASE)
         assert _links(fast) == _links(slow), raw
+
+
+def test_plain_absolute_urls_are_what_urljoin_gives() -> None:
+    """The links written as they are (``_PLAIN_URL``) are exactly those
+    ``urljoin`` gives back unchanged, from an http and an https page alike;
+    any other goes through ``urljoin``."""
+    hosts = ["example.org", "EXAMPLE.org:8080", "a-b.c.d", "[::1]", "ä.example", ""]
+    rests = [
+        "", "/", "/für/", "/a/../b/./c", "/p;x=1", "/p?q=1&r=2", "/p?", "/p?#f",
+        "/p#f", "/p#", "/p?q=#f#g", "/a b", "/a\tb", "/%41%zz", "?q", "#f",
+        "/p?q;x", "/~u/@x:y", "/p?\u00e4=1#\u00fc", "//x", "/\u2028",
+    ]  # fmt: skip
+    urls = [  # as the link's value is taken: stripped
+        f"{scheme}://{host}{rest}".strip()
+        for scheme in ("http", "https", "HTTPS", "ftp")
+        for host in hosts
+        for rest in rests
+    ]
+    urls += ["https:/x", "https:x", "javascript:alert(1)", "//example.org/x", "/x"]
+    taken = 0
+    for base in (BASE, BASE.replace("https:", "http:")):
+        for url in urls:
+            try:
+                joined = urljoin(base, url)
+            except ValueError:
+                joined = None
+            if _PLAIN_URL.fullmatch(url):
+                taken += 1
+                assert joined == url, url
+            html = f'<p><a href="{escape(url)}" rel="nofollow">x</a></p>'
+            if joined is None:
+                assert absolute_links(html, base) == "<p>x</p>", url
+            else:
+                expected = escape(quote(joined, safe=_URL_SAFE))
+                assert absolute_links(html, base) == (
+                    f'<p><a href="{expected}" rel="nofollow">x</a></p>'
+                ), url
+    assert taken > 100
 
 
 def test_html_not_shaped_like_nh3_output_goes_to_the_parser() -> None:
