@@ -28,11 +28,10 @@ from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 from pullquotes.plugin import add_extension
 from pygments.formatters import HtmlFormatter
-
 from support.site import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
-import bench_sitegen  # noqa: E402
+import bench_sitegen
 
 #: Documents whose per-document state would leak into the next one if a reset
 #: missed it: footnotes, abbreviations, reference links, repeated heading ids,
@@ -56,7 +55,7 @@ STATEFUL = {
         "Title: Ids\n\n[TOC]\n\n# Kopf\n\n## Kopf\n\n## Kopf\n\n### Unter {#eigen}\n"
     ),
     "raw.md": (
-        "Title: Roh\n\n<div class=\"box\" markdown=\"1\">\n*betont* im Kasten\n</div>\n\n"
+        'Title: Roh\n\n<div class="box" markdown="1">\n*betont* im Kasten\n</div>\n\n'
         "<aside>roh</aside>\n\nEnde &amp; <b>fett</b>.\n"
     ),
     "pullquote.md": (
@@ -65,7 +64,7 @@ STATEFUL = {
         "> [!PULLQUOTE]\n> Ein eigenes Zitat.\n> — Ada Nowak\n"
     ),
     "code.md": (
-        "Title: Code\n\n```python hl_lines=\"2\"\nx = 1\ny = 2\n```\n\n"
+        'Title: Code\n\n```python hl_lines="2"\nx = 1\ny = 2\n```\n\n'
         "    :::bash\n    echo hallo\n\n```\nohne Sprache\n```\n"
     ),
     "empty.md": "",
@@ -75,7 +74,7 @@ STATEFUL = {
 
 @pytest.fixture(scope="module")
 def settings() -> dict[str, Any]:
-    """The site's MARKDOWN as a build has it (Pelican's reader defaults, pull-quotes)."""
+    """MARKDOWN as a build has it (Pelican's reader defaults, pull-quotes)."""
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     add_extension(SimpleNamespace(settings=settings))
     MarkdownReader(settings)  # adds meta and the configured extensions, as Pelican does
@@ -206,9 +205,10 @@ def test_failed_and_nested_conversions_leave_no_state(
         renderer.render("Text[^1]\n\n- BOOM\n\n[^1]: halb\n", ("summary",))
     assert renderer.render(text, ("summary",)) == want
     nested = renderer.render("NEST\n\n" + text, ("summary",))
-    assert holder["inner"] == MarkdownRenderer(config).render(
-        "*innen*[^1]\n\n[^1]: x\n", ()
-    )[0]
+    assert (
+        holder["inner"]
+        == MarkdownRenderer(config).render("*innen*[^1]\n\n[^1]: x\n", ())[0]
+    )
     assert nested == MarkdownRenderer(config).render("NEST\n\n" + text, ("summary",))
     assert renderer.render(text, ("summary",)) == want
 
@@ -225,3 +225,30 @@ def test_formatters_are_made_once_per_options() -> None:
     assert lines.hl_lines == {2}
     # An unknown name is html, as codehilite makes it.
     assert isinstance(ReusedFormatters("no-such-formatter")(), HtmlFormatter)
+
+
+def test_codehilite_gets_reused_formatters_and_settings_stay_as_they_were(
+    settings: dict[str, Any],
+) -> None:
+    config = settings["MARKDOWN"]
+    before = (
+        copy.deepcopy({k: v for k, v in config.items() if k != "extensions"}),
+        list(config["extensions"]),
+    )
+    renderer = MarkdownRenderer(config)
+    blocks = "\n\n".join(f"```python\nx = {n}\n```" for n in range(4))
+    html = renderer.render(blocks + "\n\n    :::bash\n    echo\n", ())[0]
+    assert html.count('class="highlight"') == 5
+    chosen = renderer._kwargs["extension_configs"]["markdown.extensions.codehilite"]
+    formatters = chosen["pygments_formatter"]
+    assert isinstance(formatters, ReusedFormatters)
+    assert len(formatters._made) == 1  # five blocks, one formatter
+    # The build's settings are not changed (Pelican and our stamps digest them).
+    assert (
+        "pygments_formatter"
+        not in config["extension_configs"]["markdown.extensions.codehilite"]
+    )
+    assert (
+        {k: v for k, v in config.items() if k != "extensions"},
+        list(config["extensions"]),
+    ) == before
