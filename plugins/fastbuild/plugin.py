@@ -99,6 +99,8 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     if runtime is None:
         return
     runtime.end_pool()
+    if runtime.stamps is not None:
+        runtime.stamps.derive_pages_of(generators)
     # Before writing: a failed write keeps them. Pickled in a child, so this
     # process (and the page renderers forked from it) keeps no copies; it
     # writes while Pelican hands us the first pages (not waited for here: the
