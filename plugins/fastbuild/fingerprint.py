@@ -210,6 +210,10 @@ def _as(*parts: Any) -> Any:
     raise NotImplementedError
 
 
+#: Stands for a value digested elsewhere in the same stream (no content holds it).
+SAME = (_as, "same")
+
+
 #: Globals that values name when pickled (dates and their zones, markup).
 _SEEDS = (
     getattr,

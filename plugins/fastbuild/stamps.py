@@ -37,7 +37,7 @@ from pelican.utils import SafeDatetime
 from sitekit.cache import ContentCache, code_version
 from sitekit.contentlists import ARTICLE_LISTS, PAGE_LISTS
 
-from .fingerprint import Fingerprinter, ValueDigester
+from .fingerprint import SAME, Fingerprinter, ValueDigester
 from .tracking import CONTENT, SUMMARY, TrackedAttribute, read_digest, text_digest
 
 logger = logging.getLogger(__name__)
@@ -257,10 +257,20 @@ class PageStamps:
         return objs
 
     def _own_state(self, obj: Any) -> dict[str, Any]:
-        """A post's data except its text and the tracked attributes, by name."""
+        """A post's data except its text and the tracked attributes, by name.
+
+        Pelican makes every metadata field an attribute too: a field that is
+        the very object of its attribute is digested once, as the attribute.
+        """
         volatile = self._volatile
         state = vars(obj)
-        return {k: state[k] for k in sorted(state) if k not in volatile}
+        own = {k: state[k] for k in sorted(state) if k not in volatile}
+        metadata = own.get("metadata")
+        if type(metadata) is dict:
+            own["metadata"] = {
+                k: SAME if own.get(k, _ABSENT) is v else v for k, v in metadata.items()
+            }
+        return own
 
     def env_digest(self, env: Any) -> bytes:
         got = self._envs.get(id(env))

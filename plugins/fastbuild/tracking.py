@@ -151,6 +151,23 @@ def _memoized(prop: property, key: str) -> property:
 _SMALL = (int, float, str, bool, type(None))
 
 
+def small_digest(value: Any) -> bytes:
+    """A digest of a value, by its type and text when it is exactly one of
+    ``_SMALL`` (a count, a mode, a flag, a summary); else pickled.
+
+    Most reads a page makes are of such values (a thousand counts and modes on
+    a rebuild); a pickler made for each cost more than the value's digest.
+    """
+    kind = type(value)
+    if kind is str:
+        data = b"str:" + value.encode("utf-8", "surrogatepass")
+    elif kind in _SMALL:
+        data = kind.__name__.encode() + b":" + repr(value).encode()
+    else:
+        return pickled_digest(value)
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def text_digest(obj: Any) -> bytes:
     """The digest of a post's text (``_content``), which its text and summary show.
 
@@ -183,8 +200,8 @@ def read_digest(
         h.update(name.encode() + b":")
         h.update(text_digest(obj) if text is None else text)
         if name == SUMMARY:
-            h.update(b"|" + pickled_digest(state.get("metadata", {}).get("summary")))
-            h.update(b"|" + pickled_digest(state.get("_summary")))
+            h.update(b"|" + small_digest(state.get("metadata", {}).get("summary")))
+            h.update(b"|" + small_digest(state.get("_summary")))
         return h.digest()
     if name not in state:
         return b"missing"
@@ -196,4 +213,4 @@ def read_digest(
             h.update(b"key:" + name.encode() + b"\0")
             h.update(key.encode() if isinstance(key, str) else key)
             return h.digest()
-    return pickled_digest(value)
+    return small_digest(value)

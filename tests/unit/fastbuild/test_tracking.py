@@ -157,3 +157,16 @@ def test_static_files_are_never_memoized() -> None:
         assert static.url == "posts/bild.png" != before
     finally:
         tracking.URLS.reset(token)
+
+
+def test_small_values_digest_by_type_and_text() -> None:
+    values = [0, 1, 1.0, True, False, None, "", "1", "True", "None", "ü", 2**70]
+    digests = [tracking.small_digest(v) for v in values]
+    assert len(set(digests)) == len(values)  # 1, 1.0, True and "1" all differ
+    assert [tracking.small_digest(v) for v in values] == digests  # and are stable
+    assert tracking.small_digest("\ud800") != tracking.small_digest("")  # a lone surrogate
+    # Anything else is pickled: a list, and a str subclass (Markup) by its class too.
+    assert tracking.small_digest([1]) != tracking.small_digest([2])
+    from markupsafe import Markup
+
+    assert tracking.small_digest(Markup("a")) != tracking.small_digest("a")
