@@ -123,6 +123,57 @@ def comment_fields(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
     return map(_COMMENT_FIELDS, rows)
 
 
+def _label(
+    memo: dict[tuple[Any, ...], str],
+    translations: i18n.Translations,
+    message: str,
+    lang: str,
+    escaped: bool,
+) -> str:
+    """A label in ``lang``, looked up in the catalog once per message."""
+    key = (message, lang, escaped)
+    text = memo.get(key)
+    if text is None:
+        text = translations.gettext(message, lang)
+        if escaped:
+            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
+        memo[key] = text
+    return text
+
+
+def _plural_label(
+    memo: dict[tuple[Any, ...], str],
+    translations: i18n.Translations,
+    singular: str,
+    plural: str,
+    n: int,
+    lang: str,
+    escaped: bool,
+) -> str:
+    """``_label`` for a count: the plural form for ``n``."""
+    key = (singular, plural, n, lang, escaped)
+    text = memo.get(key)
+    if text is None:
+        text = translations.ngettext(singular, plural, n, lang)
+        if escaped:
+            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
+        memo[key] = text
+    return text
+
+
+@pass_context
+def reply_options(
+    ctx: Context, comments: Iterable[Any], lang: str | None = None
+) -> list[tuple[str, str, str]]:
+    """(id, author, localized date) of each comment a reader may answer (not
+    removed): the comment form's choices in one call, rather than three
+    Jinja lookups and a filter call per comment of the thread."""
+    lang = lang or page_lang(ctx)
+    return [
+        (c.id, c.author, i18n.localdate(c.date, lang)) for c in comments if not c.removed
+    ]
+
+
 def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None:
     """Give a Jinja environment our gettext, date filters and head helpers."""
     translations = state.translations
@@ -130,15 +181,19 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
     sitename = str(settings.get("SITENAME") or "")
     default_lang = str(settings.get("DEFAULT_LANG") or "de")
 
+    # One memo per environment each, bound with partial like content_url's:
+    # a page's stamp must not depend on which labels earlier pages asked for.
+    label = functools.partial(_label, {})
+    plural_label = functools.partial(_plural_label, {})
+
     @pass_context
     def gettext(ctx: Context, message: str, **variables: Any) -> str:
         # Jinja's newstyle gettext, in one call instead of three nested
         # context.call()s (the alias ``_``, the newstyle wrapper, ours): a page
-        # asks for ~40 labels. Same result: Markup under autoescape, and the
+        # asks for ~60 labels. Same result: Markup under autoescape, and the
         # message always taken as a %-format (skipped when it holds no "%").
-        text = translations.gettext(message, page_lang(ctx))
-        if ctx.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
+        escaped = ctx.eval_ctx.autoescape
+        text = label(translations, message, page_lang(ctx), escaped)
         return text % variables if variables or "%" in text else text
 
     @pass_context
@@ -146,9 +201,8 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         ctx: Context, singular: str, plural: str, n: int, **variables: Any
     ) -> str:
         variables.setdefault("num", n)
-        text = translations.ngettext(singular, plural, n, page_lang(ctx))
-        if ctx.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
+        escaped = ctx.eval_ctx.autoescape
+        text = plural_label(translations, singular, plural, n, page_lang(ctx), escaped)
         return text % variables
 
     @pass_context
@@ -196,6 +250,7 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         focusable_code=focusable_code,
         og_locale=head.og_locale,
         comment_fields=comment_fields,
+        reply_options=reply_options,
     )
     env.globals.update(
         STYLESHEET_URL=state.stylesheet.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,45 @@ def test_no_canonical_url_without_an_absolute_siteurl() -> None:
     published = _env({"t": "{{ canonical_url() }}"}, "https://blog.example.org")
     out = published.get_template("t").render(article=post)
     assert out == "https://blog.example.org/2017/a/"
+
+
+def test_labels_asked_so_far_leave_the_environment_digest_alone() -> None:
+    """fastbuild stamps pages with a digest of the environment's globals: the
+    labels remembered while pages render must not change it; the catalogs do."""
+    from fastbuild.fingerprint import Fingerprinter
+
+    def digest(env: jinja2.Environment) -> bytes:
+        return Fingerprinter(lambda obj: None).digest(dict(env.globals))
+
+    source = '{{ _("Tags") }}|{{ ngettext("%(num)d comment", "%(num)d comments", n) }}'
+    env = _env({"t": source})
+    before = digest(env)
+    for lang, n in (("en", 1), ("de", 3), ("de", 3)):
+        env.get_template("t").render(article=Post("a/", lang), n=n)
+    assert digest(env) == before
+    other = jinja2.Environment(loader=jinja2.DictLoader({}), autoescape=True)
+    state = BuildState(
+        translations=i18n.Translations(catalogs={}, default_lang="de"),
+        stylesheet=Stylesheet(path="theme/css/site.x.css", text=""),
+        theme=ROOT / "theme",
+    )
+    install_jinja(other, state, {"SITEURL": "", "SITENAME": "Diskurs"})
+    assert digest(other) != before
+
+
+def test_reply_options_are_the_comments_not_removed_with_their_dates() -> None:
+    from comments.model import Comment
+
+    when = datetime(2017, 5, 3, 9, 12, tzinfo=UTC)
+    comments = [
+        Comment(id="a", author="Ada <b>", date=when, body="", path="a.yaml"),
+        Comment(id="b", author="", date=when, body="", path="b.yaml", status="removed"),
+    ]
+    source = (
+        "{% for cid, author, date in comments|reply_options(lang) %}"
+        "{{ cid }}/{{ author }}/{{ date }};{% endfor %}"
+    )
+    assert _render(source, comments=comments, lang="de") == "a/Ada &lt;b&gt;/3. Mai 2017;"
+    assert _render(source, comments=comments, lang="", article=Post("a/", "en")) == (
+        "a/Ada &lt;b&gt;/May 3, 2017;"
+    )
