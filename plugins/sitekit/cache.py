@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 logger = logging.getLogger(__name__)
 
@@ -165,10 +166,17 @@ def _restore(cls: type, values: tuple[Any, ...]) -> Any:
 
 
 class _CachePickler(pickle.Pickler):
-    """Pickles slotted dataclasses as their field values (``_restore`` loads them)."""
+    """Pickles slotted dataclasses as their field values (``_restore`` loads them).
+
+    A ``ZoneInfo`` pickles as its key: its own pickle calls a class method
+    through ``getattr``, which no cache may load (a date in the site's zone
+    was dropped as unusable, and recomputed by every build).
+    """
 
     def reducer_override(self, obj: Any) -> Any:
         cls: Any = type(obj)
+        if cls is ZoneInfo and obj.key is not None:
+            return (ZoneInfo, (obj.key,))
         fields = _record_fields(cls)
         if fields is None:
             return NotImplemented
@@ -184,6 +192,15 @@ def dumps_records(value: Any) -> bytes:
     buffer = io.BytesIO()
     _CachePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return buffer.getvalue()
+
+
+def loads_records(data: bytes, allowed_modules: Iterable[str]) -> Any:
+    """``dumps_records`` undone, loading only the classes a cache may hold.
+
+    For bytes kept inside a cache entry (a packed thread): read from the
+    cache file, so as guarded as the entry itself.
+    """
+    return _Unpickler(io.BytesIO(data), tuple(allowed_modules)).load()
 
 
 _ENTRY = struct.Struct("<II")  # key length, value length
@@ -444,6 +461,13 @@ class ContentCache:
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries or key in self._packed
+
+    def touch(self, keys: Iterable[str]) -> None:
+        """Keep these entries at the next save, as if asked for (not unpickled).
+
+        For entries a forked child of this build used (see feeds.plugin).
+        """
+        self._used.update(k for k in keys if k in self)
 
     def __len__(self) -> int:
         return len(self._entries) + len(self._packed)
