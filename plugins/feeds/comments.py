@@ -22,7 +22,7 @@ comments.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -151,7 +151,17 @@ class Discussion:
 
     @property
     def has_entries(self) -> bool:
+        count = getattr(self.thread, "count", None)  # a Thread's: no comment read
+        if isinstance(count, int):
+            return count > 0
         return any(not c.removed for c in self.comments)
+
+    @property
+    def newest_date(self) -> datetime | None:
+        """The date of the newest comment that is an entry (None without one)."""
+        if hasattr(self.thread, "newest_date"):  # a Thread's: no comment read
+            return self.thread.newest_date  # type: ignore[no-any-return]
+        return max((c.date for c in self.comments if not c.removed), default=None)
 
 
 def discussion_of(
@@ -333,7 +343,7 @@ def discussion_feeds(
         )
         groups.setdefault(key, []).append(content)
     for (atom, rss), members in groups.items():
-        content = max(members, key=lambda m: len(thread_comments(m)))
+        content = max(members, key=_thread_size)
         date = site.date_of(content)
         discussion = discussion_of(site, content, date)
         yield FeedJob(
@@ -362,6 +372,14 @@ def discussion_feeds(
         )
 
 
+def _thread_size(content: ContentLike) -> int:
+    """How many comments the content's thread shows (a Thread's length: none read)."""
+    thread = getattr(content, "thread", None)
+    if isinstance(thread, Sized):
+        return len(thread)
+    return len(thread_comments(content))
+
+
 def _newest_dates(
     found: Sequence[Discussion], limit: int | None
 ) -> tuple[bool, datetime | None]:
@@ -369,20 +387,28 @@ def _newest_dates(
 
     The cutoff is None when every comment is wanted (no limit, or no more
     comments than it). Translations with feeds of their own share a thread:
-    each comment counts once. A thread lists its comments oldest first, so it
-    is walked from its newest only while it still has one of the newest: at
-    1,000 posts a few comparisons each, not every one of 20,000 comments.
+    each comment counts once. Threads are taken newest first by their newest
+    date (a fact of a packed thread), each walked from its newest comment only
+    while it still has one of the newest: at 1,000 posts the threads of the
+    newest ``limit`` comments are read, not every one of 20,000 comments.
     """
     if limit is None or limit <= 0:
-        return any(not c.removed for d in found for c in d.comments), None
+        return any(d.has_entries for d in found), None
     newest: list[datetime] = []  # a heap of the newest ``limit`` dates
     seen: set[tuple[str, str]] = set()
-    shown = False
-    for d in found:
+    # Newest discussion first: once one's newest comment changes nothing, no
+    # later one's can, and their comments are never read (or unpacked).
+    ordered = sorted(
+        ((date, i) for i, d in enumerate(found) if (date := d.newest_date) is not None),
+        reverse=True,
+    )
+    for date, i in ordered:
+        if len(newest) == limit and date <= newest[0]:
+            break
+        d = found[i]
         for c in reversed(d.comments):
             if c.removed:
                 continue
-            shown = True
             if len(newest) == limit and c.date <= newest[0]:
                 break  # this and every older one change nothing
             key = (d.slug, c.id)
@@ -393,7 +419,7 @@ def _newest_dates(
                 heapq.heappush(newest, c.date)
             else:
                 heapq.heapreplace(newest, c.date)
-    return shown, newest[0] if len(newest) == limit else None
+    return bool(ordered), newest[0] if len(newest) == limit else None
 
 
 def latest_comments_feed(
@@ -413,6 +439,8 @@ def latest_comments_feed(
     shown, cutoff = _newest_dates(found, limit)
     items: dict[str, FeedItem] = {}
     for d in found if limit is None or limit > 0 else ():
+        if cutoff is not None and (d.newest_date is None or d.newest_date < cutoff):
+            continue  # no entry as new as the cutoff (its thread is not unpacked)
         # Oldest first: the comments as new as the cutoff are the thread's last ones.
         wanted = set()
         for c in reversed(d.comments):
