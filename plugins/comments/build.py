@@ -20,9 +20,17 @@ from sitekit.cache import ContentCache, cache_for, code_version
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
-from .folder import FolderCache, Listing, ThreadData, listing, parts_digest
+from .folder import (
+    ALLOWED_MODULES,
+    FolderCache,
+    Listing,
+    ThreadData,
+    listing,
+    parts_digest,
+)
 from .jsonld import JsonObject, ThreadJsonLd
 from .load import SUFFIXES, thread_files
+from .packed import PackedHtml, PackedThread, RecentThreads
 from .render import ThreadView
 from .thread import DEFAULT_DEPTH, EMPTY, MAX_DEPTH
 
@@ -43,9 +51,7 @@ def comment_cache(settings: dict[str, Any]) -> ContentCache:
         "sitekit",
         distributions=("markdown-it-py", "cmarkgfm", "nh3", "pyyaml", "babel"),
     )
-    return cache_for(
-        settings, CACHE_NAME, version, allowed_modules=("comments", "sitekit")
-    )
+    return cache_for(settings, CACHE_NAME, version, allowed_modules=ALLOWED_MODULES)
 
 
 class SettingsError(ValueError):
@@ -128,11 +134,13 @@ class CommentSettings:
 
 #: The key of no thread: no folder, or ``Comments: off``.
 NO_THREAD_KEY = parts_digest("no thread")
+#: A post without a thread folder, or with ``Comments: off``.
+NO_THREAD = ThreadData.pack(EMPTY, {}, NO_THREAD_KEY)
 
 
 def no_thread() -> ThreadData:
     """A post without a thread folder, or with ``Comments: off``."""
-    return ThreadData(EMPTY, {}, NO_THREAD_KEY)
+    return NO_THREAD
 
 
 @dataclass
@@ -150,6 +158,10 @@ class CommentsBuild:
     #: Threads ``folders_to_prefetch`` found by their stamps, for ``_load``.
     _found: dict[str, ThreadData] = field(default_factory=dict)
     _folder_cache: FolderCache | None = None
+    #: The thread and HTML handed to posts, by thread key (translations share them).
+    _shown: dict[str, tuple[Any, Mapping[str, str]]] = field(default_factory=dict)
+    #: The threads a page or feed unpacked last (see ``packed``).
+    _recent: RecentThreads = field(default_factory=RecentThreads)
 
     @property
     def now(self) -> datetime:
@@ -262,7 +274,7 @@ class CommentsBuild:
             if self.settings.siteurl
             else content.url
         )
-        thread, html = data.thread, data.html
+        thread, html = self.shown(data)
         attrs: dict[str, Any] = {
             "thread": thread,
             "comment_count": thread.count,
@@ -281,6 +293,20 @@ class CommentsBuild:
         }
         for name, value in attrs.items():
             setattr(content, name, value)
+
+    def shown(self, data: ThreadData) -> tuple[Any, Mapping[str, str]]:
+        """The ``thread`` and ``comment_html`` of posts showing ``data``, still packed.
+
+        They behave like ``Thread`` and a dict (``packed``); a thread without
+        comments is ``EMPTY`` itself, with a dict of its own.
+        """
+        if not data.size:
+            return EMPTY, {}
+        found = self._shown.get(data.key)
+        if found is None:
+            found = PackedThread(data, self._recent), PackedHtml(data, self._recent)
+            self._shown[data.key] = found
+        return found
 
     def report_orphans(self) -> None:
         """A thread folder whose slug no post or page has is an error naming it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sitekit.problems import Problem
 
@@ -56,6 +57,12 @@ class Thread:
             if not c.removed:
                 return c
         return None
+
+    @property
+    def newest_date(self) -> datetime | None:
+        """The date of ``newest`` (kept beside a packed thread: no comment read)."""
+        newest = self.newest
+        return newest.date if newest is not None else None
 
     def __len__(self) -> int:
         return len(self.comments)

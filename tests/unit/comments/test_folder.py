@@ -36,9 +36,9 @@ def build(tmp_path: Path, **extra: Any) -> tuple[CommentsBuild, dict[str, Any]]:
 def bodies(tmp_path: Path, slug: str = "p") -> list[str]:
     """The body HTML a fresh build shows for a thread, the cache saved after it."""
     state, settings = build(tmp_path)
-    data = state.thread_of(slug)
+    thread, html = state.thread_of(slug).unpack()
     save_caches(settings)
-    return [data.html[c.id] for c in data.thread.comments]
+    return [html[c.id] for c in thread.comments]
 
 
 def stamps(tmp_path: Path) -> int:
@@ -127,7 +127,7 @@ def test_problems_are_reported_by_every_build(tmp_path: Path, settled: None) -> 
         state, settings = build(tmp_path)
         data = state.thread_of("p")
         save_caches(settings)
-        assert len(data.thread.comments) == 1
+        assert len(data.unpack()[0].comments) == 1 and data.size == 1
         assert [(Path(p.path).name, p.line) for p in state.log] == [("kaputt.yaml", 2)]
 
 
@@ -143,7 +143,7 @@ def test_settings_and_paths_are_part_of_the_key(tmp_path: Path, settled: None) -
     flat, _ = build(tmp_path, COMMENTS_DISPLAY_DEPTH=1)
     a, b = deep.thread_of("p"), flat.thread_of("p")
     assert a.key != b.key
-    assert a.thread.roots[0].replies and not b.thread.roots[0].replies
+    assert a.unpack()[0].roots[0].replies and not b.unpack()[0].roots[0].replies
     utc, _ = build(tmp_path, TIMEZONE="UTC")
     assert utc.thread_of("p").key != a.key
 
@@ -186,7 +186,7 @@ def test_an_unreadable_file_is_reported_and_never_cached(
         state, settings = build(tmp_path)
         data = state.thread_of("p")
         save_caches(settings)
-        assert len(data.thread.comments) == 1
+        assert len(data.unpack()[0].comments) == 1
         assert [(Path(p.path).name, p.field) for p in state.log] == [
             ("riesig.yaml", "file")
         ]
@@ -203,8 +203,8 @@ def test_threads_found_when_queueing_are_used_and_report_their_problems(
     state, _ = build(tmp_path)
     assert state.folders_to_prefetch() == []  # served by its stamp
     assert not state.log.problems  # reported when a post shows it
-    data = state.thread_of("p")
-    assert [data.html[c.id] for c in data.thread.comments] == first
+    thread, html = state.thread_of("p").unpack()
+    assert [html[c.id] for c in thread.comments] == first
     assert sorted(p.field for p in state.log) == ["body", "date"]
 
 
