@@ -122,7 +122,7 @@ def theme_digest(roots: Iterable[str | os.PathLike[str]]) -> bytes:
             h.update(
                 str(path.relative_to(base)).encode("utf-8", "surrogateescape") + b"\0"
             )
-            h.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.digest()
 
 
