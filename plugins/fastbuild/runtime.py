@@ -26,6 +26,7 @@ from sitekit.cache import (
     CacheRegistry,
     ContentCache,
     PendingSave,
+    cache_for,
     registry_for,
     run_in_child,
 )
@@ -78,6 +79,29 @@ def prefetch_thread(
 
     depth = CommentSettings.from_settings(settings).depth
     return folder_entries(Path(folder), version, timezone, depth)
+
+
+def _kept_digest(
+    known: ContentCache | None, filename: str, st: os.stat_result, stamp: Any
+) -> Any:
+    """``stamp(filename)``, or the digest kept for a file with this very stat."""
+    signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if known is not None:
+        kept = known.get(filename)
+        if (
+            isinstance(kept, tuple)
+            and len(kept) == 2
+            and kept[0] == signature
+            and isinstance(kept[1], str)
+        ):
+            try:
+                return bytes.fromhex(kept[1])
+            except ValueError:
+                pass
+    digest = stamp(filename)
+    if known is not None and isinstance(digest, bytes) and digest:
+        known.put(filename, (signature, digest.hex()))
+    return digest
 
 
 class Runtime:
@@ -309,13 +333,17 @@ class Runtime:
 
     # -- Pelican's content cache ---------------------------------------------
     def memo_file_stamps(self, owner: Any) -> None:
-        """Hash each source file once per run, not four times.
+        """Hash each source file once per run, not four times; once at all
+        while its stat is unchanged.
 
         With ``CHECK_MODIFIED_METHOD`` a hash, Pelican's generator and reader
         caches each read and hash a post when they look it up and again when
         they store it (4,012 hashes at 1,000 posts). The digest is kept for
         this run by the file's path and stat (mtime_ns, size, inode): a file
-        changed since is hashed again.
+        changed since is hashed again. Between runs it is kept as git's index
+        keeps one, with the file's size, modification and change time (ns) and
+        inode: a file whose stat is unchanged is not read again (a rebuild
+        read and hashed every post).
         """
         stamp = getattr(owner, "_filestamp_func", None)
         method = (self.settings or getattr(owner, "settings", {})).get(
@@ -324,13 +352,18 @@ class Runtime:
         if stamp is None or method == "mtime" or getattr(stamp, "_fastbuild", False):
             return
         memo = self.file_stamps
+        known = (
+            cache_for(self.settings, "file-digests", str(method))
+            if self.settings and self.config and self.config.cache
+            else None
+        )
 
         def memo_stamp(filename: str, stamp: Any = stamp) -> Any:
             st = os.stat(filename)
             key = (method, filename, st.st_mtime_ns, st.st_size, st.st_ino)
             digest = memo.get(key)
             if digest is None:
-                digest = memo[key] = stamp(filename)
+                digest = memo[key] = _kept_digest(known, filename, st, stamp)
             return digest
 
         memo_stamp._fastbuild = True  # type: ignore[attr-defined]

@@ -78,3 +78,48 @@ def test_a_missing_file_still_fails_as_pelican_expects(tmp_path: Path) -> None:
         pass
     else:
         raise AssertionError("no OSError for a missing file")
+
+
+def cached_runtime(cache: Path) -> Runtime:
+    from fastbuild.settings import FastBuildSettings
+
+    rt = Runtime()
+    rt.settings = {
+        "CHECK_MODIFIED_METHOD": "sha256",
+        "FASTBUILD_CACHE": True,
+        "CACHE_PATH": str(cache),
+    }
+    rt.config = FastBuildSettings.from_settings(rt.settings)
+    return rt
+
+
+def test_a_file_with_the_same_stat_is_not_read_in_the_next_build(
+    tmp_path: Path,
+) -> None:
+    from sitekit.cache import save_caches
+
+    post = tmp_path / "post.md"
+    post.write_text("Title: A\n\nText", encoding="utf-8")
+    cache = tmp_path / "cache"
+    calls: list[str] = []
+
+    def build() -> bytes:
+        rt = cached_runtime(cache)
+        owner = Cacher(calls)
+        rt.memo_file_stamps(owner)
+        digest = owner._filestamp_func(str(post))
+        save_caches(rt.settings)
+        return digest  # type: ignore[no-any-return]
+
+    first = build()
+    assert first == hashlib.sha256(post.read_bytes()).digest()
+    assert build() == first  # a new process, the same stat: not read
+    assert calls == [str(post)]
+
+    # The same size and mtime, other bytes: the change time gives it away.
+    st = post.stat()
+    post.write_text("Title: B\n\nText", encoding="utf-8")
+    os.utime(post, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert post.stat().st_size == st.st_size
+    assert build() == hashlib.sha256(post.read_bytes()).digest() != first
+    assert len(calls) == 2
