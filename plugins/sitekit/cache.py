@@ -690,6 +690,20 @@ class _SavePlan:
     new: dict[str, Any]  # else: append these to the log
 
 
+#: At most this many new entries, and no compaction: saved in this process.
+_SMALL_SAVE = 64
+
+
+def _worth_a_child(plans: Iterable[_SavePlan]) -> bool:
+    """Whether a save is big enough for a child (see ``run_in_child``).
+
+    A rebuild after one comment appends a few entries; forking a big build's
+    process for them and waiting cost more than writing them here.
+    """
+    plans = list(plans)
+    return any(p.compact for p in plans) or sum(len(p.new) for p in plans) > _SMALL_SAVE
+
+
 def run_in_child(work: Callable[[], None]) -> bool:
     """Run ``work`` in a forked child and wait for it; True if it succeeded.
 
@@ -845,7 +859,7 @@ class CacheRegistry:
             for cache in (*self.caches.values(), *also)
             if (plan := cache._plan_save()) is not None
         ]
-        if in_child and any(p.compact or p.new for _, p in plans):
+        if in_child and _worth_a_child(plan for _, plan in plans):
 
             def write() -> None:
                 for cache, plan in plans:

@@ -12,6 +12,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sitekit import cache as sc
@@ -323,8 +324,11 @@ def test_value_digest() -> None:
 
 
 @pytest.mark.parametrize("in_child", [False, True])
-def test_saving_in_a_child_is_saving(tmp_path: Path, in_child: bool) -> None:
+def test_saving_in_a_child_is_saving(
+    tmp_path: Path, in_child: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A forked child writes the files; this process keeps the bookkeeping."""
+    monkeypatch.setattr(sc, "_SMALL_SAVE", -1)  # a child even for a few entries
     files = []
     for i in range(3):
         f = tmp_path / f"{i}.yaml"
@@ -359,9 +363,10 @@ def test_work_that_fails_in_a_child_says_so() -> None:
 
 
 def test_a_save_not_waited_for_is_finished_and_entries_added_meanwhile_kept(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The child writes while the build goes on; entries made meanwhile: next save."""
+    monkeypatch.setattr(sc, "_SMALL_SAVE", -1)  # a child even for a few entries
     files = []
     for i in range(2):
         f = tmp_path / f"{i}.yaml"
@@ -402,6 +407,7 @@ def test_a_save_whose_child_failed_is_made_here(
         real_write(self, plan)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sc.ContentCache, "_write_save", write_save)
+    monkeypatch.setattr(sc, "_SMALL_SAVE", -1)  # a child even for one entry
     pending = sc.save_caches(settings, in_child=True, wait=False)
     assert pending is not None
     pending.finish()
@@ -410,3 +416,43 @@ def test_a_save_whose_child_failed_is_made_here(
     ).open("t", "v" * 24, (__name__,))
     assert reread.memo(f, compute) == Entry("0", 1)
     assert len(calls) == 1
+
+
+def test_a_small_save_is_made_here_a_big_one_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forking a big process to append a few entries cost more than appending them."""
+    files = []
+    for i in range(3):
+        f = tmp_path / f"{i}.yaml"
+        f.write_text(str(i), encoding="utf-8")
+        files.append(f)
+    calls, compute = counter()
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    cache = sc.registry_for(settings).open("t", "v" * 24, (__name__,))
+    forks: list[int] = []
+    real_fork = sc._fork_child
+
+    def fork_child(work: Any) -> int | None:
+        forks.append(1)
+        return real_fork(work)
+
+    monkeypatch.setattr(sc, "_fork_child", fork_child)
+    cache.memo(files[0], compute)
+    assert sc.save_caches(settings, in_child=True, wait=False) is None
+    assert forks == []  # two entries (stamp and value): written here
+    monkeypatch.setattr(sc, "_SMALL_SAVE", 1)
+    for f in files[1:]:
+        cache.memo(f, compute)
+    pending = sc.save_caches(settings, in_child=True, wait=False)
+    assert forks == [1] and pending is not None
+    pending.finish()
+    reread = sc.registry_for(
+        {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
+    ).open("t", "v" * 24, (__name__,))
+    assert [reread.memo(f, compute) for f in files] == [
+        Entry("0", 1),
+        Entry("1", 2),
+        Entry("2", 3),
+    ]
+    assert len(calls) == 3
