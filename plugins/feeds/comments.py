@@ -40,7 +40,7 @@ from sitekit.feedwriter import (
 )
 from sitekit.markup import plain_text, render_markdown
 
-from .html import comment_html
+from .html import PLAIN_URL, comment_html
 from .site import (
     ContentLike,
     FeedJob,
@@ -96,6 +96,8 @@ def _shown_parents(thread: Any) -> dict[str, str | None]:
 def _web_uri(url: str | None) -> str | None:
     if not url:
         return None
+    if PLAIN_URL.fullmatch(url.strip()):  # an http(s) URL with a host, as it is
+        return url.strip()
     try:
         parts = urlsplit(url.strip())
     except ValueError:

@@ -118,7 +118,7 @@ _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 #: or control character anywhere (``urlsplit`` would strip or drop them).
 #: A reader's link nearly always is one: ``urlsplit`` and ``urlunsplit``
 #: twice (half of a comment's feed entry) would write it again unchanged.
-_PLAIN_URL = re.compile(
+PLAIN_URL = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?"
     r"(?:/[^\x00-\x20\x7f?#;]*)?(?:\?[^\x00-\x20\x7f#]+)?(?:#[^\x00-\x20\x7f#]+)?"
 )
@@ -129,7 +129,7 @@ def _absolute_href(match: re.Match[str], base_url: str) -> str:
     if match[1].lower() != "href" or match[2] is None:
         return match[0]
     url = htmllib.unescape(match[2]).strip()
-    if not _PLAIN_URL.fullmatch(url):
+    if not PLAIN_URL.fullmatch(url):
         try:
             url = urljoin(base_url, url)
         except ValueError:  # unparseable (``http://[``): dropped, as lxml drops it

@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -111,6 +112,28 @@ def test_author_uri_only_for_web_urls() -> None:
     )
     uris = {i.id[-1]: i.author_uri for i in comment_items(s, content)}
     assert uris == {"a": "https://ada.example/", "b": None, "c": None}
+
+
+def test_author_uri_is_any_http_url_with_a_host() -> None:
+    """The plain URLs taken without urlsplit are among those it would take."""
+    from feeds.comments import _web_uri
+
+    def by_urlsplit(url: str) -> str | None:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return None
+        ok = parts.scheme in ("http", "https") and parts.netloc
+        return url.strip() if ok else None
+
+    urls = [
+        f"{scheme}{host}{rest}"
+        for scheme in ("http://", "https://", "HTTP://", "ftp://", "https:", "//")
+        for host in ("ada.example", "a.b:8080", "[::1]", "[x", "ä.example", "", " ")
+        for rest in ("", "/", "/p?q=1#f", " ", "\t", "/a b", "?", "#")
+    ]
+    assert all(_web_uri(url) == by_urlsplit(url) for url in urls)
+    assert sum(_web_uri(url) is not None for url in urls) > 50
 
 
 def test_entry_titles_follow_the_post_language() -> None:

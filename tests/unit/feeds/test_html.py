@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import lxml.html
 from feeds.html import (
-    _PLAIN_URL,
+    PLAIN_URL,
     _URL_SAFE,
     absolute_html,
     absolute_links,
@@ -88,7 +88,7 @@ def test_links_agree_with_the_parser_on_the_xss_corpus() -> None:
 
 
 def test_plain_absolute_urls_are_what_urljoin_gives() -> None:
-    """The links written as they are (``_PLAIN_URL``) are exactly those
+    """The links written as they are (``PLAIN_URL``) are exactly those
     ``urljoin`` gives back unchanged, from an http and an https page alike;
     any other goes through ``urljoin``."""
     hosts = ["example.org", "EXAMPLE.org:8080", "a-b.c.d", "[::1]", "ä.example", ""]
@@ -111,7 +111,7 @@ def test_plain_absolute_urls_are_what_urljoin_gives() -> None:
                 joined = urljoin(base, url)
             except ValueError:
                 joined = None
-            if _PLAIN_URL.fullmatch(url):
+            if PLAIN_URL.fullmatch(url):
                 taken += 1
                 assert joined == url, url
             html = f'<p><a href="{escape(url)}" rel="nofollow">x</a></p>'
