@@ -344,9 +344,7 @@ class ValueDigester:
         self.skip = frozenset(skip)
         #: Objects pickle names by reference (the marker, classes of dates,
         #: time zones, markup; ``seeds`` adds more), by fixed memo index.
-        self.memo = {
-            id(o): (i, o) for i, o in enumerate((_as, *_SEEDS, *seeds))
-        }
+        self.memo = {id(o): (i, o) for i, o in enumerate((_as, *_SEEDS, *seeds))}
         self.kinds: dict[type, Any] = {}
         self.getters: dict[type, Any] = {}
         self.failed: list[str] = []
@@ -386,7 +384,7 @@ class ValueDigester:
         for k, v in state.items():
             if k in self.skip:
                 continue
-            if type(v) in (list, tuple) and v:
+            if type(v) in _SEQUENCES and v:
                 v = self.sequence(v)
             out[k] = v
         return out
@@ -409,7 +407,7 @@ class ValueDigester:
                 refs = "\0".join(names)  # type: ignore[arg-type]
         if refs is None:
             return (_as, self.shared(value, value)) if long else value
-        named = (_as, ("refs", type(value).__name__, refs))
+        named = (_as, ("refs", _SEQUENCES.get(type(value), type(value).__name__), refs))
         if long:
             self._lists[id(value)] = (value, self._digest(named))
             return _as, self._lists[id(value)][1]
@@ -421,6 +419,34 @@ class ValueDigester:
         if got is None:
             got = self._lists[id(obj)] = (obj, self._digest(value))
         return got[1]
+
+
+class IdentityList(list):  # type: ignore[type-arg]
+    """A list of posts whose ``in`` is a set lookup of ids (see fastbuild.plugin).
+
+    Only for items that compare by identity (no ``__eq__``: Pelican's posts).
+    A list changed since (its length differs) is scanned as before. It pickles
+    and digests as the plain list it stands for.
+    """
+
+    __slots__ = ("_ids", "_n")
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self._ids = frozenset(map(id, self))
+        self._n = len(self)
+
+    def __contains__(self, item: Any) -> bool:
+        if len(self) != self._n:
+            return list.__contains__(self, item)
+        return id(item) in self._ids
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+
+#: Sequences ``ValueDigester.lean`` digests item by item, by their kind's name.
+_SEQUENCES = {list: "list", tuple: "tuple", IdentityList: "list"}
 
 
 def _iso(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> str:

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pelican import signals
-from pelican.generators import StaticGenerator
+from pelican.generators import ArticlesGenerator, StaticGenerator
 from pelican.readers import MarkdownReader
 from pelican.utils import sanitised_join
 from sitekit.cache import REGISTRY_KEY, CacheRegistry, save_caches
 
 from . import tracking
+from .fingerprint import IdentityList
 from .reader import RUNTIME_KEY, PooledMarkdownReader
 from .runtime import Runtime
 from .writer import FastWriter
@@ -99,6 +100,9 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     if runtime is None:
         return
     runtime.end_pool()
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            _fast_membership(generator)
     if runtime.stamps is not None:
         runtime.stamps.derive_pages_of(generators)
     # Before writing: a failed write keeps them. Pickled in a child, so this
@@ -110,6 +114,33 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
         writing = [g for g in generators if hasattr(g, "generate_output")]
         for generator in writing:
             _flush_after(generator, last=generator is writing[-1])
+
+
+def _by_identity(items: Any) -> bool:
+    return type(items) is list and all(
+        type(item).__eq__ is object.__eq__ for item in items
+    )
+
+
+def _fast_membership(generator: Any) -> None:
+    """Give Pelican's per-tag, -category and -author post lists a set lookup.
+
+    Its tag, category and author pages test every post of the site against
+    each such list (``article in articles``): 66 ms of list scans at 1,000
+    posts and 60 tags, in every build.
+    """
+    tags = getattr(generator, "tags", None)
+    if isinstance(tags, dict):
+        for tag, posts in tags.items():
+            if _by_identity(posts):
+                tags[tag] = IdentityList(posts)
+    for name in ("categories", "authors"):
+        pairs = getattr(generator, name, None)
+        if not isinstance(pairs, list):
+            continue
+        for i, pair in enumerate(pairs):
+            if type(pair) is tuple and len(pair) == 2 and _by_identity(pair[1]):
+                pairs[i] = (pair[0], IdentityList(pair[1]))
 
 
 def _flush_after(generator: Any, *, last: bool) -> None:

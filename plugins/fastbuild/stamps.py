@@ -288,7 +288,7 @@ class PageStamps:
         return got
 
     def derive_pages_of(self, generators: Iterable[Any]) -> None:
-        """Note the Jinja environments of Pelican's own generators (``DERIVED_PAGES``)."""
+        """Note the Jinja environments of Pelican's generators (``DERIVED_PAGES``)."""
         for generator in generators:
             env = getattr(generator, "env", None)
             if type(generator) in DERIVED_PAGES and env is not None:

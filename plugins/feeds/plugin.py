@@ -16,6 +16,7 @@ ledger and the text caches learnt; if it fails, the feeds are made here.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -81,15 +82,14 @@ class _Child:
             if os.waitstatus_to_exitcode(status) != 0:
                 return None
             with open(self.path, "rb") as fh:
-                got = pickle.load(fh)  # written by this build's own child
+                # Our own child's, in a file only this user may read (mkstemp).
+                got = pickle.load(fh)  # noqa: S301
             return got if isinstance(got, _Outcome) else None
         except (OSError, EOFError, pickle.UnpicklingError):
             return None
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self.path)
-            except OSError:
-                pass
 
 
 def _cores() -> int:
@@ -145,7 +145,7 @@ class FeedsGenerator:
         )
 
     def _start_with(self, generator: Any) -> None:
-        """Start the child when ``generator`` starts writing (every link is final then)."""
+        """Start the child when ``generator`` starts writing (links are final then)."""
         original = generator.generate_output
         started: list[bool] = []
 

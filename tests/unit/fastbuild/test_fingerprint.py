@@ -191,3 +191,43 @@ def test_an_unpicklable_value_digests_as_none() -> None:
     values = ValueDigester(lambda o: None)
     assert values.digest({"lock": threading.Lock()}) is None
     assert values.failed
+
+
+def test_an_identity_list_answers_in_as_a_list_and_digests_as_one() -> None:
+    from fastbuild.fingerprint import IdentityList
+
+    posts = [_article("<p>x</p>", f"posts/{i}.md") for i in range(20)]
+    other = _article("<p>x</p>", "posts/other.md")
+    fast = IdentityList(posts[:15])
+    assert all((p in fast) == (p in posts[:15]) for p in [*posts, other])
+    fast.append(other)  # changed since: scanned as a list
+    assert other in fast and posts[19] not in fast
+    # A long list of posts digests as their names, whichever kind of list.
+    values = ValueDigester(_reference, describe=_describe)
+    assert values.digest({"articles": IdentityList(posts)}) == values.digest(
+        {"articles": list(posts)}
+    )
+
+
+def test_pelican_tag_lists_get_a_set_lookup() -> None:
+    from fastbuild.fingerprint import IdentityList
+    from fastbuild.plugin import _fast_membership
+
+    posts = [_article("<p>x</p>", f"posts/{i}.md") for i in range(4)]
+
+    class Generator:
+        def __init__(self) -> None:
+            self.tags = {
+                Tag("a", DEFAULT_CONFIG): posts[:2],
+                Tag("b", DEFAULT_CONFIG): posts,
+            }
+            self.categories = [("cat", posts[1:])]
+            self.authors = [("me", posts), ("odd", [1, 2])]  # ints: compared by value
+
+    gen = Generator()
+    _fast_membership(gen)
+    assert all(type(v) is IdentityList for v in gen.tags.values())
+    assert type(gen.categories[0][1]) is IdentityList
+    assert type(gen.authors[0][1]) is IdentityList
+    assert type(gen.authors[1][1]) is list
+    assert [p for p in posts if p in gen.categories[0][1]] == posts[1:]
