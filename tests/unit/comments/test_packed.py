@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from comments import folder
 from comments.build import CommentsBuild, build_state
 from comments.folder import ThreadData
 from comments.jsonld import comment_tree
@@ -106,12 +106,15 @@ def test_a_page_unpacks_its_thread_once_and_few_are_kept(unpacks: list[str]) -> 
 
 def test_a_packed_thread_loads_only_what_a_cache_may_hold() -> None:
     """Its bytes come from the cache file: a tampered one cannot run code."""
-    evil = ThreadData(zlib.compress(pickle.dumps((os.getcwd, {}))), "k", 1, 1, None)
+    evil = ThreadData(folder._PACK(pickle.dumps((os.getcwd, {}))), "k", 1, 1, None)
     with pytest.raises(CacheFormatError):
         evil.unpack()
-    odd = ThreadData(zlib.compress(pickle.dumps(("no thread", {}))), "k", 1, 1, None)
+    odd = ThreadData(folder._PACK(pickle.dumps(("no thread", {}))), "k", 1, 1, None)
     with pytest.raises(ValueError, match="packed thread"):
         odd.unpack()
+    garbled = ThreadData(b"not compressed at all", "k", 1, 1, None)
+    with pytest.raises(ValueError, match="not Zstandard data"):
+        garbled.unpack()
 
 
 def test_posts_get_packed_threads_and_listings_unpack_none(
