@@ -40,6 +40,7 @@ from sitekit.cache import ContentCache, dumps_records, loads_records
 from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
+from .jsonld import comment_json_parts
 from .load import SUFFIXES, load_file, load_thread
 from .render import render_body
 from .thread import Thread, build_thread
@@ -74,10 +75,14 @@ class ThreadData:
     a page or feed shows them (``unpack``; ``packed.PackedThread``): every
     build needs only the facts kept beside them, and a rebuild loads 1,000
     entries without making 20,000 comment objects. Its comments carry no
-    Markdown (``body`` is ""): the HTML holds each one rendered.
+    Markdown (``body`` is ""): the HTML holds each one rendered. Beside
+    them, the JSON text of the comments' JSON-LD, cut where a page's URL goes
+    (``jsonld.comment_json_parts``): nothing else in it varies by page, and
+    made here it is made once per folder, by the worker that computes the
+    thread, and cached with it.
     """
 
-    packed: bytes  # (Thread, {comment id: body HTML}), pickled and compressed
+    packed: bytes  # (Thread, {comment id: body HTML}, JSON parts), pickled, compressed
     key: str
     count: int  # Thread.count: shown comments with text
     size: int  # len(Thread.comments): shown comments, removed ones too
@@ -94,7 +99,7 @@ class ThreadData:
     ) -> ThreadData:
         newest = thread.newest
         return cls(
-            _PACK(dumps_records((thread, html))),
+            _PACK(dumps_records((thread, html, comment_json_parts(thread, html)))),
             key,
             thread.count,
             len(thread.comments),
@@ -102,8 +107,8 @@ class ThreadData:
             problems,
         )
 
-    def unpack(self) -> tuple[Thread, dict[str, str]]:
-        """The thread and its body HTML, made anew from the packed bytes."""
+    def unpack(self) -> tuple[Thread, dict[str, str], tuple[str, ...]]:
+        """The thread, its body HTML and JSON-LD parts, made anew from the bytes."""
         try:
             raw = _UNPACK(self.packed)
         except zstandard.ZstdError as error:
@@ -113,12 +118,13 @@ class ThreadData:
         value = loads_records(raw, ALLOWED_MODULES)
         if not (
             isinstance(value, tuple)
-            and len(value) == 2
+            and len(value) == 3
             and isinstance(value[0], Thread)
             and isinstance(value[1], dict)
+            and isinstance(value[2], tuple)
         ):
             raise ValueError(f"a packed thread is {type(value).__name__}")
-        return value[0], value[1]
+        return value[0], value[1], value[2]
 
 
 #: A folder's comment files in name order, each with its ``stat`` (None when

@@ -4,11 +4,18 @@ Nested as the page shows it: replies under ``comment`` down to the display
 depth, so the JSON stays shallow for any thread; a reply flattened below that
 depth names the comment it answers with ``parentItem``. Removed comments are
 left out and their replies move up into their place.
+
+Everything in these objects but the page's URL comes from the thread folder
+(its files, the time zone, the display depth: ``folder.ThreadData``'s key),
+so their JSON text is made once, when the thread is computed
+(``comment_json_parts``), and kept in the packed thread with the URL cut
+out; a page joins the parts with its own URL (``ThreadJsonLd.json_text``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring  # json.dumps's, ensure_ascii=False
 from typing import Any, overload
 
 from .render import plain_text
@@ -54,6 +61,70 @@ def comment_tree(
     return objects(thread.roots)
 
 
+def _shown(nodes: tuple[ThreadNode, ...]) -> Iterator[ThreadNode]:
+    """The nodes ``comment_tree`` makes objects of (a removed one: its replies)."""
+    for node in nodes:
+        if node.comment.removed:
+            yield from _shown(node.replies)
+        else:
+            yield node
+
+
+def comment_json_parts(thread: Thread, html: Mapping[str, str]) -> tuple[str, ...]:
+    """The JSON text of ``comment_tree`` cut where the page's URL goes.
+
+    ``encode_basestring(page)[1:-1].join(parts)`` is ``json.dumps`` of the
+    tree (``ensure_ascii=False``, separators ``,`` and ``:``) with URLs
+    ``page#comment-<id>``: JSON escapes a string character by character, so
+    the URL's text and the text after it encode apart. Made when the thread
+    is computed (``folder.compute``), so a page pays for neither the plain
+    texts of its bodies nor the dump of their objects.
+    """
+    enc = encode_basestring
+    parts: list[str] = []
+    buf: list[str] = []
+
+    def url(cid: str) -> None:  # '"' page '#comment-<id>"'
+        buf.append('"')
+        parts.append("".join(buf))
+        buf.clear()
+        buf.append(enc("#comment-" + cid)[1:])
+
+    def emit(nodes: list[ThreadNode]) -> None:
+        buf.append("[")
+        for i, node in enumerate(nodes):
+            c = node.comment
+            buf.append(
+                ',{"@type":"Comment","@id":' if i else '{"@type":"Comment","@id":'
+            )
+            url(c.id)
+            buf.append(',"url":')
+            url(c.id)
+            buf.append(',"author":{"@type":"Person","name":')
+            buf.append(enc(c.author))
+            if c.website:
+                buf.append(',"url":')
+                buf.append(enc(c.website))
+            buf.append('},"dateCreated":')
+            buf.append(enc(c.date.isoformat()))
+            buf.append(',"text":')
+            buf.append(enc(plain_text(html.get(c.id, ""))))
+            if node.reply_to is not None:
+                buf.append(',"parentItem":{"@id":')
+                url(node.reply_to.id)
+                buf.append("}")
+            replies = list(_shown(node.replies))
+            if replies:
+                buf.append(',"comment":')
+                emit(replies)
+            buf.append("}")
+        buf.append("]")
+
+    emit(list(_shown(thread.roots)))
+    parts.append("".join(buf))
+    return tuple(parts)
+
+
 class ThreadJsonLd(Sequence[JsonObject]):
     """``comment_tree`` of one page, made each time it is read, never kept.
 
@@ -79,6 +150,15 @@ class ThreadJsonLd(Sequence[JsonObject]):
     def objects(self) -> list[JsonObject]:
         page = self.page_url
         return comment_tree(self.thread, lambda cid: f"{page}#comment-{cid}", self.html)
+
+    def json_text(self) -> str:
+        """The JSON text of ``objects()`` (``json.dumps``, ``ensure_ascii=False``,
+        no spaces), from the parts kept in the packed thread when it has them."""
+        found = getattr(self.thread, "json_parts", None)
+        parts = found() if found is not None else None
+        if parts is None:
+            parts = comment_json_parts(self.thread, self.html)
+        return encode_basestring(self.page_url)[1:-1].join(parts)
 
     def __iter__(self) -> Iterator[JsonObject]:
         return iter(self.objects())

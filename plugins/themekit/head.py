@@ -7,14 +7,13 @@ without a build. The templates only print what these return.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 import datetime as dt
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
-
 from sitekit.i18n import isodate
 
 # JSON may hold "</script>" or "<!--" inside a string; in an HTML script element
@@ -160,7 +159,8 @@ def blogposting(
         data["commentCount"] = count
     comments = getattr(article, "comment_jsonld", None)
     if comments:
-        data["comment"] = list(comments)
+        # Kept as it is when it writes its own JSON text (see ``tojsonld``).
+        data["comment"] = comments if _json_text_of(comments) else list(comments)
     # Reading recommendations (set by the reading plugin) are what the post cites.
     citations = getattr(article, "reading_jsonld", None)
     if citations:
@@ -178,15 +178,55 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _json_text_of(value: Any) -> Any:
+    """The ``json_text`` method of a value that writes its own JSON, else None.
+
+    The comments' JSON-LD (``comments.jsonld.ThreadJsonLd``) keeps its text
+    made once per thread, so a page does not rebuild and dump its objects.
+    """
+    return getattr(value, "json_text", None)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(
+        value, ensure_ascii=False, default=_json_default, separators=(",", ":")
+    )
+
+
+def _dumps_object(data: Mapping[str, Any]) -> str:
+    """``_dumps`` of a dict whose values may write their own JSON text.
+
+    The other items are dumped a run at a time, and an item's text in a
+    dict dumped without spaces is ``"key":value``: the same text as one dump.
+    """
+    items: list[str] = []
+    run: dict[str, Any] = {}
+    for key, value in data.items():
+        own = _json_text_of(value)
+        if own is None:
+            run[key] = value
+            continue
+        if run:
+            items.append(_dumps(run)[1:-1])
+            run = {}
+        items.append(f"{_dumps(key)}:{own()}")
+    if run:
+        items.append(_dumps(run)[1:-1])
+    return "{" + ",".join(items) + "}"
+
+
 def tojsonld(data: Any) -> Markup:
     """Serialize for ``<script type="application/ld+json">``, safe inside HTML.
 
     Non-ASCII stays readable; ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no
-    string in the data (a comment body, a title) can close the element.
+    string in the data (a comment body, a title) can close the element. A
+    value of a top-level dict that has ``json_text`` gives its own JSON text
+    (compact, ``ensure_ascii=False``, as ``json.dumps`` here writes it).
     """
-    text = json.dumps(
-        data, ensure_ascii=False, default=_json_default, separators=(",", ":")
-    )
+    if isinstance(data, dict) and any(map(_json_text_of, data.values())):
+        text = _dumps_object(data)
+    else:
+        text = _dumps(data)
     for char, escaped in _JSON_ESCAPES.items():
         # Looked for first: a page's JSON-LD (its comments' texts) is tens
         # of kilobytes, seldom holds any of them, and a replace that finds

@@ -36,7 +36,7 @@ def build(tmp_path: Path, **extra: Any) -> tuple[CommentsBuild, dict[str, Any]]:
 def bodies(tmp_path: Path, slug: str = "p") -> list[str]:
     """The body HTML a fresh build shows for a thread, the cache saved after it."""
     state, settings = build(tmp_path)
-    thread, html = state.thread_of(slug).unpack()
+    thread, html, _ = state.thread_of(slug).unpack()
     save_caches(settings)
     return [html[c.id] for c in thread.comments]
 
@@ -203,7 +203,7 @@ def test_threads_found_when_queueing_are_used_and_report_their_problems(
     state, _ = build(tmp_path)
     assert state.folders_to_prefetch() == []  # served by its stamp
     assert not state.log.problems  # reported when a post shows it
-    thread, html = state.thread_of("p").unpack()
+    thread, html, _ = state.thread_of("p").unpack()
     assert [html[c.id] for c in thread.comments] == first
     assert sorted(p.field for p in state.log) == ["body", "date"]
 

@@ -107,3 +107,33 @@ def test_lazy_objects_equal_the_tree() -> None:
     assert lazy[1]["@id"].endswith("#comment-b") and lazy[-1] == eager[-1]
     assert bool(lazy) and not ThreadJsonLd(build_thread([])[0], "x", {})
     assert json.loads(json.dumps(list(lazy))) == eager
+
+
+def test_json_text_is_the_dump_of_the_objects_for_any_url() -> None:
+    """The parts kept in a packed thread give ``json.dumps`` of the tree."""
+    from comments.jsonld import ThreadJsonLd, comment_json_parts
+
+    items = [
+        c(
+            "a",
+            website='https://a.example/?q="x"&y=\\',
+            author='Ä "quoted" \\ </script>',
+        ),
+        c("r", None, 1, status="removed", author="", body=""),
+        c("b", "r", 2, body="Zeile 1\n\nZeile 2 <b>& \u2028 \x01"),
+        c("d", "b", 3),
+        c("e", "d", 4),
+        c("f", "e", 5),
+        c("z", None, 6),
+    ]
+    thread, _ = build_thread(items, depth=2)
+    html = render_bodies(thread.comments)
+    parts = comment_json_parts(thread, html)
+    for page in ("", "2017/p/", 'https://x.org/ü/"a\\b"/\u2028</script>?a&b'):
+        lazy = ThreadJsonLd(thread, page, html)
+        dumped = json.dumps(list(lazy), ensure_ascii=False, separators=(",", ":"))
+        assert lazy.json_text() == dumped
+        assert json.dumps(page, ensure_ascii=False)[1:-1].join(parts) == dumped
+    assert len(parts) == 2 * 6 + 3 + 1  # two URLs a comment, one per flattened reply
+    empty = build_thread([])[0]
+    assert ThreadJsonLd(empty, "x", {}).json_text() == "[]"

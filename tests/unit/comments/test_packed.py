@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from dataclasses import replace
@@ -14,7 +15,7 @@ import pytest
 from comments import folder
 from comments.build import CommentsBuild, build_state
 from comments.folder import ThreadData
-from comments.jsonld import comment_tree
+from comments.jsonld import comment_json_parts, comment_tree
 from comments.model import Comment
 from comments.packed import PackedHtml, PackedThread, RecentThreads
 from comments.render import ThreadView
@@ -55,7 +56,7 @@ def unpacks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = ThreadData.unpack
 
-    def counted(self: ThreadData) -> tuple[Thread, dict[str, str]]:
+    def counted(self: ThreadData) -> tuple[Thread, dict[str, str], tuple[str, ...]]:
         seen.append(self.key)
         return original(self)
 
@@ -147,10 +148,17 @@ def test_posts_get_packed_threads_and_listings_unpack_none(
     assert de.comment_count == 3 and bool(de.comment_jsonld)  # type: ignore[attr-defined]
     assert len(de.comment_html) == 3 and len(thread) == 3  # type: ignore[attr-defined]
     assert unpacks == []
-    thread_value, html = state.thread_of("p").unpack()
+    thread_value, html, _ = state.thread_of("p").unpack()
     assert list(de.comment_jsonld) == comment_tree(  # type: ignore[attr-defined]
         thread_value, lambda cid: f"2017/p/#comment-{cid}", html
     )
+    # Its JSON text comes from the parts packed with the thread.
+    assert de.comment_jsonld.json_text() == json.dumps(  # type: ignore[attr-defined]
+        list(de.comment_jsonld),
+        ensure_ascii=False,
+        separators=(",", ":"),  # type: ignore[attr-defined]
+    )
+    assert thread.json_parts() == comment_json_parts(thread_value, html)
     assert [r.html for r in de.comment_views.rows] == [  # type: ignore[attr-defined]
         html[c.id] for c in thread_value.comments
     ]
@@ -213,5 +221,5 @@ def test_a_thread_dated_in_the_sites_zone_unpacks() -> None:
     thread, html = sample(2)
     zoned = [replace(c, date=c.date.replace(tzinfo=berlin)) for c in thread.comments]
     thread, _ = build_thread(zoned)
-    back, _ = ThreadData.pack(thread, html, "k").unpack()
+    back, _, _ = ThreadData.pack(thread, html, "k").unpack()
     assert back == thread and back.comments[0].date.tzinfo is berlin

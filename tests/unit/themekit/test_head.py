@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from themekit import head
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -168,3 +167,28 @@ def test_tojsonld_keeps_non_ascii_readable() -> None:
 )
 def test_og_locale(lang: str, locale: str) -> None:
     assert head.og_locale(lang) == locale
+
+
+class OwnJson(list):  # type: ignore[type-arg]
+    """A value that writes its own JSON text, as the comments' JSON-LD does."""
+
+    def json_text(self) -> str:
+        return json.dumps(list(self), ensure_ascii=False, separators=(",", ":"))
+
+
+def test_tojsonld_splices_a_value_that_writes_its_own_json() -> None:
+    comments = [{"text": "</script> & Grüße", "n": 1}]
+    for keys in (
+        ["comment"],
+        ["a", "comment"],
+        ["comment", "z"],
+        ["a", "comment", "z"],
+    ):
+        plain = {k: (comments if k == "comment" else {"k": k, "<": 2}) for k in keys}
+        own = {k: (OwnJson(v) if k == "comment" else v) for k, v in plain.items()}
+        assert str(head.tojsonld(own)) == str(head.tojsonld(plain))
+    article = FakeArticle()
+    article.comment_jsonld = OwnJson(comments)  # type: ignore[attr-defined]
+    data = head.blogposting(article, siteurl=None, sitename="Diskurs")
+    assert isinstance(data["comment"], OwnJson)  # kept, not listed
+    assert json.loads(str(head.tojsonld(data)))["comment"] == comments
