@@ -117,8 +117,11 @@ class PackedHtml(Mapping[str, str]):
         self.data = data
         self._recent = recent if recent is not None else RecentThreads(1)
 
-    def _html(self) -> dict[str, str]:
+    def unpacked(self) -> dict[str, str]:
+        """The dict itself (a page's rows read every body: one lookup)."""
         return self._recent.get(self.data)[1]
+
+    _html = unpacked
 
     def __getitem__(self, cid: str) -> str:
         return self._html()[cid]

@@ -122,9 +122,14 @@ def test_date_formatter_reads_as_babel_writes(lang: str) -> None:
     from sitekit.i18n import localdatetime
 
     fmt = DateFormatter(lang)
+    # Our patterns show the day, then the time: each half is kept apart.
+    assert (fmt.split is not None) == (lang[:2] in ("de", "en"))
     moment = datetime(2016, 12, 31, 22, 59, tzinfo=BERLIN)
     for _ in range(600):  # every hour, minute, month and both halves of a day
         moment += timedelta(hours=13, minutes=37)
+        assert fmt(moment) == localdatetime(moment, lang), moment
+    for _ in range(100):  # the same days and times again: from the halves kept
+        moment -= timedelta(hours=13, minutes=37)
         assert fmt(moment) == localdatetime(moment, lang), moment
 
 
