@@ -179,12 +179,14 @@ def _json_default(value: Any) -> Any:
 
 
 def _json_text_of(value: Any) -> Any:
-    """The ``json_text`` method of a value that writes its own JSON, else None.
+    """The ``json_text`` function of a value that writes its own JSON, else None.
 
     The comments' JSON-LD (``comments.jsonld.ThreadJsonLd``) keeps its text
     made once per thread, so a page does not rebuild and dump its objects.
+    Looked up on the class: a value that answers any attribute (Jinja's
+    ``Undefined``) is dumped as before.
     """
-    return getattr(value, "json_text", None)
+    return getattr(type(value), "json_text", None)
 
 
 def _dumps(value: Any) -> str:
@@ -209,7 +211,7 @@ def _dumps_object(data: Mapping[str, Any]) -> str:
         if run:
             items.append(_dumps(run)[1:-1])
             run = {}
-        items.append(f"{_dumps(key)}:{own()}")
+        items.append(f"{_dumps(key)}:{own(value)}")
     if run:
         items.append(_dumps(run)[1:-1])
     return "{" + ",".join(items) + "}"

@@ -192,3 +192,7 @@ def test_tojsonld_splices_a_value_that_writes_its_own_json() -> None:
     data = head.blogposting(article, siteurl=None, sitename="Diskurs")
     assert isinstance(data["comment"], OwnJson)  # kept, not listed
     assert json.loads(str(head.tojsonld(data)))["comment"] == comments
+    # Only a class's own json_text counts, not a value answering any name.
+    from jinja2 import Undefined
+
+    assert str(head.tojsonld({"a": Undefined(), "b": [1]})) == '{"a":[],"b":[1]}'
