@@ -24,10 +24,12 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
-from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 #: Tags a comment or note may contain after sanitizing.
 ALLOWED_TAGS = frozenset(
@@ -79,6 +81,9 @@ _NOT_SANITIZED = re.compile(
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
+    # Imported when first needed: cmark renders most text (a rebuild, none here).
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt(
         "commonmark", {"html": False, "linkify": False, "typographer": False}
     )
