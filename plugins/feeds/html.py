@@ -17,13 +17,15 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin
 
-import lxml.html
-from lxml import etree
 from sitekit.cache import text_memo
 from sitekit.feedwriter import xml_text
 from sitekit.markup import is_sanitized, sanitize_html
+
+if TYPE_CHECKING:
+    import lxml.html
 
 
 def _drop_excerpts(html: str) -> str:
@@ -49,6 +51,10 @@ def _feed_text() -> Callable[[str], str]:
 
 def _fragment(html: str) -> lxml.html.HtmlElement:
     """A parent element holding the parsed fragment, even when it has <html>/<body>."""
+    # Imported when a post is parsed: a rebuild parses in a child (feeds.plugin).
+    import lxml.html
+    from lxml import etree
+
     try:
         return lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on 2 <body>s
@@ -56,6 +62,8 @@ def _fragment(html: str) -> lxml.html.HtmlElement:
 
 
 def _inner(root: lxml.html.HtmlElement) -> str:
+    import lxml.html
+
     head = htmllib.escape(root.text or "", quote=False)
     return head + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root

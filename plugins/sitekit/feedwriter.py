@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from lxml import etree  # type: ignore[import-untyped]
-
 from sitekit.markup import NOT_XML
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 THR_NS = "http://purl.org/syndication/thread/1.0"
@@ -179,6 +179,8 @@ def prepare(
 
 
 def _sub(parent: Any, tag: str, text: str | None = None, **attrib: str) -> Any:
+    from lxml import etree  # type: ignore[import-untyped]  # with feedgen, when used
+
     elem = etree.SubElement(parent, tag, attrib)
     if text is not None:
         elem.text = text
@@ -303,6 +305,9 @@ def build_feed(
     spec: FeedSpec, chosen: Sequence[FeedItem], updated: datetime
 ) -> FeedGenerator:
     """A configured FeedGenerator of the prepared entries (in order), extensions on."""
+    # Imported when a feed is made: a rebuild makes its few in a child (feeds.plugin).
+    from feedgen.feed import FeedGenerator
+
     fg = FeedGenerator()
     fg.register_extension("diskurs", _NoFeedExtension, _CommentsEntryExtension)
     fg.id(xml_text(spec.id))
