@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sitekit.cache import OutputLedger, output_ledger
 from sitekit.feedwriter import FeedItem, FeedSpec, domain_of, feed_bytes, tag_uri
 
 from .views import ItemView, ListView
@@ -109,6 +110,14 @@ def write_reading_feed(
         author=settings.get("AUTHOR") or None,
     )
     limit = settings.get("READING_FEED_MAX_ITEMS", settings.get("FEEDS_MAX_ITEMS"))
+    # Written only when what it is made from changed (or the files on disk are
+    # not the ones written): making it costs feedgen, every build.
+    rels = [str(rel).lstrip("/") for rel in (atom, rss) if rel]
+    owner = settings if isinstance(settings, dict) else dict(settings)
+    ledger: OutputLedger = output_ledger(owner, "reading", output_path)
+    stamp = ledger.stamp((spec, items, limit, bool(atom), bool(rss)))
+    if ledger.unchanged(rels, stamp):
+        return []
     atom_bytes, rss_bytes = feed_bytes(spec, items, limit)
     written = []
     for rel, data in ((atom, atom_bytes), (rss, rss_bytes)):
@@ -117,4 +126,5 @@ def write_reading_feed(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             written.append(path)
+    ledger.record(rels, stamp)
     return written
