@@ -115,6 +115,25 @@ class _StampedTemplate:
         return self._writer._render(self._template, localcontext, self._context)
 
 
+class _Discard:
+    """What Pelican writes a page we write elsewhere (or not at all) into.
+
+    Cheaper than opening ``os.devnull`` for each of ~1,600 pages.
+    """
+
+    def __enter__(self) -> _Discard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_DISCARD = _Discard()
+
+
 class FastWriter(Writer):
     """Skips unchanged pages; renders the rest here or in forked processes."""
 
@@ -168,7 +187,7 @@ class FastWriter(Writer):
                     f'Failed to overwrite "{filename}" a second time'
                 )
             # The page that overrode this path stays: this one is not written.
-            return open(os.devnull, "w", encoding=encoding)
+            return _DISCARD
         if filename in self._written_files and not override:
             raise FileOverwriteFailedError(
                 f'Failed to overwrite "{filename}" as Pelican has already written '
@@ -179,7 +198,7 @@ class FastWriter(Writer):
         self._written_files.add(filename)
         if job is not None:
             self._jobs.append(job)
-        return open(os.devnull, "w", encoding=encoding)
+        return _DISCARD
 
     # -- one page ------------------------------------------------------------
     @property
