@@ -34,6 +34,14 @@ def counter() -> tuple[list[Path], object]:
     return calls, compute
 
 
+def numbered_files(folder: Path, count: int) -> list[Path]:
+    """Files 0.yaml, 1.yaml, ... each holding its number."""
+    files = [folder / f"{i}.yaml" for i in range(count)]
+    for i, f in enumerate(files):
+        f.write_text(str(i), encoding="utf-8")
+    return files
+
+
 def test_memo_computes_once_and_survives_a_new_build(tmp_path: Path) -> None:
     src = tmp_path / "a.yaml"
     src.write_text("eins", encoding="utf-8")
@@ -169,11 +177,7 @@ def test_a_tampered_entry_is_computed_again(tmp_path: Path) -> None:
 
 
 def test_entries_are_unpickled_only_when_asked_for(tmp_path: Path) -> None:
-    files = []
-    for i in range(3):
-        f = tmp_path / f"{i}.yaml"
-        f.write_text(str(i), encoding="utf-8")
-        files.append(f)
+    files = numbered_files(tmp_path, 3)
     _, compute = counter()
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
     for f in files:
@@ -242,11 +246,7 @@ def test_a_torn_append_keeps_the_records_before_it(tmp_path: Path) -> None:
 
 def test_compaction_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
     _, compute = counter()
-    files = []
-    for i in range(100):
-        f = tmp_path / f"{i}.yaml"
-        f.write_text(str(i), encoding="utf-8")
-        files.append(f)
+    files = numbered_files(tmp_path, 100)
     cache = sc.ContentCache("t", "v1", tmp_path / "c", allowed_modules=(__name__,))
     for f in files:
         cache.memo(f, compute)
@@ -329,11 +329,7 @@ def test_saving_in_a_child_is_saving(
 ) -> None:
     """A forked child writes the files; this process keeps the bookkeeping."""
     monkeypatch.setattr(sc, "_SMALL_SAVE", -1)  # a child even for a few entries
-    files = []
-    for i in range(3):
-        f = tmp_path / f"{i}.yaml"
-        f.write_text(str(i), encoding="utf-8")
-        files.append(f)
+    files = numbered_files(tmp_path, 3)
     calls, compute = counter()
     settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
     registry = sc.registry_for(settings)
@@ -367,11 +363,7 @@ def test_a_save_not_waited_for_is_finished_and_entries_added_meanwhile_kept(
 ) -> None:
     """The child writes while the build goes on; entries made meanwhile: next save."""
     monkeypatch.setattr(sc, "_SMALL_SAVE", -1)  # a child even for a few entries
-    files = []
-    for i in range(2):
-        f = tmp_path / f"{i}.yaml"
-        f.write_text(str(i), encoding="utf-8")
-        files.append(f)
+    files = numbered_files(tmp_path, 2)
     calls, compute = counter()
     settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
     cache = sc.registry_for(settings).open("t", "v" * 24, (__name__,))
@@ -422,11 +414,7 @@ def test_a_small_save_is_made_here_a_big_one_in_a_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Forking a big process to append a few entries cost more than appending them."""
-    files = []
-    for i in range(3):
-        f = tmp_path / f"{i}.yaml"
-        f.write_text(str(i), encoding="utf-8")
-        files.append(f)
+    files = numbered_files(tmp_path, 3)
     calls, compute = counter()
     settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path / "c")}
     cache = sc.registry_for(settings).open("t", "v" * 24, (__name__,))
