@@ -29,9 +29,9 @@ import os
 import struct
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, tzinfo
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from sitekit.yamlfile import YamlError, read_source
 
 from .jsonld import comment_json_parts
 from .load import SUFFIXES, load_file, load_thread
+from .model import Comment
 from .render import render_body
 from .thread import Thread, build_thread
 
@@ -231,6 +232,21 @@ def read_sources(
     return Sources(paths, tuple(data), parts_digest(*chunks), readable, stampable)
 
 
+#: A comment's fields in order (``dataclasses.replace`` looks them up per call).
+_COMMENT_FIELDS = tuple(f.name for f in fields(Comment))
+_comment_values = attrgetter(*_COMMENT_FIELDS)
+_BODY = _COMMENT_FIELDS.index("body")
+_DATE = _COMMENT_FIELDS.index("date")
+
+
+def _without_body(c: Comment, date: datetime) -> Comment:
+    """``replace(c, body="", date=date)`` in a third of its time (20,000 a build)."""
+    values = list(_comment_values(c))
+    values[_BODY] = ""
+    values[_DATE] = date
+    return Comment(*values)
+
+
 def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> ThreadData:
     """Check, thread and render a folder from the bytes already read."""
     by_path = dict(zip(sources.paths, sources.data, strict=True))
@@ -250,7 +266,7 @@ def compute(folder: Path, sources: Sources, timezone: tzinfo, depth: int) -> Thr
         zone = zones.setdefault(date.tzinfo, date.tzinfo)
         return date if zone is date.tzinfo else date.replace(tzinfo=zone)
 
-    rendered = [replace(c, body="", date=shared_zone(c.date)) for c in loaded.comments]
+    rendered = [_without_body(c, shared_zone(c.date)) for c in loaded.comments]
     thread, problems = build_thread(rendered, loaded.broken, depth=depth)
     return ThreadData.pack(
         thread,

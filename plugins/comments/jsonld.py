@@ -82,24 +82,24 @@ def comment_json_parts(thread: Thread, html: Mapping[str, str]) -> tuple[str, ..
     """
     enc = encode_basestring
     parts: list[str] = []
-    buf: list[str] = []
+    buf: list[str] = []  # the text since the last URL
 
-    def url(cid: str) -> None:  # '"' page '#comment-<id>"'
-        buf.append('"')
+    def cut(tail: str) -> None:  # the text so far ends a part; a URL's tail follows
         parts.append("".join(buf))
         buf.clear()
-        buf.append(enc("#comment-" + cid)[1:])
+        buf.append(tail)
 
     def emit(nodes: list[ThreadNode]) -> None:
         buf.append("[")
         for i, node in enumerate(nodes):
             c = node.comment
+            tail = enc("#comment-" + c.id)[1:]  # '#comment-<id>"'
             buf.append(
-                ',{"@type":"Comment","@id":' if i else '{"@type":"Comment","@id":'
+                ',{"@type":"Comment","@id":"' if i else '{"@type":"Comment","@id":"'
             )
-            url(c.id)
-            buf.append(',"url":')
-            url(c.id)
+            cut(tail)
+            buf.append(',"url":"')
+            cut(tail)
             buf.append(',"author":{"@type":"Person","name":')
             buf.append(enc(c.author))
             if c.website:
@@ -110,13 +110,14 @@ def comment_json_parts(thread: Thread, html: Mapping[str, str]) -> tuple[str, ..
             buf.append(',"text":')
             buf.append(enc(plain_text(html.get(c.id, ""))))
             if node.reply_to is not None:
-                buf.append(',"parentItem":{"@id":')
-                url(node.reply_to.id)
+                buf.append(',"parentItem":{"@id":"')
+                cut(enc("#comment-" + node.reply_to.id)[1:])
                 buf.append("}")
-            replies = list(_shown(node.replies))
-            if replies:
-                buf.append(',"comment":')
-                emit(replies)
+            if node.replies:
+                replies = list(_shown(node.replies))
+                if replies:
+                    buf.append(',"comment":')
+                    emit(replies)
             buf.append("}")
         buf.append("]")
 
