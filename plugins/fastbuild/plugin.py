@@ -100,6 +100,7 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     if runtime is None:
         return
     runtime.end_pool()
+    runtime.resume_collector()
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
             _fast_membership(generator)
