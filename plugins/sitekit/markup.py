@@ -146,7 +146,41 @@ _TEXT_THEN_PRE = re.compile(r"[^>\n]\n<pre>")
 _HREF = re.compile(r'href="([^"]*)"')
 #: Link targets both renderers write the same: http(s) or mailto, plain ASCII,
 #: nothing to percent-encode or punycode (markdown-it-py does both differently).
-_PLAIN_HREF = re.compile(r"(?:https?://|mailto:)[A-Za-z0-9\-._~:/?#@!$&;'()*+,=]*")
+_URL_CHAR = r"[A-Za-z0-9\-._~:/?#@!$&;'()*+,=]"
+_PLAIN_HREF = re.compile(r"(?:https?://|mailto:)" + _URL_CHAR + "*")
+#: ... or an http(s) target with a plain host (name or address, a port) and
+#: %-escapes after it: cmark writes a non-ASCII character of a path (``/für``)
+#: as the upper-case escapes of its UTF-8 bytes, as markdown-it-py does, and
+#: ``_escaped_letters`` lets through the ones that decode to letters and digits
+#: only (markdown-it-py trims Unicode spaces at the end of a target, cmark
+#: escapes them; a host it punycodes; a ``%`` of the source they treat apart).
+#: No parentheses: the two read unbalanced ones in a target differently.
+_ESCAPED_HREF = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?[/?#]"
+    r"(?:[A-Za-z0-9\-._~:/?#@!$&;'*+,=]|%[0-9A-F]{2})*"
+)
+_ESCAPES = re.compile(r"(?:%[0-9A-F]{2})+")
+
+
+def _escaped_letters(url: str) -> bool:
+    """Whether every %-escape of a target is of a non-ASCII letter or digit."""
+    for run in _ESCAPES.findall(url):
+        try:
+            text = bytes.fromhex(run.replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if not text.isalnum() or any(ch < "\x80" for ch in text):
+            return False
+    return True
+
+
+def _same_href(url: str) -> bool:
+    """Whether markdown-it-py writes this cmark link target alike."""
+    if _PLAIN_HREF.fullmatch(url):
+        return True
+    return _ESCAPED_HREF.fullmatch(url) is not None and _escaped_letters(url)
+
+
 _CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol|li)\b")
 #: markdown-it-py's commonmark preset stops at 20 nested block levels (each
 #: list, item and quote is one); cmark does not stop. Well below that is safe.
@@ -221,9 +255,7 @@ def _fast_html(text: str) -> str | None:
         return None
     if "<pre>" in html and _TEXT_THEN_PRE.search(html):
         return None
-    if "href=" in html and not all(
-        _PLAIN_HREF.fullmatch(url) for url in _HREF.findall(html)
-    ):
+    if "href=" in html and not all(map(_same_href, _HREF.findall(html))):
         return None  # unsafe (cmark writes href=""), relative or encoded targets
     if html.count("<") >= 2 * _MAX_CONTAINERS:  # else too few tags to nest deep
         depth = deepest = 0

@@ -98,6 +98,51 @@ def test_random_markdown_renders_as_markdown_it_does(seed: int) -> None:
     assert fast_share(texts) > 0.1  # both paths are exercised
 
 
+#: Link targets with non-ASCII text, %-escapes, odd hosts and Unicode spaces
+#: (cmark escapes what markdown-it-py trims or punycodes).
+URL_PIECES = [
+    *("ä", "ö", "ß", "é", "€", "🙂", "Ⅻ", "²", "ǅ", "\u0301", "\u200b", "\u00ad"),
+    *("\u00a0", "\u2028", "\u3000", "%", "%4", "%41", "%C3", "%c3", "%C3%BC", "/"),
+    *("?", "#", "[", "]", "|", "{", "^", "`", "\\", ";", "'", "@", ":", "x", ".", "org"),
+    *("&", "=", "~", "*", "_", "(", ")", " ", ":8080"),
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_link_targets_with_non_ascii_text_render_as_markdown_it_does(seed: int) -> None:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test input
+    starts = ("https://", "http://", "mailto:", "https://x.org/", "https://bücher.de/")
+    forms = ("Vor [L](%s) nach", '[L](%s "t")', "[L]( %s )", "<%s>", "[L](%s)")
+    texts = [
+        rng.choice(forms)
+        % (rng.choice(starts) + "".join(rng.choices(URL_PIECES, k=rng.randint(0, 10))))
+        for _ in range(4000)
+    ]
+    # Parentheses and "@" right after the scheme were read apart before this
+    # path existed (see the report of the 2026-11-30 session): left out here.
+    texts = [t for t in texts if "(" not in t[3:] and ")" not in t[3:-1]]
+    texts = [t for t in texts if ":@" not in t and "/@" not in t and "'" not in t]
+    found = differences(texts)
+    assert found == [], found[:3]
+
+
+def test_a_link_to_a_path_with_umlauts_takes_the_fast_path() -> None:
+    for text in (
+        "Siehe [hier](https://example.org/für/Bücher?q=Öl#Maß).",
+        "[a](http://x.org:8080/ö) und [b](https://x.org/%C3%BC)",
+    ):
+        assert markup._fast_html(text) is not None
+        assert render_markdown(text) == render_markdown_it(text)
+    for text in (
+        "[a](https://bücher.de/x)",  # a host markdown-it-py punycodes
+        "[a](https://x.org/a\u00a0)",  # a space markdown-it-py trims
+        "[a](https://x.org/a%zz)",  # a % markdown-it-py escapes
+        "[a](https://x.org/€)",  # not a letter: left to markdown-it-py
+    ):
+        assert markup._fast_html(text) is None
+        assert render_markdown(text) == render_markdown_it(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
