@@ -184,6 +184,7 @@ class Runtime:
 
     def begin(self, output_path: str) -> None:
         """At the start of each run (``pelican -r`` runs many with one settings)."""
+        self._restore_collector()  # a run that failed before ``end``
         self.end_pool()
         self.finish_saving()
         self.queued = 0
@@ -245,6 +246,13 @@ class Runtime:
             self.gc_paused = False
             gc.freeze()
             gc.enable()
+
+    def _restore_collector(self) -> None:
+        """As before the run: on, and what it read collectable by a next run."""
+        if self.gc_paused:
+            self.gc_paused = False
+            gc.enable()
+        gc.unfreeze()
 
     def _many(self, todo: int) -> None:
         """Many files to render or read: not a small rebuild, so collect."""
@@ -522,10 +530,7 @@ class Runtime:
 
     def end(self) -> None:
         """The run is over: nothing memoizes into this build's caches any more."""
-        if self.gc_paused:
-            self.gc_paused = False
-            gc.enable()
-        gc.unfreeze()  # a next run (``pelican -r``) may collect what this one read
+        self._restore_collector()
         self.end_pool()
         self.finish_saving()
         ACTIVE.set(None)

@@ -64,3 +64,13 @@ def test_never_paused_without_workers_or_when_someone_turned_it_off() -> None:
     rt.resume_collector()
     rt.end()
     assert not gc.isenabled()  # not ours to turn on
+
+
+def test_a_run_that_failed_while_paused_leaves_it_on_at_the_next_start(
+    tmp_path: object,
+) -> None:
+    gc.enable()
+    rt = runtime(2)
+    rt.pause_collector()  # the run raised before all_generators_finalized
+    rt.begin(str(tmp_path))  # FASTBUILD_CACHE is off: nothing to load, no pause
+    assert gc.isenabled() and not rt.gc_paused
