@@ -67,21 +67,8 @@ def plain_text(html: str) -> str:
     Only for sanitized HTML (``render_body``): its tags are well formed, so a
     regular expression finds them; entities are decoded once, at the end.
     """
-    # Paragraphs are most of the tags: replaced as text first. In sanitized
-    # HTML every "<" starts a tag, so the expressions run only for the others.
-    text = html.replace("<p>", "\n").replace("</p>", "\n")
-    if "<" in text:
-        text = _TAG.sub("", _BLOCK_TAG.sub("\n", text))
-    text = unescape(text)
-    if (
-        "  " not in text
-        and "\n " not in text
-        and " \n" not in text
-        and text[:1] != " " != text[-1:]
-        and text.replace("\n", "").isprintable()
-    ):  # every line is folded already (``_fold``): only empty ones go
-        return "\n".join(filter(None, text.split("\n")))
-    return "\n".join(line for line in map(_fold, text.split("\n")) if line)
+    text = _TAG.sub("", _BLOCK_TAG.sub("\n", html))
+    return "\n".join(line for line in map(_fold, unescape(text).split("\n")) if line)
 
 
 def _fold(line: str) -> str:
