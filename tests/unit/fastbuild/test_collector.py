@@ -37,7 +37,7 @@ def test_paused_until_reading_is_over_then_what_was_read_is_frozen() -> None:
     assert not gc.isenabled()
     rt._many(4)  # a few files to render: still a small rebuild
     assert not gc.isenabled()
-    read = [[] for _ in range(1000)]  # what a build reads lives to its end
+    read: list[list[int]] = [[] for _ in range(1000)]  # lives to the end, as posts do
     rt.resume_collector()
     assert gc.isenabled()
     assert gc.get_freeze_count() >= len(read)
