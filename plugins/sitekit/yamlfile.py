@@ -15,6 +15,7 @@ file order. PyYAML's own event objects are most of the remaining cost.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,9 @@ def read_text(text: str) -> YamlValue:
         )
     ):
         raise YamlError(None, "the file is empty", "write at least one comment into it")
+    simple = _read_simple(text)
+    if simple is not None:
+        return simple
     try:
         parser = _Parser(text)
         try:
@@ -185,6 +189,109 @@ def read_text(text: str) -> YamlValue:
         ) from exc
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise YamlError(None, f"not valid YAML: {exc}") from exc
+
+
+#: A key line of the usual comment file (after its indentation): a plain key,
+#: then nothing, a double-quoted text without escapes, ``|`` (a literal block
+#: follows) or a plain text: a word character first, no ``#``, single spaces
+#: between words, a ``:`` only before a character that is neither.
+_SIMPLE_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]{0,99}):"
+    r'(?:( "[^"\\]*")|( \w(?:[^\s:#]|:(?=[^\s#])| (?=[^\s#]))*)|( \|))?'
+)
+
+
+def _read_simple(text: str) -> YamlMap | YamlList | None:
+    """A file of the usual shape read without the parser; None for any other.
+
+    Most comment files are one mapping of ``_SIMPLE_LINE`` lines with a
+    literal ``body: |``, or a list of such mappings (``- id: ...``); their
+    parser events cost three Python objects each. Only text whose meaning is
+    plain is read here: printable characters (no tab, no line break but
+    ``\n``, no control, no byte-order mark), the file ending in a line break,
+    no comment, blank line (but in a block), document marker, deeper nesting
+    or continued plain text, each block's first line indented and holding
+    text, no duplicate key (the parser names it). Anything else the parser
+    reads (and refuses) as before; the unit tests compare both on such files.
+    """
+    if not text.endswith("\n") or not text.replace("\n", "").isprintable():
+        return None
+    lines = text.split("\n")
+    end = len(lines)
+    while end and not lines[end - 1]:
+        end -= 1
+    if not lines[0].startswith("- "):
+        found, i = _simple_mapping(lines, 0, end, 0)
+        return found
+    top = YamlList(1)
+    i = 0
+    while i < end:
+        if not lines[i].startswith("- "):
+            return None
+        item, i = _simple_mapping(lines, i, end, 2)
+        if item is None:
+            return None
+        top.append(item)
+        top.item_lines.append(item.line)
+    return top
+
+
+def _simple_mapping(
+    lines: list[str], i: int, end: int, col: int
+) -> tuple[YamlMap | None, int]:
+    """The mapping whose keys stand at column ``col`` from line ``i`` (see above)."""
+    found: YamlMap | None = None
+    value: str | None
+    while i < end:
+        line = lines[i]
+        if found is not None and col:
+            if line.startswith("- "):
+                break  # the next list item
+            if not line.startswith("  "):
+                return None, i
+        m = _SIMPLE_LINE.fullmatch(line[col:] if col else line)
+        if m is None:
+            return None, i
+        key, quoted, plain, block = m.groups()
+        if key in _NULLS:
+            return None, i
+        if found is None:
+            found = YamlMap(i + 1)
+        elif key in found:
+            return None, i
+        found.key_lines[key] = i + 1
+        i += 1
+        if quoted is not None:
+            value = quoted[2:-1]
+        elif plain is not None:
+            value = plain[1:]
+            if value in _NULLS:
+                value = None
+        elif block is None:
+            value = None
+        else:
+            first = lines[i] if i < end else ""
+            indent = len(first) - len(first.lstrip(" "))
+            if indent <= col or indent == len(first):
+                return None, i
+            pad = " " * indent
+            body: list[str] = []
+            while i < len(lines):
+                line = lines[i]
+                if line.startswith(pad):
+                    if not line.strip(" "):
+                        return None, i  # spaces only: the parser decides
+                    body.append(line[indent:])
+                elif line:
+                    break
+                else:
+                    body.append("")
+                i += 1
+            while body and not body[-1]:
+                body.pop()
+            value = "\n".join(body) + "\n"
+        found[key] = value
+    return found, i
 
 
 def _line(event: yaml.Event) -> int:
