@@ -7,6 +7,8 @@ described by ``ContentLike``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -27,6 +29,7 @@ from .folder import (
     ThreadData,
     listing,
     parts_digest,
+    stat_key,
 )
 from .jsonld import JsonObject, ThreadJsonLd
 from .load import SUFFIXES, thread_files
@@ -157,6 +160,10 @@ class CommentsBuild:
     _listings: dict[str, Listing] = field(default_factory=dict)
     #: Threads ``folders_to_prefetch`` found by their stamps, for ``_load``.
     _found: dict[str, ThreadData] = field(default_factory=dict)
+    #: Folders a forked scan found unchanged: their stamp's and thread's keys.
+    _keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The forked scan still running (``scan_in_child``): its pid and pipe.
+    _scan: tuple[int, int] | None = None
     _folder_cache: FolderCache | None = None
     #: The thread and HTML handed to posts, by thread key (translations share them).
     _shown: dict[str, tuple[Any, Mapping[str, str]]] = field(default_factory=dict)
@@ -188,7 +195,15 @@ class CommentsBuild:
         folder = self.settings.path / slug
         folders = self._folders()
         # Found by its stamp before the pool started, or listed then.
+        if self._scan is not None:
+            self.take_scan()  # asked before the posts were read: here and now
         data = self._found.pop(str(folder), None)
+        keys = self._keys.pop(str(folder), None)
+        if data is None and keys is not None and self.cache is not None:
+            got = self.cache.get(keys[1])
+            if isinstance(got, ThreadData) and got.key == keys[1]:
+                self.cache.hits += 1
+                data = got
         files = self._listings.pop(str(folder), None)
         hook = self.cache.prefetched if self.cache is not None else None
         if data is None and hook is not None:
@@ -239,6 +254,109 @@ class CommentsBuild:
             self._listings[str(folder)] = files
             if folders.load(folder, files, compute_missing=False) is None:
                 todo.append(str(folder))
+        return todo
+
+    def _folder_names(self) -> list[str]:
+        try:
+            with os.scandir(self.settings.path) as entries:
+                return sorted(
+                    e.name for e in entries if not e.name.startswith(".") and e.is_dir()
+                )
+        except OSError:
+            return []
+
+    def _stamp_scan(self) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        """Each folder's stamp looked up (nothing unpickled, nothing stored):
+        the unchanged ones with their stamp's and thread's keys, and the others.
+        """
+        cache, folders, root = self.cache, self._folders(), self.settings.path
+        assert cache is not None
+        known: dict[str, tuple[str, str]] = {}
+        changed: list[str] = []
+        for name in self._folder_names():
+            folder = root / name
+            files = listing(folder)
+            if files is None:
+                continue
+            skey = stat_key(folders.version, folder, folders.parts, files)
+            key = cache.get(skey) if skey is not None else None
+            if skey is not None and isinstance(key, str) and key in cache:
+                known[str(folder)] = (skey, key)
+            else:
+                changed.append(str(folder))
+        return known, changed
+
+    def scan_in_child(self) -> bool:
+        """Start the stamp checks of ``folders_to_prefetch`` on the other core.
+
+        On a rebuild they are most of what this plugin does before the posts
+        are read (a listing and a stat of every comment file), and nothing
+        needs them until then: a forked child does them while Pelican reads
+        the posts, and ``take_scan`` collects them. Only with a warm cache
+        (a cold one is not stat'ed at all); False when no child was started.
+        """
+        if self.cache is None or len(self.cache) == 0 or not hasattr(os, "fork"):
+            return False
+        self._folders()  # made here, shared with the child
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return False
+        if pid == 0:  # the child: no logging (a lock may be held), no cleanup
+            code = 1
+            try:
+                os.close(read_fd)
+                data = json.dumps(self._stamp_scan()).encode()
+                with os.fdopen(write_fd, "wb") as fh:
+                    fh.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self._scan = (pid, read_fd)
+        return True
+
+    def take_scan(self) -> list[str] | None:
+        """The forked scan's result, as ``folders_to_prefetch`` gives it; None
+        when none was started. A child that failed: the scan is done here.
+        """
+        if self._scan is None:
+            return None
+        pid, fd = self._scan
+        self._scan = None
+        result: Any = None
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                raw = fh.read()
+            # Complete JSON is the child's whole answer; a child cut short
+            # leaves none (the status is not needed, and a worker pool's
+            # reaping of any child may have taken it).
+            result = json.loads(raw) if raw else None
+        except (OSError, ValueError):
+            result = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        if result is None:
+            logger.debug("comments: the forked folder scan failed; scanning here")
+            return self.folders_to_prefetch()
+        known, changed = result
+        assert self.cache is not None
+        # Kept at the next save, as ``known`` keeps them by asking.
+        self.cache.touch(k for pair in known.values() for k in pair)
+        self._keys.update((k, (v[0], v[1])) for k, v in known.items())
+        folders = self._folders()
+        todo: list[str] = []
+        for name in changed:
+            folder = Path(name)
+            files = listing(folder)
+            if files is None:
+                continue
+            self._listings[name] = files
+            if folders.load(folder, files, compute_missing=False) is None:
+                todo.append(name)
         return todo
 
     def mode_of(self, content: ContentLike, *, page: bool) -> str:

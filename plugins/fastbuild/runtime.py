@@ -300,10 +300,15 @@ class Runtime:
         from comments.build import build_state
 
         state = build_state(self.settings)
-        cache, tz = state.cache, state.settings.timezone
-        if cache is None:
+        if state.cache is None:
             return
-        todo = state.folders_to_prefetch()  # folders the comment cache cannot serve
+        if self.pool is None and state.scan_in_child():
+            return  # taken when the posts are read (``prioritize_threads``)
+        self._queue_threads(state, state.folders_to_prefetch())
+
+    def _queue_threads(self, state: Any, todo: list[str]) -> None:
+        """Queue the thread folders the comment cache cannot serve (``todo``)."""
+        cache, tz = state.cache, state.settings.timezone
         self._many(len(todo))
         if not todo:
             return
@@ -336,12 +341,20 @@ class Runtime:
         them in this order, taking each thread from the pool or making it
         itself. Workers going the same way would make it wait on every one.
         """
-        pool = self.pool
-        if pool is None or not _comments_enabled(self.settings):
+        if not _comments_enabled(self.settings):
             return
         from comments.build import build_state
 
         state = build_state(self.settings)
+        todo = state.take_scan()  # the folder scan forked by ``queue_comments``
+        if todo is not None:
+            if self.pool is None:
+                self._queue_threads(state, todo)
+            else:  # workers already forked: the comments plugin makes them
+                self._many(len(todo))
+        pool = self.pool
+        if pool is None:
+            return
         cache, root, tz = state.cache, state.settings.path, state.settings.timezone
         if cache is None:
             return
