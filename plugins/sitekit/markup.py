@@ -146,8 +146,11 @@ _TEXT_THEN_PRE = re.compile(r"[^>\n]\n<pre>")
 _HREF = re.compile(r'href="([^"]*)"')
 #: Link targets both renderers write the same: http(s) or mailto, plain ASCII,
 #: nothing to percent-encode or punycode (markdown-it-py does both differently).
+#: The host a plain name or address with a port (markdown-it-py drops or
+#: rewrites a target whose host is empty, holds a user part or odd characters).
 _URL_CHAR = r"[A-Za-z0-9\-._~:/?#@!$&;'()*+,=]"
-_PLAIN_HREF = re.compile(r"(?:https?://|mailto:)" + _URL_CHAR + "*")
+_HOST = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
+_PLAIN_HREF = re.compile(_HOST + r"(?:[/?#]" + _URL_CHAR + "*)?")
 #: ... or an http(s) target with a plain host (name or address, a port) and
 #: %-escapes after it: cmark writes a non-ASCII character of a path (``/für``)
 #: as the upper-case escapes of its UTF-8 bytes, as markdown-it-py does, and
@@ -156,8 +159,7 @@ _PLAIN_HREF = re.compile(r"(?:https?://|mailto:)" + _URL_CHAR + "*")
 #: escapes them; a host it punycodes; a ``%`` of the source they treat apart).
 #: No parentheses: the two read unbalanced ones in a target differently.
 _ESCAPED_HREF = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?[/?#]"
-    r"(?:[A-Za-z0-9\-._~:/?#@!$&;'*+,=]|%[0-9A-F]{2})*"
+    _HOST + r"[/?#](?:[A-Za-z0-9\-._~:/?#@!$&;'*+,=]|%[0-9A-F]{2})*"
 )
 _ESCAPES = re.compile(r"(?:%[0-9A-F]{2})+")
 
@@ -174,11 +176,36 @@ def _escaped_letters(url: str) -> bool:
     return True
 
 
+#: A mail address target as both write it (markdown-it-py parses the others
+#: as URLs: ``mailto:@x`` loses its ``@``).
+_MAILTO = re.compile(r"mailto:[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+")
+
+
 def _same_href(url: str) -> bool:
-    """Whether markdown-it-py writes this cmark link target alike."""
+    """Whether markdown-it-py writes this cmark link target alike.
+
+    Not where a parenthesis is left open or closed first (cmark-gfm 0.29 and
+    CommonMark 0.31 end such a target differently).
+    """
+    if url.startswith("mailto:"):
+        return _MAILTO.fullmatch(url) is not None
+    if ("(" in url or ")" in url) and not _balanced(url):
+        return False
     if _PLAIN_HREF.fullmatch(url):
         return True
     return _ESCAPED_HREF.fullmatch(url) is not None and _escaped_letters(url)
+
+
+def _balanced(url: str) -> bool:
+    depth = 0
+    for ch in url:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 _CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol|li)\b")
