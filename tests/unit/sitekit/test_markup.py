@@ -103,7 +103,8 @@ def test_random_markdown_renders_as_markdown_it_does(seed: int) -> None:
 URL_PIECES = [
     *("ä", "ö", "ß", "é", "€", "🙂", "Ⅻ", "²", "ǅ", "\u0301", "\u200b", "\u00ad"),
     *("\u00a0", "\u2028", "\u3000", "%", "%4", "%41", "%C3", "%c3", "%C3%BC", "/"),
-    *("?", "#", "[", "]", "|", "{", "^", "`", "\\", ";", "'", "@", ":", "x", ".", "org"),
+    *("?", "#", "[", "]", "|", "{", "^", "`", "\\", ";", "'", "@", ":", "x"),
+    *(".", "org"),
     *("&", "=", "~", "*", "_", "(", ")", " ", ":8080"),
 ]
 
@@ -134,7 +135,7 @@ def test_a_link_to_a_path_with_umlauts_takes_the_fast_path() -> None:
         "[a](https://x.org/a\u00a0)",  # a space markdown-it-py trims
         "[a](https://x.org/a%zz)",  # a % markdown-it-py escapes
         "[a](https://x.org/€)",  # not a letter: left to markdown-it-py
-        "[a](https://x.org/ä( \"t\")",  # a parenthesis left open
+        '[a](https://x.org/ä( "t")',  # a parenthesis left open
         "[a](https://@x.org/)",  # an empty user part
         "[a](mailto:@x.org)",
     ):

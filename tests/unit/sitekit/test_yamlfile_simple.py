@@ -40,7 +40,7 @@ def parsed(text: str) -> Any:
     parser = yamlfile._Parser(text)
     try:
         return shape(yamlfile._build(parser))
-    except Exception as error:  # noqa: BLE001 - any refusal is compared as such
+    except Exception as error:  # any refusal is compared as such
         return ("refused", type(error).__name__)
     finally:
         parser.dispose()
@@ -53,7 +53,9 @@ def sample_texts() -> tuple[str, ...]:
     texts = [p.read_text(encoding="utf-8") for p in found]
     rng = random.Random(3)  # noqa: S311 - reproducible test input
     words = bench_sitegen._Words(rng)
-    thread = bench_sitegen.make_thread(words, 150, datetime(2020, 1, 1, tzinfo=UTC), 0.4)
+    thread = bench_sitegen.make_thread(
+        words, 150, datetime(2020, 1, 1, tzinfo=UTC), 0.4
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bench_sitegen.write_thread(Path(tmp), thread, rng, 0.3)
         texts += [p.read_text(encoding="utf-8") for p in sorted(Path(tmp).iterdir())]
