@@ -7,25 +7,9 @@ from typing import Any
 
 import comments.folder
 import pytest
-from comments.build import CommentsBuild, build_state
+from comments.build import CommentsBuild
 from sitekit.cache import save_caches
-
-COMMENT = "author: Leserin {i}\ndate: 2017-05-0{i}T09:00:00+02:00\nbody: Text {i}\n"
-
-
-def write(folder: Path, i: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"c{i}.yaml").write_text(COMMENT.format(i=i), encoding="utf-8")
-
-
-def build(tmp_path: Path) -> tuple[CommentsBuild, dict[str, Any]]:
-    settings = {
-        "PATH": str(tmp_path / "content"),
-        "TIMEZONE": "Europe/Berlin",
-        "FASTBUILD_CACHE": True,
-        "CACHE_PATH": str(tmp_path / "cache"),
-    }
-    return build_state(settings), settings
+from unit.comments.test_folder import build, write
 
 
 def counts(state: CommentsBuild, *slugs: str) -> list[int]:
