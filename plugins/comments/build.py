@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sitekit.cache import ContentCache, cache_for, code_version
+from sitekit.cache import ContentCache, cache_for, code_version, fork_piped
 from sitekit.problems import Problem, ProblemLog, problem_log
 
 from .check import parse_date
@@ -298,25 +298,20 @@ class CommentsBuild:
         if self.cache is None or len(self.cache) == 0 or not hasattr(os, "fork"):
             return False
         self._folders()  # made here, shared with the child
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
+        forked = fork_piped()
+        if forked is None:
             return False
+        pid, fd = forked
         if pid == 0:  # the child: no logging (a lock may be held), no cleanup
             code = 1
             try:
-                os.close(read_fd)
                 data = json.dumps(self._stamp_scan()).encode()
-                with os.fdopen(write_fd, "wb") as fh:
+                with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                 code = 0
             finally:
                 os._exit(code)
-        os.close(write_fd)
-        self._scan = (pid, read_fd)
+        self._scan = (pid, fd)
         return True
 
     def take_scan(self) -> list[str] | None:

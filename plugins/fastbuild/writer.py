@@ -34,6 +34,7 @@ from typing import Any
 
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
+from sitekit.cache import fork_piped
 from sitekit.problems import Problem, problem_log
 
 from .reader import RUNTIME_KEY
@@ -295,21 +296,16 @@ class FastWriter(Writer):
         # collection first: it walked every object of a big build (0.2 s).
         gc.freeze()
         self._frozen = True
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
+        forked = fork_piped()
+        if forked is None:
             for job in jobs:
                 self._record(job, _render_job(job, self._stamps))
             self._count(warm + len(jobs), 1)
             return
+        pid, fd = forked
         if pid == 0:  # the dispatcher: never returns
-            os.close(read_fd)
-            _dispatch(jobs, chunks, write_fd, self._tokens, self.settings, self._stamps)
-        os.close(write_fd)
-        self._batches.append(_Batch(jobs, chunks, pid, read_fd, processes, warm))
+            _dispatch(jobs, chunks, fd, self._tokens, self.settings, self._stamps)
+        self._batches.append(_Batch(jobs, chunks, pid, fd, processes, warm))
         self._pending.update(job.path for job in jobs)
 
     def join_if_writes(self, paths: Iterable[str]) -> None:

@@ -739,6 +739,27 @@ def _fork_child(work: Callable[[], None]) -> int | None:
     return pid
 
 
+def fork_piped() -> tuple[int, int] | None:
+    """Fork a child joined to this process by a pipe: ``(pid, fd)``.
+
+    In this process ``fd`` reads what the child writes; in the child (pid 0)
+    it is the write end. None when the system could not fork (nothing is
+    left open).
+    """
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:
+        os.close(read_fd)
+        return 0, write_fd
+    os.close(write_fd)
+    return pid, read_fd
+
+
 def _child_succeeded(pid: int) -> bool:
     try:
         _, status = os.waitpid(pid, 0)

@@ -444,3 +444,26 @@ def test_a_small_save_is_made_here_a_big_one_in_a_child(
         Entry("2", 3),
     ]
     assert len(calls) == 3
+
+
+def test_fork_piped_joins_parent_and_child_and_leaves_nothing_open_on_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forked = sc.fork_piped()
+    assert forked is not None
+    pid, fd = forked
+    if pid == 0:  # the child writes its answer and leaves
+        os.write(fd, b"from the child")
+        os._exit(0)
+    with os.fdopen(fd, "rb") as fh:
+        assert fh.read() == b"from the child"  # EOF: the parent holds no write end
+    os.waitpid(pid, 0)
+
+    open_before = len(os.listdir("/proc/self/fd"))
+
+    def no_fork() -> int:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(sc.os, "fork", no_fork)
+    assert sc.fork_piped() is None
+    assert len(os.listdir("/proc/self/fd")) == open_before
