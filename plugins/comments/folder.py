@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import zstandard
-from sitekit.cache import ContentCache, dumps_records, loads_records
+from sitekit.cache import SETTLE_NS, ContentCache, dumps_records, loads_records
 from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
@@ -46,9 +46,6 @@ from .model import Comment
 from .render import render_body
 from .thread import Thread, build_thread
 
-#: A file changed less than this before it was read may change again unseen
-#: (same size, same time stamp): its folder gets no stat stamp this build.
-SETTLE_NS = 2_000_000_000
 _STAT_PREFIX = "thread-stat\0"
 #: One file in a stamp after its NUL-ended name: size, mtime_ns, ctime_ns, inode.
 _FILE_STAMP = struct.Struct("<qqqQ")

@@ -15,6 +15,7 @@ import importlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sitekit.cache import (
     FOLDER,
     MISSING,
     REGISTRY_KEY,
+    SETTLE_NS,
     CacheRegistry,
     ContentCache,
     PendingSave,
@@ -85,7 +87,10 @@ def prefetch_thread(
 def _kept_digest(
     known: ContentCache | None, filename: str, st: os.stat_result, stamp: Any
 ) -> Any:
-    """``stamp(filename)``, or the digest kept for a file with this very stat."""
+    """``stamp(filename)``, or the digest kept for a file with this very stat.
+
+    Kept only for a file that had settled when it was read (``SETTLE_NS``).
+    """
     signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     if known is not None:
         kept = known.get(filename)
@@ -99,8 +104,9 @@ def _kept_digest(
                 return bytes.fromhex(kept[1])
             except ValueError:
                 pass
+    settled = max(st.st_mtime_ns, st.st_ctime_ns) <= time.time_ns() - SETTLE_NS
     digest = stamp(filename)
-    if known is not None and isinstance(digest, bytes) and digest:
+    if known is not None and settled and isinstance(digest, bytes) and digest:
         known.put(filename, (signature, digest.hex()))
     return digest
 

@@ -51,6 +51,11 @@ T = TypeVar("T")
 ENABLED_KEY = "FASTBUILD_CACHE"
 #: Settings key under which a build keeps its open caches, by name.
 REGISTRY_KEY = "_DISKURS_CACHES"
+#: A file changed less than this before it was read may change again unseen
+#: (same size, same time stamps, within one tick of the file system's clock):
+#: a stat-keyed record of its bytes is made only once it has settled (git's
+#: "racily clean" rule; the change time cannot be set back).
+SETTLE_NS = 2_000_000_000
 #: Folder below ``CACHE_PATH``.
 FOLDER = "diskurs"
 

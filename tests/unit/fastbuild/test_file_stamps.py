@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import fastbuild.runtime
+import pytest
 from fastbuild.runtime import Runtime
 
 
@@ -94,10 +96,11 @@ def cached_runtime(cache: Path) -> Runtime:
 
 
 def test_a_file_with_the_same_stat_is_not_read_in_the_next_build(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sitekit.cache import save_caches
 
+    monkeypatch.setattr(fastbuild.runtime, "SETTLE_NS", -(10**12))  # settled at once
     post = tmp_path / "post.md"
     post.write_text("Title: A\n\nText", encoding="utf-8")
     cache = tmp_path / "cache"
@@ -123,3 +126,22 @@ def test_a_file_with_the_same_stat_is_not_read_in_the_next_build(
     assert post.stat().st_size == st.st_size
     assert build() == hashlib.sha256(post.read_bytes()).digest() != first
     assert len(calls) == 2
+
+
+def test_a_file_changed_just_now_is_read_again_in_the_next_build(
+    tmp_path: Path,
+) -> None:
+    """It may change again within one clock tick, size and times unchanged."""
+    from sitekit.cache import save_caches
+
+    post = tmp_path / "post.md"
+    post.write_text("Title: A\n\nText", encoding="utf-8")
+    cache = tmp_path / "cache"
+    calls: list[str] = []
+    for _ in range(2):
+        rt = cached_runtime(cache)
+        owner = Cacher(calls)
+        rt.memo_file_stamps(owner)
+        owner._filestamp_func(str(post))
+        save_caches(rt.settings)
+    assert calls == [str(post), str(post)]
