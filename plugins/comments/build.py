@@ -29,7 +29,6 @@ from .folder import (
     ThreadData,
     listing,
     parts_digest,
-    stat_key,
 )
 from .jsonld import JsonObject, ThreadJsonLd
 from .load import SUFFIXES, thread_files
@@ -278,10 +277,9 @@ class CommentsBuild:
             files = listing(folder)
             if files is None:
                 continue
-            skey = stat_key(folders.version, folder, folders.parts, files)
-            key = cache.get(skey) if skey is not None else None
-            if skey is not None and isinstance(key, str) and key in cache:
-                known[str(folder)] = (skey, key)
+            stamped = folders.stamped_key(folder, files)
+            if stamped is not None and stamped[1] in cache:
+                known[str(folder)] = stamped
             else:
                 changed.append(str(folder))
         return known, changed

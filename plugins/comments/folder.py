@@ -285,18 +285,25 @@ class FolderCache:
         self.depth = depth
         self.parts = key_parts(timezone, depth)
 
-    def known(self, folder: Path, files: Listing) -> ThreadData | None:
-        """The cached thread of a folder with an unchanged stamp (nothing read)."""
+    def stamped_key(self, folder: Path, files: Listing) -> tuple[str, str] | None:
+        """The keys of a folder's stat stamp and of the thread it vouches for
+        (nothing unpickled); None when the stamp is new or cannot be made."""
         cache = self.cache
         if cache is None:
             return None
         skey = stat_key(self.version, folder, self.parts, files)
         key = cache.get(skey) if skey is not None else None
-        if not isinstance(key, str):
+        return (skey, key) if skey is not None and isinstance(key, str) else None
+
+    def known(self, folder: Path, files: Listing) -> ThreadData | None:
+        """The cached thread of a folder with an unchanged stamp (nothing read)."""
+        stamped = self.stamped_key(folder, files)
+        if stamped is None or self.cache is None:
             return None
-        data = cache.get(key)
+        key = stamped[1]
+        data = self.cache.get(key)
         if isinstance(data, ThreadData) and data.key == key:
-            cache.hits += 1
+            self.cache.hits += 1
             return data
         return None
 
