@@ -22,6 +22,7 @@ from sitekit.cache import REGISTRY_KEY, CacheRegistry, save_caches
 
 from . import tracking
 from .fingerprint import IdentityList
+from .folders import FolderMaker, planned_folders
 from .reader import RUNTIME_KEY, PooledMarkdownReader
 from .runtime import Runtime
 from .writer import FastWriter
@@ -112,9 +113,15 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     # other core was idle for that long), finished before they render.
     runtime.saving = save_caches(runtime.settings, in_child=True, wait=False)
     if runtime.parallel_write:
+        folders = FolderMaker()
+        for generator in generators:
+            if isinstance(generator, ArticlesGenerator):
+                folders.start(
+                    planned_folders(generator), at_least=runtime.config.min_files
+                )
         writing = [g for g in generators if hasattr(g, "generate_output")]
         for generator in writing:
-            _flush_after(generator, last=generator is writing[-1])
+            _flush_after(generator, folders, last=generator is writing[-1])
 
 
 def _by_identity(items: Any) -> bool:
@@ -144,7 +151,7 @@ def _fast_membership(generator: Any) -> None:
                 pairs[i] = (pair[0], IdentityList(pair[1]))
 
 
-def _flush_after(generator: Any, *, last: bool) -> None:
+def _flush_after(generator: Any, folders: FolderMaker, *, last: bool) -> None:
     """Pages collected while a generator wrote start rendering when it is done.
 
     They render while the next generators work (the feeds); the last one
@@ -164,9 +171,11 @@ def _flush_after(generator: Any, *, last: bool) -> None:
             runtime = _runtime(generator.settings)
             if runtime is not None:
                 runtime.finish_saving()  # no renderer forked while it writes
+            folders.finish()
             writer.flush()
         except BaseException:
             writer.abandon()  # no renderer outlives a failed build
+            folders.finish()
             raise
         if last:
             writer.join()
