@@ -5,12 +5,12 @@ Wiring (receivers live at module level because blinker holds them weakly):
 | signal | receiver | why this signal |
 |---|---|---|
 | initialized | ``open_log`` | first plugin: every other plugin finds the log in the settings; the log handler sees all of Pelican's reading |
-| article_generator_init / page_generator_init | ``check_articles`` / ``check_pages`` | the generator knows which files Pelican will read, and has not read them yet |
+| article_generator_preread / page_generator_preread | ``check_articles`` / ``check_pages`` | the first one, before Pelican reads the generator's first file: the generator knows which files it will read, and the workers fastbuild forked on ``*_generator_init`` already render posts while this process checks headers |
+| finalized | ``report`` | connected inside ``open_log``, i.e. after every other plugin's receivers, so it sees their problems too |
 
 A file's problems are kept in a content-keyed cache (``sitekit.cache``): a
 rebuild re-checks only files whose bytes changed, and replays the kept
 problems of the others, so a strict build fails just as often.
-| finalized | ``report`` | connected inside ``open_log``, i.e. after every other plugin's receivers, so it sees their problems too |
 """
 
 from __future__ import annotations
@@ -146,14 +146,27 @@ def _check(generator: Any, paths_key: str, excludes_key: str, kind: str) -> None
             capture.explain(problems)
 
 
+#: Set on a generator whose files are checked (preread is sent once per file).
+CHECKED_ATTRIBUTE = "_sitecheck_checked"
+
+
+def _first_read(generator: Any) -> bool:
+    if getattr(generator, CHECKED_ATTRIBUTE, False):
+        return False
+    setattr(generator, CHECKED_ATTRIBUTE, True)
+    return True
+
+
 def check_articles(generator: Any) -> None:
-    """Check the header of every post before Pelican reads it."""
-    _check(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "article")
+    """Check the header of every post before Pelican reads the first one."""
+    if _first_read(generator):
+        _check(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES", "article")
 
 
 def check_pages(generator: Any) -> None:
-    """Check the header of every page before Pelican reads it."""
-    _check(generator, "PAGE_PATHS", "PAGE_EXCLUDES", "page")
+    """Check the header of every page before Pelican reads the first one."""
+    if _first_read(generator):
+        _check(generator, "PAGE_PATHS", "PAGE_EXCLUDES", "page")
 
 
 def report(pelican: Any) -> None:
@@ -181,5 +194,5 @@ def report(pelican: Any) -> None:
 def register() -> None:
     """Connect the receivers; ``report`` is connected by ``open_log``."""
     signals.initialized.connect(open_log)
-    signals.article_generator_init.connect(check_articles)
-    signals.page_generator_init.connect(check_pages)
+    signals.article_generator_preread.connect(check_articles)
+    signals.page_generator_preread.connect(check_pages)
