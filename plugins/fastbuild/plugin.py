@@ -78,6 +78,18 @@ def on_article_generator_init(generator: Any) -> None:
         runtime.queue_comments()
 
 
+def on_static_generator_init(generator: Any) -> None:
+    """Every generator exists and has queued its files: fork the workers now.
+
+    Left to the first file read, they would start after what other plugins
+    do before it (the site check reads every post's header), with the second
+    core idle meanwhile.
+    """
+    runtime = _runtime(generator.settings)
+    if runtime is not None and runtime.pool is not None:
+        runtime.pool.start()
+
+
 def on_article_generator_pretaxonomy(generator: Any) -> None:
     """Posts read and ordered: the pool does the threads needed last first."""
     runtime = _runtime(generator.settings)
@@ -252,6 +264,7 @@ def register() -> None:
     signals.article_generator_init.connect(on_article_generator_init)
     signals.article_generator_pretaxonomy.connect(on_article_generator_pretaxonomy)
     signals.page_generator_init.connect(on_page_generator_init)
+    signals.static_generator_init.connect(on_static_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
     signals.get_writer.connect(get_writer)
     signals.finalized.connect(on_finalized)
