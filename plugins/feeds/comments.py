@@ -22,6 +22,7 @@ comments.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
@@ -212,6 +213,10 @@ def _shown(
         yield c, answered
 
 
+#: A comment id that ``quote(id, safe=TAG_SAFE)`` gives back as it is.
+_TAG_AS_IS = re.compile(r"[A-Za-z0-9_.~/:;,!$&'()*+=@?-]*")
+
+
 def _body(d: Discussion, comment: Any) -> str:
     """The comment's body HTML as the feed carries it."""
     html = d.rendered.get(comment.id)
@@ -258,10 +263,13 @@ def discussion_bytes(
     """``leanfeed.feed_bytes(spec, discussion_items(discussion), max_items)``,
     byte for byte, without an item object per comment.
 
-    A build writes every comment of the site into two feeds: each entry's
-    values are escaped once, the discussion's shared ones (page, language,
-    what a top-level comment answers) once per feed, and only entries the
-    feed shows are made.
+    A build writes every comment of the site into two feeds: each entry is
+    two f-strings of ``leanfeed.entry_texts``'s layout for a comment (the
+    test of this function compares it with the lean writer's), each value
+    escaped once; what every entry of the discussion shares (page, language,
+    the title around the author's name, what a top-level comment answers) is
+    escaped once per feed, and a reply names its parent's escaped id and link.
+    Only entries the feed shows are made.
     """
     d = discussion
     # Refuses a feed without id, title or link, as feedgen; its date, else 1970.
@@ -270,47 +278,84 @@ def discussion_bytes(
     head = f"tag:{d.domain.lower()},"
     name = quote(f"comment/{d.slug}/", safe=TAG_SAFE)
     shown = []
-    ids: dict[str, str] = {}  # comment id to entry id: a reply's parent is shown
     for c, parent in _shown(d):
-        if c.date.utcoffset() is None:
+        date = c.date
+        if date.utcoffset() is None:
             raise ValueError(
-                f"published {c.date!r} has no time zone; feeds need aware datetimes"
+                f"published {date!r} has no time zone; feeds need aware datetimes"
             )
-        entry_id = f"{head}{c.date.year:04d}:{name}{quote(c.id, safe=TAG_SAFE)}"
-        ids[c.id] = entry_id
-        shown.append((c.date, entry_id, c, parent))
+        cid = c.id
+        quoted = cid if _TAG_AS_IS.fullmatch(cid) else quote(cid, safe=TAG_SAFE)
+        shown.append((date, f"{head}{date.year:04d}:{name}{quoted}", c, parent))
     shown.sort(key=lambda row: (row[0], row[1]), reverse=True)
+
+    # Escaping is per character (attr_text(a + b) == attr_text(a) + attr_text(b)),
+    # so shared parts are escaped once. Bodies are XML-safe already (comment_html).
+    attr, text, rfc822 = leanfeed.attr_text, leanfeed.escape_text, leanfeed.rfc822
+    page, lang = attr(d.page), attr(d.lang)
+    # The entry title around the author's name (plain_text leaves no NUL).
+    around = _titles(d.lang)[0].format(author="\0", title=d.title.replace("\0", ""))
+    title_parts = [attr(part) for part in around.split("\0")]
+    xml_lang = f' xml:lang="{lang}"' if lang else ""
+    hreflang = f' hreflang="{lang}"' if lang else ""
+    rss_language = f"      <dc:language>{lang}</dc:language>\n" if lang else ""
+    to_post = leanfeed.reply_attributes(d.post_id, d.page)
+    # Each shown comment's escaped entry id and link: its entry's, and what
+    # a reply to it names in thr:in-reply-to.
+    named = {
+        c.id: (attr(entry_id), f"{page}#comment-{attr(c.id)}")
+        for _, entry_id, c, _ in shown
+    }
     if max_items is not None:
         shown = shown[: max(0, max_items)]
     if spec.updated is None and shown:
         updated = shown[0][0]
-
-    # Locals: per comment. Bodies are XML-safe already (comment_html).
-    attr, text = leanfeed.attr_text, leanfeed.escape_text
-    page, lang = attr(d.page), attr(d.lang)
-    title_of = _titles(d.lang)[0]
-    to_post = leanfeed.reply_attributes(d.post_id, d.page)
     entries = []
-    for date, entry_id, c, parent in shown:
-        author = plain_text(c.author)
+    for date, _, c, parent in shown:
+        author = attr(plain_text(c.author))
+        title = author.join(title_parts)
+        entry_id, link = named[c.id]
         published = date.isoformat()
+        content = text(_body(d, c))
+        if parent is None:
+            reply = to_post
+        else:
+            ref, href = named[parent.id]
+            reply = f'ref="{ref}" href="{href}" type="text/html"'
+        if author:
+            uri = attr(_web_uri(getattr(c, "website", None)) or "")
+            by = (
+                f"    <author>\n      <name>{author}</name>\n"
+                f"      <uri>{uri}</uri>\n    </author>\n"
+                if uri
+                else f"    <author>\n      <name>{author}</name>\n    </author>\n"
+            )
+            creator = f"      <dc:creator>{author}</dc:creator>\n"
+        else:
+            by = creator = ""
+        if content:
+            atom_content = f'    <content type="html">{content}</content>\n'
+            rss_content = f"      <description>{content}</description>\n"
+        else:
+            atom_content = rss_content = ""
         entries.append(
-            leanfeed.entry_texts(
-                id=attr(entry_id),
-                title=attr(title_of.format(author=author, title=d.title)),
-                link=f"{page}#comment-{attr(c.id)}",
-                updated=published,
-                published=published,
-                pub_date=leanfeed.rfc822(date),
-                language=lang,
-                author=attr(author),
-                author_uri=attr(_web_uri(getattr(c, "website", None)) or ""),
-                content=text(_body(d, c)),
-                reply=to_post
-                if parent is None
-                else leanfeed.reply_attributes(
-                    ids[parent.id], f"{d.page}#comment-{parent.id}"
-                ),
+            (
+                f"  <entry{xml_lang}>\n    <id>{entry_id}</id>\n"
+                f"    <title>{title}</title>\n"
+                f"    <updated>{published}</updated>\n"
+                f"{by}{atom_content}"
+                f'    <link href="{link}" rel="alternate"'
+                f' type="text/html"{hreflang}/>\n'
+                f"    <published>{published}</published>\n"
+                f"    <thr:in-reply-to {reply}/>\n"
+                "  </entry>\n",
+                f"    <item>\n      <title>{title}</title>\n"
+                f"      <link>{link}</link>\n{rss_content}"
+                f'      <guid isPermaLink="false">{entry_id}</guid>\n'
+                f"      <pubDate>{rfc822(date, published)}</pubDate>\n"
+                f"{creator}{rss_language}"
+                f"      <thr:in-reply-to {reply}/>\n"
+                "    </item>\n",
             )
         )
     return leanfeed.documents(spec, entries, updated)

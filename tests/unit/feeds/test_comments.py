@@ -8,13 +8,14 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import feedparser
 import pytest
 from comments.render import ThreadView
 from comments.thread import build_thread
 from feeds.comments import (
+    _TAG_AS_IS,
     attach_comment_feed_urls,
     comment_items,
     discussion_bytes,
@@ -25,7 +26,7 @@ from feeds.site import FeedJob, write_job
 from lxml import etree
 from sitekit import feedwriter, leanfeed
 from sitekit.cache import value_digest
-from sitekit.feedwriter import order_items
+from sitekit.feedwriter import TAG_SAFE, order_items
 from unit.feeds.fakes import BERLIN, comment, post, site, with_thread
 from unit.sitekit.test_feedwriter_differential import assert_same_feed, xss_payloads
 
@@ -325,6 +326,9 @@ def test_discussion_bytes_are_the_lean_writers_bytes_of_the_items() -> None:
         comment("tie-a", 9),  # equal dates: ordered by id, as order_items does
         comment("x y/ä", 10, website="https://ada.example/?a=1&b=<2>"),
         comment("js", 11, website="javascript:alert(1)"),
+        # No name, no text; an id that must be quoted and escaped.
+        comment("anon", 11, parent="x y/ä", author=" \t", body="  "),
+        comment("a&b'c", 11, parent="anon", website="http://x.example/?q=1&r=2"),
         *(
             comment(f"h{n}", 12 + n, author=text, body=text, website=text)
             for n, text in enumerate(hostile[:60])
@@ -336,7 +340,9 @@ def test_discussion_bytes_are_the_lean_writers_bytes_of_the_items() -> None:
     ]
     contents = [
         with_thread(post("eins", title=f"Titel {hostile[1]}"), thread),
-        with_thread(post("zwei", url="2018/zwei/", lang="en"), chain(3)),
+        with_thread(
+            post("zwei", url="2018/zwei/", lang="en", title="{author} \0"), chain(3)
+        ),
         with_thread(post("leer", url="2018/leer/"), []),
     ]
     contents[0].comment_html["c1"] = '<p onclick="x()">a <a href="/rel">b</a></p>'
@@ -353,6 +359,14 @@ def test_discussion_bytes_are_the_lean_writers_bytes_of_the_items() -> None:
             direct = job.direct(job.spec, job.source, job.max_items)
             assert direct == leanfeed.feed_bytes(job.spec, job.items, job.max_items)
     assert len(jobs[0].items) > 70
+
+
+def test_entry_ids_quote_only_what_quote_would() -> None:
+    """A comment id taken as it is into its entry id is one ``quote`` keeps."""
+    for code in [*range(0x3000), 0xFFFD, 0x1F600]:
+        char = chr(code)
+        kept = quote(char, safe=TAG_SAFE) == char
+        assert bool(_TAG_AS_IS.fullmatch(char)) == kept, hex(code)
 
 
 def test_discussion_bytes_refuse_what_the_writers_refuse() -> None:
