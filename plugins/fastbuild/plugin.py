@@ -20,7 +20,7 @@ from pelican.readers import MarkdownReader
 from pelican.utils import sanitised_join
 from sitekit.cache import REGISTRY_KEY, CacheRegistry, save_caches
 
-from . import tracking
+from . import lock, tracking
 from .fingerprint import IdentityList
 from .folders import FolderMaker, planned_folders
 from .reader import RUNTIME_KEY, PooledMarkdownReader
@@ -56,6 +56,8 @@ def on_run(pelican: Any) -> None:
     """``get_generators`` opens every run: a fresh pool and fresh page stamps."""
     runtime = _runtime(pelican.settings)
     if runtime is not None:
+        if runtime.config.cache:
+            lock.take(pelican, str(pelican.settings["CACHE_PATH"]))
         tracking.URLS.set(None)
         runtime.begin(pelican.output_path)
 
@@ -241,6 +243,7 @@ def on_finalized(pelican: Any) -> None:
     runtime.save_reader_version()
     runtime.end()
     tracking.URLS.set(None)
+    lock.give_back(pelican)  # the child saving the caches holds it until done
 
 
 def _quick_exit() -> None:
