@@ -7,9 +7,9 @@ so a feed reader can rebuild the thread. Bodies come from the comments plugin's
 are sanitized once more here; raw comment text never reaches a feed. Removed
 comments are not entries: a reply to one answers its nearest shown ancestor.
 
-A site writes a pair per discussion, a thousand on a large site, so these
-(and only these) are written by ``sitekit.leanfeed``, the text writer that is
-tested against feedgen; the site's newest comments go through feedgen.
+A site writes a pair per discussion, a thousand on a large site, each
+straight from its ``Discussion`` (``discussion_bytes``: the bytes of the lean
+writer, ``sitekit.leanfeed``, without an item object per comment).
 
 A discussion's feed is a function of a small value, ``Discussion``: the
 thread and the few fields of its post the entries show. The feed's ledger
@@ -411,9 +411,8 @@ def discussion_feeds(
             source=discussion,
             make=discussion_items,
             key=discussion.key(),
-            # A pair per post: the lean writer, which writes what feedgen
-            # would (tests/unit/sitekit/test_feedwriter_differential.py),
-            # straight from the discussion (tests/unit/feeds/test_comments.py).
+            # A pair per post: the lean writer's bytes straight from the
+            # discussion (tests/unit/feeds/test_comments.py).
             writer=leanfeed.feed_bytes,
             direct=discussion_bytes,
         )

@@ -2,8 +2,9 @@
 
 Pelican writes its own feeds (feedgenerator) before any page and before plugins
 can add comments to them, so they are switched off (``FEED_* = None``) and this
-plugin writes all feeds: with feedgen (sitekit.feedwriter), and the many
-per-post comment feeds with sitekit.leanfeed (see feeds.comments). A generator
+plugin writes all feeds, with sitekit.leanfeed (text, tested against feedgen;
+the many per-post comment feeds straight from their threads, see
+feeds.comments). A generator
 of ours, returned from ``get_generators``, writes them in ``generate_output``:
 by then every generator's context is final, comment threads included.
 

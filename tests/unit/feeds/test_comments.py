@@ -287,7 +287,7 @@ def test_the_comments_plugins_thread_digest_stands_for_the_thread() -> None:
     assert [i.content_html.strip() for i in one.items] == ["<p>Eins</p>"]
 
 
-def test_discussions_take_the_lean_writer_and_write_what_feedgen_would() -> None:
+def test_comment_feeds_take_the_lean_writer_and_write_what_feedgen_would() -> None:
     s = site()
     hostile = xss_payloads()[:40]
     thread = [*chain(4), comment("x", 9, author=hostile[0], body="\n\n".join(hostile))]
@@ -298,10 +298,12 @@ def test_discussions_take_the_lean_writer_and_write_what_feedgen_would() -> None
     attach_comment_feed_urls(contents, SETTINGS, default_mode="open")
     jobs = list(discussion_feeds(s, contents, SETTINGS))
     latest = latest_comments_feed(s, jobs, SETTINGS)
-    assert latest is not None and latest.writer is feedwriter.feed_bytes
+    assert latest is not None and latest.writer is leanfeed.feed_bytes
     assert [job.writer for job in jobs] == [leanfeed.feed_bytes] * 2
-    for job in jobs:  # a thread with replies and hostile text, and an empty one
+    # A thread with replies and hostile text, an empty one, the newest comments.
+    for job in [*jobs, latest]:
         assert_same_feed(job.spec, job.items, job.max_items)
+    assert len(latest.items) == 3
     # The writer is part of the stamp: a switch of writers rewrites the files.
     job = jobs[0]
     other = replace(job, writer=feedwriter.feed_bytes)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from feeds.posts import PostItems, all_posts_feed, category_feeds, post_item
-from sitekit import feedwriter
+from sitekit import leanfeed
 from sitekit.feedwriter import order_items
-from unit.feeds.fakes import BERLIN, Named, post, site, with_thread
+from unit.feeds.fakes import BERLIN, Named, comment, post, site, with_thread
+from unit.sitekit.test_feedwriter_differential import assert_same_feed
 
 SETTINGS = {
     "FEEDS_ALL_ATOM": "feeds/all.atom.xml",
@@ -125,12 +126,21 @@ def test_the_newest_posts_are_those_of_ordering_all_ties_included() -> None:
         ), limit
 
 
-def test_post_feeds_are_written_by_feedgen() -> None:
+def test_post_feeds_are_written_by_the_lean_writer_as_feedgen_would() -> None:
     s = site()
-    posts = [post(), post("zwei", url="2018/zwei/")]
+    posts = [
+        with_thread(post(), [comment("a", 1)]),
+        post("zwei", url="2018/zwei/", summary="<p>Text</p>", metadata={"tags": "x"}),
+        post("drei", url="2018/drei/", content='<p><a href="/x">x</a> &amp; ü</p>'),
+    ]
+    posts[1].tags = [Named("Moderation", "moderation", "tag/moderation/")]
+    posts[2].comments_mode = "off"  # type: ignore[attr-defined]
     jobs = [all_posts_feed(s, posts, SETTINGS), *category_feeds(s, posts, SETTINGS)]
     assert len(jobs) == 2
-    assert {job.writer for job in jobs if job is not None} == {feedwriter.feed_bytes}
+    for job in jobs:
+        assert job is not None and job.writer is leanfeed.feed_bytes
+        assert_same_feed(job.spec, job.items, job.max_items)
+        assert len(job.items) == SETTINGS["FEEDS_MAX_ITEMS"]
 
 
 def _stamp(posts: list, settings: dict | None = None) -> bytes:
