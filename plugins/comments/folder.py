@@ -40,7 +40,7 @@ from sitekit.cache import SETTLE_NS, ContentCache, dumps_records, loads_records
 from sitekit.problems import Problem
 from sitekit.yamlfile import YamlError, read_source
 
-from .jsonld import comment_json_parts
+from .jsonld import comment_json_template
 from .load import SUFFIXES, load_file, load_thread
 from .model import Comment
 from .render import render_body
@@ -74,13 +74,13 @@ class ThreadData:
     build needs only the facts kept beside them, and a rebuild loads 1,000
     entries without making 20,000 comment objects. Its comments carry no
     Markdown (``body`` is ""): the HTML holds each one rendered. Beside
-    them, the JSON text of the comments' JSON-LD, cut where a page's URL goes
-    (``jsonld.comment_json_parts``): nothing else in it varies by page, and
-    made here it is made once per folder, by the worker that computes the
-    thread, and cached with it.
+    them, the JSON text of the comments' JSON-LD, marked where a page's URL
+    goes (``jsonld.comment_json_template``): nothing else in it varies by
+    page, and made here it is made once per folder, by the worker that
+    computes the thread, and cached with it.
     """
 
-    packed: bytes  # (Thread, {comment id: body HTML}, JSON parts), pickled, compressed
+    packed: bytes  # (Thread, {id: body HTML}, JSON template), pickled, compressed
     key: str
     count: int  # Thread.count: shown comments with text
     size: int  # len(Thread.comments): shown comments, removed ones too
@@ -97,7 +97,7 @@ class ThreadData:
     ) -> ThreadData:
         newest = thread.newest
         return cls(
-            _PACK(dumps_records((thread, html, comment_json_parts(thread, html)))),
+            _PACK(dumps_records((thread, html, comment_json_template(thread, html)))),
             key,
             thread.count,
             len(thread.comments),
@@ -105,8 +105,8 @@ class ThreadData:
             problems,
         )
 
-    def unpack(self) -> tuple[Thread, dict[str, str], tuple[str, ...]]:
-        """The thread, its body HTML and JSON-LD parts, made anew from the bytes."""
+    def unpack(self) -> tuple[Thread, dict[str, str], str]:
+        """The thread, its body HTML and JSON-LD template, made anew from the bytes."""
         try:
             raw = _UNPACK(self.packed)
         except zstandard.ZstdError as error:
@@ -119,7 +119,7 @@ class ThreadData:
             and len(value) == 3
             and isinstance(value[0], Thread)
             and isinstance(value[1], dict)
-            and isinstance(value[2], tuple)
+            and isinstance(value[2], str)
         ):
             raise ValueError(f"a packed thread is {type(value).__name__}")
         return value[0], value[1], value[2]

@@ -8,8 +8,8 @@ left out and their replies move up into their place.
 Everything in these objects but the page's URL comes from the thread folder
 (its files, the time zone, the display depth: ``folder.ThreadData``'s key),
 so their JSON text is made once, when the thread is computed
-(``comment_json_parts``), and kept in the packed thread with the URL cut
-out; a page joins the parts with its own URL (``ThreadJsonLd.json_text``).
+(``comment_json_template``), and kept in the packed thread with a mark
+where the URL goes; a page puts its own URL there (``ThreadJsonLd.json_text``).
 """
 
 from __future__ import annotations
@@ -70,60 +70,51 @@ def _shown(nodes: tuple[ThreadNode, ...]) -> Iterator[ThreadNode]:
             yield node
 
 
-def comment_json_parts(thread: Thread, html: Mapping[str, str]) -> tuple[str, ...]:
-    """The JSON text of ``comment_tree`` cut where the page's URL goes.
+#: Where a page's URL goes in ``comment_json_template``'s text: JSON text
+#: never holds a raw NUL (a string's control characters are escaped).
+URL_MARK = "\0"
 
-    ``encode_basestring(page)[1:-1].join(parts)`` is ``json.dumps`` of the
-    tree (``ensure_ascii=False``, separators ``,`` and ``:``) with URLs
-    ``page#comment-<id>``: JSON escapes a string character by character, so
-    the URL's text and the text after it encode apart. Made when the thread
-    is computed (``folder.compute``), so a page pays for neither the plain
-    texts of its bodies nor the dump of their objects.
+
+def comment_json_template(thread: Thread, html: Mapping[str, str]) -> str:
+    """The JSON text of ``comment_tree`` with ``URL_MARK`` where the page's URL goes.
+
+    ``template.replace(URL_MARK, encode_basestring(page)[1:-1])`` is
+    ``json.dumps`` of the tree (``ensure_ascii=False``, separators ``,`` and
+    ``:``) with URLs ``page#comment-<id>``: JSON escapes a string character
+    by character, so the URL's text and the text after it encode apart.
+    Made when the thread is computed (``folder.compute``), so a page pays for
+    neither the plain texts of its bodies nor the dump of their objects: one
+    string a thread, one formatted text a comment.
     """
     enc = encode_basestring
-    parts: list[str] = []
-    buf: list[str] = []  # the text since the last URL
-
-    def cut(tail: str) -> None:  # the text so far ends a part; a URL's tail follows
-        parts.append("".join(buf))
-        buf.clear()
-        buf.append(tail)
+    out: list[str] = []
 
     def emit(nodes: list[ThreadNode]) -> None:
-        buf.append("[")
-        for i, node in enumerate(nodes):
+        sep = "["
+        for node in nodes:
             c = node.comment
             tail = enc("#comment-" + c.id)[1:]  # '#comment-<id>"'
-            buf.append(
-                ',{"@type":"Comment","@id":"' if i else '{"@type":"Comment","@id":"'
+            site = ',"url":' + enc(c.website) if c.website else ""
+            out.append(
+                f'{sep}{{"@type":"Comment","@id":"\0{tail},"url":"\0{tail},'
+                f'"author":{{"@type":"Person","name":{enc(c.author)}{site}}},'
+                f'"dateCreated":{enc(c.date.isoformat())},'
+                f'"text":{enc(plain_text(html.get(c.id, "")))}'
             )
-            cut(tail)
-            buf.append(',"url":"')
-            cut(tail)
-            buf.append(',"author":{"@type":"Person","name":')
-            buf.append(enc(c.author))
-            if c.website:
-                buf.append(',"url":')
-                buf.append(enc(c.website))
-            buf.append('},"dateCreated":')
-            buf.append(enc(c.date.isoformat()))
-            buf.append(',"text":')
-            buf.append(enc(plain_text(html.get(c.id, ""))))
+            sep = ","
             if node.reply_to is not None:
-                buf.append(',"parentItem":{"@id":"')
-                cut(enc("#comment-" + node.reply_to.id)[1:])
-                buf.append("}")
+                parent = enc("#comment-" + node.reply_to.id)[1:]
+                out.append(f',"parentItem":{{"@id":"\0{parent}}}')
             if node.replies:
                 replies = list(_shown(node.replies))
                 if replies:
-                    buf.append(',"comment":')
+                    out.append(',"comment":')
                     emit(replies)
-            buf.append("}")
-        buf.append("]")
+            out.append("}")
+        out.append("[]" if sep == "[" else "]")
 
     emit(list(_shown(thread.roots)))
-    parts.append("".join(buf))
-    return tuple(parts)
+    return "".join(out)
 
 
 class ThreadJsonLd(Sequence[JsonObject]):
@@ -154,12 +145,12 @@ class ThreadJsonLd(Sequence[JsonObject]):
 
     def json_text(self) -> str:
         """The JSON text of ``objects()`` (``json.dumps``, ``ensure_ascii=False``,
-        no spaces), from the parts kept in the packed thread when it has them."""
-        found = getattr(self.thread, "json_parts", None)
-        parts = found() if found is not None else None
-        if parts is None:
-            parts = comment_json_parts(self.thread, self.html)
-        return encode_basestring(self.page_url)[1:-1].join(parts)
+        no spaces), from the template kept in the packed thread when it has one."""
+        found = getattr(self.thread, "json_template", None)
+        template = found() if found is not None else None
+        if template is None:
+            template = comment_json_template(self.thread, self.html)
+        return template.replace(URL_MARK, encode_basestring(self.page_url)[1:-1])
 
     def __iter__(self) -> Iterator[JsonObject]:
         return iter(self.objects())

@@ -30,9 +30,9 @@ class RecentThreads:
 
     def __init__(self, size: int = 4) -> None:
         self.size = size
-        self._found: dict[str, tuple[Thread, dict[str, str], tuple[str, ...]]] = {}
+        self._found: dict[str, tuple[Thread, dict[str, str], str]] = {}
 
-    def get(self, data: ThreadData) -> tuple[Thread, dict[str, str], tuple[str, ...]]:
+    def get(self, data: ThreadData) -> tuple[Thread, dict[str, str], str]:
         found = self._found.get(data.key)
         if found is None:
             found = data.unpack()
@@ -57,8 +57,8 @@ class PackedThread:
     def unpacked(self) -> Thread:
         return self._recent.get(self.data)[0]
 
-    def json_parts(self) -> tuple[str, ...]:
-        """Its JSON-LD text, cut where the page URL goes (``jsonld``)."""
+    def json_template(self) -> str:
+        """Its JSON-LD text, marked where the page URL goes (``jsonld``)."""
         return self._recent.get(self.data)[2]
 
     @property

@@ -68,7 +68,9 @@ def plain_text(html: str) -> str:
     regular expression finds them; entities are decoded once, at the end.
     """
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", html))
-    return "\n".join(line for line in map(_fold, unescape(text).split("\n")) if line)
+    # Block tags leave runs of empty lines: folded only the lines with text.
+    lines = filter(None, unescape(text).split("\n"))
+    return "\n".join(line for line in map(_fold, lines) if line)
 
 
 def _fold(line: str) -> str:

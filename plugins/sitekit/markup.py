@@ -130,7 +130,8 @@ _CMARK = _load_cmark()
 #: drops one with an unsafe URL, markdown-it-py shows it as text), entities
 #: (0.29 and 0.31 differ on long numeric ones, see ``_ENTITY``), tabs, a
 #: byte-order mark and a backslash before spaces. Substring tests: a regex is
-#: slower here.
+#: slower here, and a test for two characters costs ten of one, so those run
+#: only where one of their characters is in the text (``_slow_source``).
 _SLOW_SOURCE = ("<", "![", "]:", "\t", "\ufeff", "\\ ")
 _ENTITY = re.compile(r"&(?:#|[A-Za-z0-9]+;)")
 #: A run of emphasis delimiters.
@@ -144,6 +145,9 @@ _INDENTED_LINE = re.compile(r"[\r\n] ")
 #: markdown-it-py writes no newline between them.
 _TEXT_THEN_PRE = re.compile(r"[^>\n]\n<pre>")
 _HREF = re.compile(r'href="([^"]*)"')
+#: An image, a comment, or a hard break followed by a space: one search (the
+#: "<" first finds it fast), not one substring test each.
+_ODD_HTML = re.compile(r"<(?:img|!--|br />\n )")
 #: Link targets both renderers write the same: http(s) or mailto, plain ASCII,
 #: nothing to percent-encode or punycode (markdown-it-py does both differently).
 #: The host a plain name or address with a port (markdown-it-py drops or
@@ -247,6 +251,18 @@ def _plain_emphasis(text: str) -> bool:
     return True
 
 
+def _slow_source(text: str) -> bool:
+    """Whether ``text`` holds any of ``_SLOW_SOURCE``."""
+    return (
+        "<" in text
+        or "\t" in text
+        or "\ufeff" in text
+        or ("[" in text and "![" in text)
+        or ("]" in text and "]:" in text)
+        or ("\\" in text and "\\ " in text)
+    )
+
+
 def _fast_html(text: str) -> str | None:
     """cmark's HTML where it equals markdown-it-py's after sanitizing, else None.
 
@@ -255,16 +271,19 @@ def _fast_html(text: str) -> str | None:
     that trips any rule is rendered by markdown-it-py. About 97 % of ordinary
     comments take this path.
     """
-    if _CMARK is None or any(s in text for s in _SLOW_SOURCE):
+    if _CMARK is None or _slow_source(text):
         return None
     if "&" in text and _ENTITY.search(text):
         return None
-    if ("*" in text or "_" in text) and not _plain_emphasis(text):
+    emphasis = "*" in text or "_" in text
+    if emphasis and not _plain_emphasis(text):
         return None
     for line in text.splitlines():
-        line = line.rstrip(" ")
-        if len(line) <= 13 and _EMPTY_ITEM.fullmatch(line):
-            return None
+        # At most 13 characters but trailing spaces (a long line is not copied).
+        if len(line) <= 13 or line[-1] == " ":
+            line = line.rstrip(" ")
+            if len(line) <= 13 and _EMPTY_ITEM.fullmatch(line):
+                return None
     if "`" in text and _INDENTED_LINE.search(text):
         return None  # a code span across lines: markdown-it-py keeps the indent
     if not text.endswith("\n") and ("```" in text or "~~~" in text):
@@ -275,10 +294,12 @@ def _fast_html(text: str) -> str | None:
         return None
     # Every * and _ that is not in the output became emphasis: two per <em>,
     # four per <strong>. cmark-gfm prints no <strong> directly inside another.
-    consumed = text.count("*") + text.count("_") - html.count("*") - html.count("_")
-    if consumed != 2 * html.count("<em>") + 4 * html.count("<strong>"):
-        return None
-    if "<img" in html or "<!--" in html or "<br />\n " in html:
+    # (Without either in the text there is neither in the output, and no emphasis.)
+    if emphasis:
+        consumed = text.count("*") + text.count("_") - html.count("*") - html.count("_")
+        if consumed != 2 * html.count("<em>") + 4 * html.count("<strong>"):
+            return None
+    if _ODD_HTML.search(html):
         return None
     if "<pre>" in html and _TEXT_THEN_PRE.search(html):
         return None

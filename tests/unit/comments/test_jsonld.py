@@ -110,8 +110,8 @@ def test_lazy_objects_equal_the_tree() -> None:
 
 
 def test_json_text_is_the_dump_of_the_objects_for_any_url() -> None:
-    """The parts kept in a packed thread give ``json.dumps`` of the tree."""
-    from comments.jsonld import ThreadJsonLd, comment_json_parts
+    """The template kept in a packed thread gives ``json.dumps`` of the tree."""
+    from comments.jsonld import URL_MARK, ThreadJsonLd, comment_json_template
 
     items = [
         c(
@@ -128,12 +128,14 @@ def test_json_text_is_the_dump_of_the_objects_for_any_url() -> None:
     ]
     thread, _ = build_thread(items, depth=2)
     html = render_bodies(thread.comments)
-    parts = comment_json_parts(thread, html)
+    template = comment_json_template(thread, html)
     for page in ("", "2017/p/", 'https://x.org/ü/"a\\b"/\u2028</script>?a&b'):
         lazy = ThreadJsonLd(thread, page, html)
         dumped = json.dumps(list(lazy), ensure_ascii=False, separators=(",", ":"))
         assert lazy.json_text() == dumped
-        assert json.dumps(page, ensure_ascii=False)[1:-1].join(parts) == dumped
-    assert len(parts) == 2 * 6 + 3 + 1  # two URLs a comment, one per flattened reply
+        url = json.dumps(page, ensure_ascii=False)[1:-1]
+        assert template.replace(URL_MARK, url) == dumped
+    # Two URLs a comment, one per flattened reply.
+    assert template.count(URL_MARK) == 2 * 6 + 3
     empty = build_thread([])[0]
     assert ThreadJsonLd(empty, "x", {}).json_text() == "[]"

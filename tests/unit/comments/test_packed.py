@@ -15,7 +15,7 @@ import pytest
 from comments import folder
 from comments.build import CommentsBuild, build_state
 from comments.folder import ThreadData
-from comments.jsonld import comment_json_parts, comment_tree
+from comments.jsonld import comment_json_template, comment_tree
 from comments.model import Comment
 from comments.packed import PackedHtml, PackedThread, RecentThreads
 from comments.render import ThreadView
@@ -152,13 +152,13 @@ def test_posts_get_packed_threads_and_listings_unpack_none(
     assert list(de.comment_jsonld) == comment_tree(  # type: ignore[attr-defined]
         thread_value, lambda cid: f"2017/p/#comment-{cid}", html
     )
-    # Its JSON text comes from the parts packed with the thread.
+    # Its JSON text comes from the template packed with the thread.
     assert de.comment_jsonld.json_text() == json.dumps(  # type: ignore[attr-defined]
         list(de.comment_jsonld),
         ensure_ascii=False,
         separators=(",", ":"),  # type: ignore[attr-defined]
     )
-    assert thread.json_parts() == comment_json_parts(thread_value, html)
+    assert thread.json_template() == comment_json_template(thread_value, html)
     assert [r.html for r in de.comment_views.rows] == [  # type: ignore[attr-defined]
         html[c.id] for c in thread_value.comments
     ]

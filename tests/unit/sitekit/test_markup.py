@@ -98,6 +98,17 @@ def test_random_markdown_renders_as_markdown_it_does(seed: int) -> None:
     assert fast_share(texts) > 0.1  # both paths are exercised
 
 
+def test_the_slow_source_test_finds_exactly_the_slow_substrings() -> None:
+    """``_slow_source`` tests a pair only where one of its characters is: the
+    same answer as a substring test of each."""
+    pieces = [*markup._SLOW_SOURCE, "!", "[", "]", ":", "\\", " ", "a", "ü", "\ufeff"]
+    rng = random.Random(4)  # noqa: S311 - reproducible test input
+    texts = ["".join(rng.choices(pieces, k=rng.randint(0, 6))) for _ in range(20000)]
+    for text in texts + random_markdown(2000, 4):
+        expected = any(s in text for s in markup._SLOW_SOURCE)
+        assert markup._slow_source(text) is expected, text
+
+
 #: Link targets with non-ASCII text, %-escapes, odd hosts and Unicode spaces
 #: (cmark escapes what markdown-it-py trims or punycodes).
 URL_PIECES = [
