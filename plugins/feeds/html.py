@@ -17,7 +17,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
 from sitekit.cache import text_memo
@@ -70,6 +71,27 @@ def _inner(root: lxml.html.HtmlElement) -> str:
     )
 
 
+def _may_link(root: lxml.html.HtmlElement) -> bool:
+    """Whether lxml's ``make_links_absolute`` may find anything to rewrite in
+    ``root``: an attribute but ``class`` and ``id`` (it reads the link
+    attributes, ``style``; ``srcset`` is ours), or an element it reads apart
+    from them (``object``, ``meta``, ``param``, ``style``) or ``base``,
+    whose ``href`` it applies and removes even when told not to. A post's
+    code blocks are hundreds of elements with a class only: walked in C,
+    not by the rewrite's Python loop over every element."""
+    return bool(_link_finder()(root))
+
+
+@lru_cache(maxsize=1)
+def _link_finder() -> Any:
+    from lxml import etree
+
+    return etree.XPath(
+        "boolean(//@*[name() != 'class' and name() != 'id']"
+        " | //object | //meta | //param | //style | //base)"
+    )
+
+
 def absolute_html(html: str, base_url: str) -> str:
     """Every link and source in ``html`` resolved against ``base_url``, as
     text that XML can carry (``xml_text`` leaves it as it is).
@@ -80,11 +102,12 @@ def absolute_html(html: str, base_url: str) -> str:
     if not html.strip():
         return ""
     root = _fragment(html)
-    root.make_links_absolute(
-        base_url, resolve_base_href=False, handle_failures="discard"
-    )
-    for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
-        el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
+    if _may_link(root):  # else there is no link: the parse is written back
+        root.make_links_absolute(
+            base_url, resolve_base_href=False, handle_failures="discard"
+        )
+        for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
+            el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
     # A character reference (``&#1;``) the parser decoded may be no XML.
     return xml_text(_inner(root))
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import lxml.html
 from feeds.html import (
-    PLAIN_URL,
     _URL_SAFE,
+    PLAIN_URL,
+    _absolute_srcset,
+    _fragment,
+    _inner,
+    _may_link,
     absolute_html,
     absolute_links,
     comment_html,
@@ -199,3 +204,61 @@ def test_sanitized_comment_html_is_not_sanitized_again(monkeypatch) -> None:  # 
         html = comment_html(raw, BASE)
         assert calls[-1] == raw and "javascript" not in html and "onclick" not in html
         assert xml_text(html) == html
+
+
+def _always_rewritten(html: str, base_url: str) -> str:
+    """absolute_html as it was before the word check: every text rewritten."""
+    html = xml_text(html)
+    if not html.strip():
+        return ""
+    root = _fragment(html)
+    root.make_links_absolute(
+        base_url, resolve_base_href=False, handle_failures="discard"
+    )
+    for el in root.xpath("//*[@srcset]"):
+        el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
+    return xml_text(_inner(root))
+
+
+def _outcome(rewrite: Callable[[str, str], str], html: str) -> str | type:
+    """The rewritten text, or the error (lxml refuses a control character
+    that a reference put into an attribute it rewrites)."""
+    try:
+        return rewrite(html, BASE)
+    except ValueError as error:
+        return type(error)
+
+
+def test_html_without_a_link_is_only_parsed_and_written() -> None:
+    """HTML in which the check finds nothing to rewrite comes back as the full
+    rewrite gives it; every kind of link lxml rewrites is found (a base
+    element too: lxml applies and removes it even when told not to)."""
+    linked = [
+        '<base href="https://elsewhere.example/x/"><p><a href="y">a</a></p>',
+        '<BASE HREF="/b/"><p>text</p>',
+        '<object codebase="/c/" data="d.swf" classid="x"></object>',
+        '<meta http-equiv="refresh" content="0; url=/weiter">',
+        '<param valuetype="ref" value="/p">',
+        "<style>p { background: url(/bg.png) } @import '/x.css';</style>",
+        "<p style=\"background: url('/s.png')\">s</p>",
+        '<form action="/f"><button formaction="/g">x</button></form>',
+        '<q cite="/q">zitat</q><img dynsrc="/d" lowsrc="/l" longdesc="/ld">',
+        '<svg><a xlink:href="/x">x</a></svg><img usemap="#m" src="i.png">',
+        '<table background="/t.png"><tr><td>x</td></tr></table>',
+        '<head profile="/p"></head><img srcset="a.png 1x">',
+        '<a HREF="/gross">x</a><img SRC=/ohne>',
+        "<a href>leer</a><img src>",
+    ]
+    plain = [
+        "<p>Text mit <em>Betonung</em> &amp; Umlauten: äöü &lt;tag&gt;</p>",
+        '<div class="highlight"><pre><span></span><code>x = 1</code></pre></div>',
+        "<h2 id='k'>Kapitel</h2><ul><li>eins<li>zwei</ul><br/><hr>",
+        "vorher <b>fett</b> nachher<!-- Kommentar --><p>offen",
+        "<table><tr><th>a</th></tr></table>&nbsp;&#1;&#x85;",
+    ]
+    for html in [*linked, *plain, *payloads()]:
+        assert _outcome(absolute_html, html) == _outcome(_always_rewritten, html), html
+    for html in linked:  # each of them has something to rewrite
+        assert absolute_html(html, BASE) != xml_text(_inner(_fragment(html))), html
+    for html in plain:  # and these are written back without the rewrite
+        assert not _may_link(_fragment(html)), html
