@@ -111,6 +111,44 @@ def _kept_digest(
     return digest
 
 
+def _idle_cache(owner: Any) -> bool:
+    """A Pelican cache layer that this build neither stores in nor loaded.
+
+    Pelican caches at one layer (``CONTENT_CACHING_LAYER``, the reader by
+    default); the other layer's cacher still stamps (stats, hashes) every
+    file it is asked about, and was saved (a child forked) for nothing.
+    """
+    return (
+        getattr(owner, "_cache_data_policy", True) is False
+        and getattr(owner, "_cache", None) == {}
+        and callable(getattr(owner, "get_cached_data", None))
+    )
+
+
+def _skip_idle_cache(owner: Any) -> None:
+    """Its lookups miss without stamping the file, its stores and save do nothing.
+
+    Exactly what Pelican's own methods return for a cache that is empty and
+    stores nothing (a missing entry never equals a file's stamp).
+    """
+    if getattr(owner, "_fastbuild_idle", False):
+        return
+
+    def get_cached_data(filename: str, default: Any = None) -> Any:
+        return default
+
+    def cache_data(filename: str, data: Any) -> None:
+        return None
+
+    def save_cache() -> None:
+        return None
+
+    owner.get_cached_data = get_cached_data
+    owner.cache_data = cache_data
+    owner.save_cache = save_cache
+    owner._fastbuild_idle = True
+
+
 class Runtime:
     """Per-build state; ``begin`` starts a build, ``end`` finishes it."""
 
@@ -448,6 +486,9 @@ class Runtime:
         for owner in (generator, getattr(generator, "readers", None)):
             if owner is not None:
                 self.memo_file_stamps(owner)
+            if owner is not None and _idle_cache(owner):
+                _skip_idle_cache(owner)
+                continue
             save = getattr(owner, "save_cache", None)
             if owner is None or save is None or getattr(save, "_fastbuild", False):
                 continue

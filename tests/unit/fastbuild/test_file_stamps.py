@@ -145,3 +145,61 @@ def test_a_file_changed_just_now_is_read_again_in_the_next_build(
         owner._filestamp_func(str(post))
         save_caches(rt.settings)
     assert calls == [str(post), str(post)]
+
+
+def pelican_settings(cache: Path) -> dict[str, Any]:
+    return {
+        "CHECK_MODIFIED_METHOD": "sha256",
+        "CACHE_PATH": str(cache),
+        "GZIP_CACHE": False,
+    }
+
+
+def test_the_cache_layer_pelican_does_not_use_stamps_no_file(tmp_path: Path) -> None:
+    """Pelican's other layer asked for a file stamped (hashed) it, then missed."""
+    from pelican.cache import FileStampDataCacher
+
+    post = tmp_path / "post.md"
+    post.write_text("Title: A\n\nText", encoding="utf-8")
+    settings = pelican_settings(tmp_path / "cache")
+    rt = runtime()
+    idle = FileStampDataCacher(settings, "Idle", False, False)
+    used = FileStampDataCacher(settings, "Used", True, True)
+    for owner in (idle, used):
+        rt.lean_cache_saves(
+            type("G", (), {"settings": settings, "readers": owner})()  # type: ignore[arg-type]
+        )
+    stamped: list[str] = []
+    for owner in (idle, used):
+        stamp = owner._filestamp_func
+        owner._filestamp_func = lambda f, stamp=stamp: stamped.append(f) or stamp(f)
+    # The idle layer: a miss, as Pelican's own lookup gives, without a stamp.
+    assert idle.get_cached_data(str(post), "default") == "default"
+    idle.cache_data(str(post), "data")
+    assert idle.get_cached_data(str(post)) is None
+    idle.save_cache()
+    assert stamped == []
+    assert not (tmp_path / "cache").exists()
+    # The layer in use stamps, stores and saves as before.
+    assert used.get_cached_data(str(post)) is None
+    used.cache_data(str(post), "data")
+    assert used.get_cached_data(str(post)) == "data"
+    used.save_cache()
+    assert (tmp_path / "cache" / "Used").is_file()
+    assert stamped and set(stamped) == {str(post)}
+
+
+def test_an_idle_layer_that_holds_entries_is_left_as_pelican_made_it(
+    tmp_path: Path,
+) -> None:
+    """Not storing, yet loaded with entries (CACHE_CONTENT off, loading on): as is."""
+    from pelican.cache import FileStampDataCacher
+
+    settings = pelican_settings(tmp_path / "cache")
+    owner = FileStampDataCacher(settings, "Loaded", False, False)
+    owner._cache = {"post.md": (b"stamp", "data")}
+    before = owner.get_cached_data
+    fake = type("G", (), {"settings": settings, "readers": owner})()
+    runtime().lean_cache_saves(fake)
+    assert owner.get_cached_data.__func__ is before.__func__  # type: ignore[attr-defined]
+    assert owner.get_cached_data("post.md", "default") == "default"  # stamp differs
