@@ -51,6 +51,8 @@ DERIVED_PAGES = (ArticlesGenerator, PagesGenerator)
 
 #: Bytes of each half of a stamp.
 HALF = 16
+#: Bytes of the digest of one read in a ``PageRecord``.
+READ = 16
 
 _ABSENT = object()
 
@@ -71,10 +73,17 @@ DISTRIBUTIONS = (
 
 @dataclass(frozen=True, slots=True)
 class PageRecord:
-    """What a written page was rendered from, and the file we wrote."""
+    """What a written page was rendered from, and the file we wrote.
+
+    Its reads are two columns: what was read (``(reference, attribute)``,
+    sorted) and the digests of the values, one ``READ`` bytes each, in that
+    order. A check then compares one joined string, made in C (``unchanged``),
+    and a post read for two attributes names its reference once in the pickle.
+    """
 
     stamp: bytes
-    reads: tuple[tuple[str, str, bytes], ...]
+    keys: tuple[tuple[str, str], ...]
+    digests: bytes
     size: int
     mtime_ns: int
 
@@ -88,6 +97,47 @@ def _reference(obj: Any) -> str | None:
             else f"{type(obj).__name__}:?{id(obj)}"
         )
     return None
+
+
+def _read_bytes(digest: bytes) -> bytes:
+    """A read's digest as exactly ``READ`` bytes (``b"missing"`` is shorter)."""
+    if len(digest) == READ:
+        return digest
+    return hashlib.blake2b(b"read:" + digest, digest_size=READ).digest()
+
+
+class _ReadTable(dict):  # type: ignore[type-arg]
+    """``(reference, attribute)`` -> the read's digest in this build, made on
+    first lookup; ``b""`` for a post or page no longer there (never equal).
+
+    A dict, so that ``unchanged`` looks up a page's reads with ``map`` in C.
+    """
+
+    def __init__(self, stamps: PageStamps) -> None:
+        super().__init__()
+        self.stamps = stamps
+
+    def __missing__(self, key: tuple[str, str]) -> bytes:
+        obj = (self.stamps._by_ref or {}).get(key[0])
+        got = b"" if obj is None else _read_bytes(self.stamps.read_digest(obj, key[1]))
+        self[key] = got
+        return got
+
+
+def _columns(
+    reads: Iterable[tuple[str, str, bytes]],
+) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """Reads as a ``PageRecord`` keeps them: sorted keys, then joined digests.
+
+    Equal references and names become one object each (the pickle names
+    them once per page).
+    """
+    same: dict[str, str] = {}
+    rows = sorted(
+        ((same.setdefault(r, r), same.setdefault(n, n)), _read_bytes(d))
+        for r, n, d in reads
+    )
+    return tuple(k for k, _ in rows), b"".join(d for _, d in rows)
 
 
 def _describe(obj: Any) -> Any:
@@ -164,6 +214,8 @@ class PageStamps:
         self._derived: dict[int, Any] = {}
         self.reused = 0  # stamps taken from the record, values not digested
         self._reads: dict[tuple[int, str], bytes] = {}
+        #: This build's digest of each read a recorded page made, by name.
+        self._current = _ReadTable(self)
         self._texts: dict[int, bytes] = {}  # by id, as _reads: posts live as long
         self._by_ref: dict[str, Any] | None = None
         self._volatile: frozenset[str] = frozenset()
@@ -366,11 +418,8 @@ class PageStamps:
             return False
         if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
             return False  # someone else wrote it, or it was cut short
-        by_ref = self._by_ref or {}
-        for ref, name, digest in record.reads:
-            obj = by_ref.get(ref)
-            if obj is None or self.read_digest(obj, name) != digest:
-                return False
+        if b"".join(map(self._current.__getitem__, record.keys)) != record.digests:
+            return False
         self.skipped += 1
         return True
 
@@ -390,9 +439,8 @@ class PageStamps:
             st = os.stat(path)
         except OSError:
             return
-        entries.sort()
         self.cache.put(
-            rel, PageRecord(stamp, tuple(entries), st.st_size, st.st_mtime_ns)
+            rel, PageRecord(stamp, *_columns(entries), st.st_size, st.st_mtime_ns)
         )
 
     def record_digests(
@@ -406,7 +454,7 @@ class PageStamps:
         except OSError:
             return
         self.cache.put(
-            rel, PageRecord(stamp, tuple(sorted(reads)), st.st_size, st.st_mtime_ns)
+            rel, PageRecord(stamp, *_columns(reads), st.st_size, st.st_mtime_ns)
         )
 
     def remove_orphans(self) -> int:
