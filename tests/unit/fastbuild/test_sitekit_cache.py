@@ -467,3 +467,56 @@ def test_fork_piped_joins_parent_and_child_and_leaves_nothing_open_on_failure(
     monkeypatch.setattr(sc.os, "fork", no_fork)
     assert sc.fork_piped() is None
     assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+def _package(root: Path, name: str) -> Path:
+    pkg = root / name
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__init__.py").write_text("A = 1\n", encoding="utf-8")
+    (pkg / "sub" / "mod.py").write_text("B = 2\n", encoding="utf-8")
+    (pkg / "__pycache__" / "x.py").write_text("not source\n", encoding="utf-8")
+    return pkg
+
+
+def _age(path: Path, seconds: int = 60) -> None:
+    """As if written a while ago: settled, so its digest may be kept."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def test_code_version_follows_every_source_file_of_a_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    pkg = _package(tmp_path, "cvpkg")
+    for f in pkg.rglob("*.py"):
+        _age(f)
+
+    def version() -> str:
+        return sc.code_version("cvpkg", distributions=("pytest",))
+
+    first = version()
+    assert version() == first
+    # Bytecode caches are not source.
+    (pkg / "__pycache__" / "x.py").write_text("other\n", encoding="utf-8")
+    assert version() == first
+    # Same size, same modification time, other bytes: the change time tells.
+    mod = pkg / "sub" / "mod.py"
+    st = mod.stat()
+    mod.write_text("B = 3\n", encoding="utf-8")
+    os.utime(mod, ns=(st.st_atime_ns, st.st_mtime_ns))
+    second = version()
+    assert second != first
+    # Edited again right away.
+    mod.write_text("B = 4\n", encoding="utf-8")
+    third = version()
+    assert third != second
+    # A new file; another library.
+    (pkg / "sub" / "new.py").write_text("", encoding="utf-8")
+    fourth = version()
+    assert fourth != third
+    assert sc.code_version("cvpkg", distributions=("no-such-dist-x",)) != fourth
