@@ -66,6 +66,10 @@ _HASH_KEY = b"diskurs-cache"  # keyed only to tell our files apart, not for secr
 #: Compact when this share of the stored entries went unused, or the log grew this long.
 _STALE_SHARE = 0.25
 _LOG_SHARE = 0.25
+#: ... or when the log's bytes grew past twice the base's and this: a record
+#: can be big (a list page's stamp names every post it shows: ~100 KB a
+#: rebuild at 1,000 posts), and every build reads and checks the whole log.
+_LOG_BYTES = 1 << 20
 
 #: Classes any cache may hold besides the ones a cache allows by module.
 _BASE_CLASSES = {
@@ -428,6 +432,8 @@ class ContentCache:
         self._new: dict[str, Any] = {}
         self._used: set[str] = set()
         self._log_entries = 0
+        self._base_bytes = 0  # sizes of the files when loaded
+        self._log_bytes = 0
         self.hits = 0
         self.misses = 0
         #: Asked on a miss before computing: a pool may already be working on it.
@@ -448,6 +454,10 @@ class ContentCache:
             data = path.read_bytes()
         except FileNotFoundError:
             return
+        if path.suffix == ".log":
+            self._log_bytes = len(data)
+        else:
+            self._base_bytes = len(data)
         yield from _records(data)
 
     def _add_record(self, record: dict[str, bytes]) -> int:
@@ -646,6 +656,7 @@ class ContentCache:
         compact = (
             len(self) - used > _STALE_SHARE * max(used, 1)
             or self._log_entries + len(new) > _LOG_SHARE * max(used, 1) + 64
+            or self._log_bytes > 2 * self._base_bytes + _LOG_BYTES
         )
         if compact:
             self._packed = {k: v for k, v in self._packed.items() if k in self._used}
@@ -674,6 +685,8 @@ class ContentCache:
     def _saved(self, plan: _SavePlan) -> None:
         """The bookkeeping after a save (here or in a child)."""
         self._log_entries = 0 if plan.compact else self._log_entries + len(plan.new)
+        if plan.compact:
+            self._log_bytes = 0
         self._new = {}
 
     def _save_here(self, plan: _SavePlan) -> None:

@@ -520,3 +520,19 @@ def test_code_version_follows_every_source_file_of_a_package(
     fourth = version()
     assert fourth != third
     assert sc.code_version("cvpkg", distributions=("no-such-dist-x",)) != fourth
+
+
+def test_a_log_of_big_records_is_compacted_by_its_bytes(tmp_path: Path) -> None:
+    """Few entries, but big ones: the log (read by every build) stays bounded."""
+    sizes = []
+    for build in range(8):
+        cache = sc.ContentCache("big", "v1", tmp_path)
+        assert build == 0 or cache.get("page") == bytes([build - 1]) * 400_000
+        cache.put("page", bytes([build]) * 400_000)  # rewritten by every build
+        cache.save()
+        log = tmp_path / "big-v1.log"
+        sizes.append(log.stat().st_size if log.exists() else 0)
+    base = (tmp_path / "big-v1.base").stat().st_size
+    assert 0 in sizes[1:]  # compacted at least once after the first save
+    assert max(sizes) <= 2 * base + sc._LOG_BYTES + 400_100
+    assert sc.ContentCache("big", "v1", tmp_path).get("page") == bytes([7]) * 400_000
