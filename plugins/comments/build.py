@@ -56,6 +56,20 @@ def comment_cache(settings: dict[str, Any]) -> ContentCache:
     return cache_for(settings, CACHE_NAME, version, allowed_modules=ALLOWED_MODULES)
 
 
+def _folder_name(root: Path, slug: str) -> str:
+    """``str(root / slug)``, the name the folder scan and the pool key a thread
+    folder by, without making a Path for each of a thousand posts."""
+    base = str(root)
+    if (
+        base == "."
+        or slug in (".", "")
+        or os.sep in slug
+        or (os.altsep and os.altsep in slug)
+    ):
+        return str(root / slug)  # Path normalizes these: let it
+    return os.path.join(base, slug)
+
+
 class SettingsError(ValueError):
     """A ``COMMENTS_*`` setting has a value the plugin cannot use."""
 
@@ -191,23 +205,27 @@ class CommentsBuild:
     def _load(self, slug: str) -> ThreadData:
         if not slug:
             return no_thread()
-        folder = self.settings.path / slug
-        folders = self._folders()
+        name = _folder_name(self.settings.path, slug)
         # Found by its stamp before the pool started, or listed then.
         if self._scan is not None:
             self.take_scan()  # asked before the posts were read: here and now
-        data = self._found.pop(str(folder), None)
-        keys = self._keys.pop(str(folder), None)
+        data = self._found.pop(name, None)
+        keys = self._keys.pop(name, None)
+        files = self._listings.pop(name, None)
         if data is None and keys is not None and self.cache is not None:
             got = self.cache.get(keys[1])
             if isinstance(got, ThreadData) and got.key == keys[1]:
                 self.cache.hits += 1
                 data = got
-        files = self._listings.pop(str(folder), None)
+        if data is not None:  # the usual case on a rebuild: no Path made
+            self.log.extend(data.problems)
+            return data
+        folders = self._folders()
+        folder = Path(name)
         hook = self.cache.prefetched if self.cache is not None else None
         if data is None and hook is not None:
             # Queued for a worker (fastbuild's pool): its entries, else MISSING.
-            entries = hook("", str(folder))
+            entries = hook("", name)
             if isinstance(entries, dict):
                 data = folders.adopt(entries)
         if data is None:

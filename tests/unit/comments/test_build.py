@@ -256,3 +256,14 @@ def test_comment_digest_follows_the_files_and_nothing_else(tmp_path: Path) -> No
     nothing = Post("q")
     build.decorate(nothing)
     assert comment_digest_of(nothing) not in digests
+
+
+def test_folder_names_are_what_a_path_would_give() -> None:
+    """Threads are found by folder name, as ``str(root / slug)`` wrote it."""
+    from comments.build import _folder_name
+
+    roots = [Path("content/comments"), Path("/srv/site/comments"), Path(".")]
+    slugs = ["post", "ä-ß", "..", ".", "a/b", "a//b", "/abs", " x ", "..."]
+    for root in roots:
+        for slug in slugs:
+            assert _folder_name(root, slug) == str(root / slug), (root, slug)
