@@ -24,6 +24,7 @@ from pelican import signals
 
 from sitekit import i18n
 from themekit import head
+from themekit.escape import Template as FastEscapeTemplate
 from themekit.prose import focusable_code
 from themekit.assets import Stylesheet, bundle_css, write_stylesheet
 from themekit.sitefiles import (
@@ -232,6 +233,8 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
     # relies on it (titles, names and other plain fields are text, not HTML).
     # Post HTML arrives as Markup (focusable_code) or is marked |safe.
     env.autoescape = True
+    # ... and escapes each value in about a third of markupsafe's time.
+    env.template_class = FastEscapeTemplate
     # Every build makes new environments; within one, a template file does not
     # change, so Jinja need not stat it each time a page includes it.
     env.auto_reload = False

@@ -138,3 +138,11 @@ def test_reply_options_are_the_comments_not_removed_with_their_dates() -> None:
     assert _render(source, comments=comments, lang="", article=Post("a/", "en")) == (
         "a/Ada &lt;b&gt;/May 3, 2017;"
     )
+
+
+def test_theme_templates_escape_with_themekit_escape() -> None:
+    from themekit.escape import escape
+
+    template = _env({"t": "<p>{{ x }}</p>"}).get_template("t")
+    assert template.root_render_func.__globals__["escape"] is escape
+    assert template.render(x="<b>") == "<p>&lt;b&gt;</p>"
