@@ -310,13 +310,19 @@ def discussion_bytes(
         shown = shown[: max(0, max_items)]
     if spec.updated is None and shown:
         updated = shown[0][0]
+    # A packed thread's bodies as the dict they are (one lookup a body).
+    unpacked = getattr(d.rendered, "unpacked", None)
+    bodies = unpacked() if callable(unpacked) else d.rendered
     entries = []
     for date, _, c, parent in shown:
         author = attr(plain_text(c.author))
         title = author.join(title_parts)
         entry_id, link = named[c.id]
         published = date.isoformat()
-        content = text(_body(d, c))
+        html = bodies.get(c.id)
+        if html is None:
+            html = render_markdown(c.body)
+        content = text(comment_html(html, d.page))
         if parent is None:
             reply = to_post
         else:

@@ -23,7 +23,13 @@ from urllib.parse import quote, urljoin
 
 from sitekit.cache import text_memo
 from sitekit.feedwriter import xml_text
-from sitekit.markup import is_sanitized, sanitize_html
+from sitekit.markup import (
+    ALLOWED_TAGS,
+    LINK_REL,
+    NOT_XML,
+    is_sanitized,
+    sanitize_html,
+)
 
 if TYPE_CHECKING:
     import lxml.html
@@ -190,6 +196,47 @@ def absolute_links(sanitized: str, base_url: str) -> str:
     return out
 
 
+#: What follows a "<" in the usual sanitized comment: a bare allowed tag,
+#: opening or closing, or a web link as nh3 writes it (no title, an http(s)
+#: target, the rel it adds). ``is_sanitized`` allows these and a few more.
+_PLAIN_TAGS = tuple(f"{end}{tag}>" for tag in sorted(ALLOWED_TAGS) for end in ("", "/"))
+_VALUE = r'(?:[^"<>&]|&(?:amp|lt|gt|quot|nbsp);)*'
+_PLAIN_LINK = re.compile(
+    r'a href="(?i:https?:)' + _VALUE + r'" rel="' + re.escape(LINK_REL) + r'">'
+)
+#: What follows an "&" in sanitized HTML: the references nh3 writes.
+_REFERENCES = ("amp;", "lt;", "gt;", "quot;", "nbsp;")
+#: The characters of ``NOT_XML`` that Latin-1 can encode, as its bytes.
+_NOT_XML_LATIN1 = bytes(b for b in range(256) if NOT_XML.match(chr(b)))
+
+
+def plainly_sanitized(html: str) -> bool:
+    """A cheaper sufficient condition for ``is_sanitized``: True only for
+    HTML that it holds for; False (ask it) for anything less usual.
+
+    ``is_sanitized`` scans the text twice with regular expressions, a third
+    of a discussion feed's time; this looks at each "<" and "&" only (the
+    text split at them), and finds what XML cannot carry in Latin-1 text by
+    deleting those bytes (a C loop). Tested against it: never True where it
+    is False.
+    """
+    try:
+        raw = html.encode("latin-1")
+    except UnicodeEncodeError:
+        if NOT_XML.search(html) is not None:
+            return False
+    else:
+        if len(raw.translate(None, _NOT_XML_LATIN1)) != len(raw):
+            return False
+    tags = html.split("<")
+    for i in range(1, len(tags)):
+        piece = tags[i]
+        if not piece.startswith(_PLAIN_TAGS) and _PLAIN_LINK.match(piece) is None:
+            return False
+    references = html.split("&")
+    return all(references[i].startswith(_REFERENCES) for i in range(1, len(references)))
+
+
 def comment_html(html: str, base_url: str) -> str:
     """A reader's comment HTML for a feed: sanitized, then made absolute.
 
@@ -201,6 +248,6 @@ def comment_html(html: str, base_url: str) -> str:
     whose output is cleaned), so a feed writer only escapes the result
     (``leanfeed.escape_text``).
     """
-    if not is_sanitized(html):
+    if not (plainly_sanitized(html) or is_sanitized(html)):
         html = sanitize_html(html)
-    return absolute_links(html, base_url) if html.strip() else ""
+    return "" if not html or html.isspace() else absolute_links(html, base_url)

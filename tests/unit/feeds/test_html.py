@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html import escape
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -18,10 +18,11 @@ from feeds.html import (
     absolute_html,
     absolute_links,
     comment_html,
+    plainly_sanitized,
     post_html,
 )
 from sitekit.feedwriter import xml_text
-from sitekit.markup import render_markdown, sanitize_html
+from sitekit.markup import is_sanitized, render_markdown, sanitize_html
 from unit.feeds.hostile import payloads
 
 BASE = "https://diskurs.example.org/2017/post/"
@@ -262,3 +263,46 @@ def test_html_without_a_link_is_only_parsed_and_written() -> None:
         assert absolute_html(html, BASE) != xml_text(_inner(_fragment(html))), html
     for html in plain:  # and these are written back without the rewrite
         assert not _may_link(_fragment(html)), html
+
+
+def _mutations(html: str) -> Iterator[str]:
+    """Small edits of sanitized HTML at and around its "<" and "&"."""
+    for i, char in enumerate(html):
+        if char in '<&>"':
+            yield html[:i] + html[i + 1 :]  # removed
+            for other in ("<", "&", '"', ">", " ", "x", "\x85", "\x00", "ä", "„"):
+                yield html[:i] + other + html[i + 1 :]  # replaced
+                yield html[:i] + other + html[i:]  # inserted
+
+
+def test_plainly_sanitized_is_only_true_where_is_sanitized_is() -> None:
+    """The cheap check never takes what the scan would refuse, and takes the
+    usual comment (tags, web links, references, Latin-1 or wider text)."""
+    usual = [
+        render_markdown(text)
+        for text in (
+            "Ein *Kommentar* mit **Gewicht** & <Klammern> und `code`.",
+            "- eins\n- zwei\n\n1. drei\n\n> zitiert\n\n---\n\n```\nx < y\n```",
+            "Siehe [hier](https://example.org/?a=1&b=„2“) und <https://x.example>.",
+            "Zeile  \nneue Zeile \u2013 mit Gedankenstrich… und 😀",
+        )
+    ]
+    for html in usual:
+        assert plainly_sanitized(html) and is_sanitized(html), html
+    samples = [*usual, *(sanitize_html(p) for p in payloads()), *payloads()]
+    samples += [m for html in usual for m in _mutations(html)]
+    samples += [
+        '<a title="t" href="https://x" rel="nofollow ugc noopener">x</a>',
+        '<a href="mailto:a@b.example" rel="nofollow ugc noopener">x</a>',
+        '<a href="/relativ" rel="nofollow ugc noopener">x</a>',
+        '<a href="javascript:x" rel="nofollow ugc noopener">x</a>',
+        '<a href="HTTPS://X" rel="nofollow ugc noopener">x</a>',
+        '<ol start="3"><li>x</li></ol>',
+        "<p>&amp &ampx; &#60; &lt;</p>",
+    ]
+    taken = 0
+    for html in samples:
+        if plainly_sanitized(html):
+            taken += 1
+            assert is_sanitized(html), html
+    assert taken > len(usual) + 100  # the mutations and sanitized payloads pass too
