@@ -146,3 +146,19 @@ def test_theme_templates_escape_with_themekit_escape() -> None:
     template = _env({"t": "<p>{{ x }}</p>"}).get_template("t")
     assert template.root_render_func.__globals__["escape"] is escape
     assert template.render(x="<b>") == "<p>&lt;b&gt;</p>"
+
+
+def test_labels_take_the_language_base_html_set_for_the_page() -> None:
+    # base.html sets html_lang = page_lang() first; labels then use it.
+    source = '{% set html_lang = "en" %}{{ _("Tags") }}|{{ ngettext("%(num)d comment", "%(num)d comments", 1) }}'
+    assert _render(source, article=Post("a/", "de")) == "Tags|1 comment"
+    assert _render('{{ _("Tags") }}', html_lang="", article=Post("a/", "de")) == "Schlagworte"
+
+
+def test_counts_are_formatted_for_each_number() -> None:
+    env = _env({"t": '{{ ngettext("%(num)d comment", "%(num)d comments", n) }}'})
+    template = env.get_template("t")
+    got = [template.render(n=n, DEFAULT_LANG="de") for n in (0, 1, 2, 1, 12)]
+    assert got == ["0 Kommentare", "1 Kommentar", "2 Kommentare", "1 Kommentar", "12 Kommentare"]
+    # Given variables are still formatted in (here num itself).
+    assert _render('{{ ngettext("%(num)d comment", "%(num)d comments", 3, num=5) }}') == "5 Kommentare"
