@@ -313,7 +313,8 @@ def discussion_bytes(
     # A packed thread's bodies as the dict they are (one lookup a body).
     unpacked = getattr(d.rendered, "unpacked", None)
     bodies = unpacked() if callable(unpacked) else d.rendered
-    entries = []
+    atom: list[bytes] = []  # the entries' UTF-8 pieces, in order
+    rss: list[bytes] = []
     for date, _, c, parent in shown:
         author = attr(plain_text(c.author))
         title = author.join(title_parts)
@@ -339,32 +340,44 @@ def discussion_bytes(
             creator = f"      <dc:creator>{author}</dc:creator>\n"
         else:
             by = creator = ""
-        if content:
-            atom_content = f'    <content type="html">{content}</content>\n'
-            rss_content = f"      <description>{content}</description>\n"
-        else:
-            atom_content = rss_content = ""
-        entries.append(
-            (
-                f"  <entry{xml_lang}>\n    <id>{entry_id}</id>\n"
-                f"    <title>{title}</title>\n"
-                f"    <updated>{published}</updated>\n"
-                f"{by}{atom_content}"
-                f'    <link href="{link}" rel="alternate"'
-                f' type="text/html"{hreflang}/>\n'
-                f"    <published>{published}</published>\n"
-                f"    <thr:in-reply-to {reply}/>\n"
-                "  </entry>\n",
-                f"    <item>\n      <title>{title}</title>\n"
-                f"      <link>{link}</link>\n{rss_content}"
-                f'      <guid isPermaLink="false">{entry_id}</guid>\n'
-                f"      <pubDate>{rfc822(date, published)}</pubDate>\n"
-                f"{creator}{rss_language}"
-                f"      <thr:in-reply-to {reply}/>\n"
-                "    </item>\n",
-            )
+        # The body goes into both documents: encoded once, between the parts.
+        atom_head = (
+            f"  <entry{xml_lang}>\n    <id>{entry_id}</id>\n"
+            f"    <title>{title}</title>\n"
+            f"    <updated>{published}</updated>\n{by}"
         )
-    return leanfeed.documents(spec, entries, updated)
+        atom_tail = (
+            f'    <link href="{link}" rel="alternate" type="text/html"{hreflang}/>\n'
+            f"    <published>{published}</published>\n"
+            f"    <thr:in-reply-to {reply}/>\n"
+            "  </entry>\n"
+        )
+        rss_head = (
+            f"    <item>\n      <title>{title}</title>\n      <link>{link}</link>\n"
+        )
+        rss_tail = (
+            f'      <guid isPermaLink="false">{entry_id}</guid>\n'
+            f"      <pubDate>{rfc822(date, published)}</pubDate>\n"
+            f"{creator}{rss_language}"
+            f"      <thr:in-reply-to {reply}/>\n"
+            "    </item>\n"
+        )
+        if content:
+            body = content.encode("utf-8")
+            atom += (
+                f'{atom_head}    <content type="html">'.encode(),
+                body,
+                f"</content>\n{atom_tail}".encode(),
+            )
+            rss += (
+                f"{rss_head}      <description>".encode(),
+                body,
+                f"</description>\n{rss_tail}".encode(),
+            )
+        else:
+            atom.append(f"{atom_head}{atom_tail}".encode())
+            rss.append(f"{rss_head}{rss_tail}".encode())
+    return leanfeed.encoded_documents(spec, atom, rss, updated)
 
 
 def comment_items(site: FeedSite, content: ContentLike) -> list[FeedItem]:

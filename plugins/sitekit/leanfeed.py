@@ -265,11 +265,8 @@ def _head(spec: FeedSpec) -> dict[str, str]:
     }
 
 
-def documents(
-    spec: FeedSpec, entries: Iterable[tuple[str, str]], updated: datetime
-) -> tuple[bytes, bytes]:
-    """(Atom, RSS) documents of ``entries`` (``entry_texts`` pairs, already
-    chosen and ordered), as UTF-8 bytes (as feedgen's)."""
+def _frame(spec: FeedSpec, updated: datetime) -> tuple[str, str, str, str]:
+    """What the Atom and the RSS document hold before and after the entries."""
     h = _head(spec)
     author = (
         f"  <author>\n    <name>{h['author']}</name>\n  </author>\n"
@@ -278,7 +275,7 @@ def documents(
     )
     lang = f' xml:lang="{h["language"]}"' if h["language"] else ""
     hreflang = f' hreflang="{h["language"]}"' if h["language"] else ""
-    atom = [
+    atom = (
         f"{_DECLARATION}\n"
         f'<feed {_EXTENSION_NAMESPACES} xmlns="{ATOM_NS}"{lang}>\n'
         f"  <id>{h['id']}</id>\n"
@@ -289,8 +286,8 @@ def documents(
         f'  <link href="{h["link"]}" rel="alternate" type="text/html"{hreflang}/>\n'
         f"  <generator>{GENERATOR}</generator>\n"
         f"  <subtitle>{h['subtitle']}</subtitle>\n"
-    ]
-    rss = [
+    )
+    rss = (
         f"{_DECLARATION}\n"
         f'<rss {_EXTENSION_NAMESPACES} {_RSS_NAMESPACES} version="2.0">\n'
         "  <channel>\n"
@@ -302,13 +299,36 @@ def documents(
         f"    <generator>{GENERATOR}</generator>\n"
         + (f"    <language>{h['language']}</language>\n" if h["language"] else "")
         + f"    <lastBuildDate>{rfc822(updated)}</lastBuildDate>\n"
-    ]
+    )
+    return atom, "</feed>\n", rss, "  </channel>\n</rss>\n"
+
+
+def documents(
+    spec: FeedSpec, entries: Iterable[tuple[str, str]], updated: datetime
+) -> tuple[bytes, bytes]:
+    """(Atom, RSS) documents of ``entries`` (``entry_texts`` pairs, already
+    chosen and ordered), as UTF-8 bytes (as feedgen's)."""
+    atom_head, atom_tail, rss_head, rss_tail = _frame(spec, updated)
+    atom, rss = [atom_head], [rss_head]
     for entry, item in entries:
         atom.append(entry)
         rss.append(item)
-    atom.append("</feed>\n")
-    rss.append("  </channel>\n</rss>\n")
+    atom.append(atom_tail)
+    rss.append(rss_tail)
     return "".join(atom).encode("utf-8"), "".join(rss).encode("utf-8")
+
+
+def encoded_documents(
+    spec: FeedSpec, atom: Sequence[bytes], rss: Sequence[bytes], updated: datetime
+) -> tuple[bytes, bytes]:
+    """``documents`` of entries given as UTF-8 bytes, the Atom entries' and
+    the RSS items' (each may be in several pieces): a caller that writes one
+    long text into both documents, a comment's body, encodes it once."""
+    atom_head, atom_tail, rss_head, rss_tail = _frame(spec, updated)
+    return (
+        b"".join((atom_head.encode("utf-8"), *atom, atom_tail.encode("utf-8"))),
+        b"".join((rss_head.encode("utf-8"), *rss, rss_tail.encode("utf-8"))),
+    )
 
 
 def feed_bytes(
