@@ -120,11 +120,16 @@ def plain_text(html: str) -> str:
 
 def blogposting(
     article: Any,
+    description: str | None = None,
     *,
     siteurl: str | None,
     sitename: str,
 ) -> dict[str, Any]:
-    """A schema.org ``BlogPosting`` for one article, with its comments if any."""
+    """A schema.org ``BlogPosting`` for one article, with its comments if any.
+
+    ``description``: the summary as plain text, when the page already has it
+    (striptags takes ~30 us; the page's head needs the same text).
+    """
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -144,7 +149,9 @@ def blogposting(
     if url:
         data["url"] = url
         data["mainEntityOfPage"] = url
-    summary = plain_text(getattr(article, "summary", "") or "")
+    if description is None:
+        description = plain_text(getattr(article, "summary", "") or "")
+    summary = description
     if summary:
         data["description"] = summary
     category = getattr(article, "category", None)

@@ -301,8 +301,8 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
         content_url=functools.partial(content_url, {}),
         absolute_url=lambda rel: head.absolute_url(siteurl, rel),
         translation_links=lambda content: head.translation_links(content, default_lang),
-        blogposting=lambda article: head.blogposting(
-            article, siteurl=siteurl, sitename=sitename
+        blogposting=lambda article, description=None: head.blogposting(
+            article, description, siteurl=siteurl, sitename=sitename
         ),
     )
 
