@@ -16,6 +16,9 @@ children of a few dozen pages each (Python writes reference counts as it
 reads, so every object a process touches is a page copied; a child that ends
 frees its copies). A token pipe shared by the dispatchers keeps the renderers
 to ``workers - 1`` while this process works and ``workers`` once it waits.
+The chunks of pages wait in a pipe of their numbers, from which a dispatcher
+takes one with an atomic read. ``join`` stops the renderers after their page
+and hands the pages left to a dispatcher forked then (``_restart``).
 A page a child could not render is rendered here, with the real traceback.
 """
 
@@ -28,6 +31,7 @@ import operator
 import os
 import pickle
 import select
+import struct
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,24 +102,51 @@ _Result = tuple[bytes | None, list[tuple[str, str, bytes]] | None]
 
 @dataclass
 class _Done:
-    """What a forked renderer reports for its pages."""
+    """What forked renderers report for the pages they rendered.
+
+    Log records and problems carry their page's number: they are replayed
+    in page order, however the pages were shared out.
+    """
 
     results: dict[int, _Result] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)
-    records: list[tuple[str, int, str]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    records: list[tuple[int, str, int, str]] = field(default_factory=list)
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
+
+    def add(self, other: _Done) -> None:
+        self.results.update(other.results)
+        self.failed.update(other.failed)
+        self.records.extend(other.records)
+        self.problems.extend(other.problems)
+
+
+#: What a dispatcher reports: its renderers' reports by chunk number (None:
+#: that renderer failed).
+_Report = dict[int, "_Done | None"]
+
+
+@dataclass
+class _Part:
+    """A dispatcher rendering chunks of a batch's pages."""
+
+    pid: int
+    fd: int  # its report
+    chunks: list[list[int]]  # page numbers
+    claims: int | None  # the numbers of the chunks no renderer took yet
+    stop: int | None  # a byte written here stops its renderers after their page
 
 
 @dataclass
 class _Batch:
-    """The pages of one flush, being rendered by a dispatcher's children."""
+    """The pages of one flush, being rendered by dispatchers' children."""
 
     jobs: list[_Job]
-    chunks: list[list[int]]
-    pid: int
-    fd: int
     processes: int
+    least: int  # pages per renderer at least
     warm: int = 0  # pages of the flush rendered here before the fork
+    parts: list[_Part] = field(default_factory=list)
+    done: _Done = field(default_factory=_Done)
+    lost: set[int] = field(default_factory=set)  # their renderer failed
 
 
 class _StampedTemplate:
@@ -322,6 +353,10 @@ class FastWriter(Writer):
             return
         if self._pending.intersection(job.path for job in jobs):
             self.join()  # a page written again: the earlier write goes first
+        else:
+            # Between generators: this process wrote much of its memory since
+            # the dispatchers were forked (see ``_restart``).
+            self._restart(self._batches)
         workers = int(getattr(self.runtime, "workers", 0) or 0)
         config = getattr(self.runtime, "config", None)
         per_process = config.min_pages if config else 24
@@ -334,28 +369,111 @@ class FastWriter(Writer):
         warm = len(jobs)
         jobs = self._warm_up(jobs)
         warm -= len(jobs)
-        chunks = _chunks(len(jobs), processes, per_process)
         if self._tokens is None:
             read_fd, write_fd = os.pipe()
             os.set_blocking(read_fd, False)
             os.write(write_fd, b"t" * busy_renderers(workers))
             self._tokens = (read_fd, write_fd)
-        # Frozen until ``join``: the collector here leaves the objects the
-        # children share alone (a full collection would copy every page). No
-        # collection first: it walked every object of a big build (0.2 s).
-        gc.freeze()
-        self._frozen = True
-        forked = fork_piped()
-        if forked is None:
+        batch = _Batch(jobs, processes, per_process, warm)
+        chunks = _chunks(len(jobs), processes, per_process)
+        if not self._start(batch, chunks):
             for job in jobs:
                 self._record(job, _render_job(job, self._stamps))
             self._count(warm + len(jobs), 1)
             return
+        self._batches.append(batch)
+        self._pending.update(job.path for job in jobs)
+
+    def _start(self, batch: _Batch, chunks: list[list[int]]) -> bool:
+        """Fork a dispatcher for ``chunks`` of the batch's pages; False if none."""
+        opened: list[int] = []
+        try:
+            claims = _claim_pipe(range(len(chunks)))
+            opened.append(claims)
+            stop_read, stop_write = os.pipe()
+            opened += (stop_read, stop_write)
+            # Frozen until ``join``: the collector here leaves the objects the
+            # children share alone (a full collection would copy every page).
+            # No collection first: it walked every object of a big build (0.2 s).
+            gc.freeze()
+            self._frozen = True
+            forked = fork_piped()
+        except OSError:
+            forked = None
+        if forked is None:
+            for fd in opened:
+                os.close(fd)
+            return False
         pid, fd = forked
         if pid == 0:  # the dispatcher: never returns
-            _dispatch(jobs, chunks, fd, self._tokens, self.settings, self._stamps)
-        self._batches.append(_Batch(jobs, chunks, pid, fd, processes, warm))
-        self._pending.update(job.path for job in jobs)
+            assert self._tokens is not None
+            _dispatch(
+                batch.jobs,
+                chunks,
+                claims,
+                stop_read,
+                fd,
+                self._tokens,
+                self.settings,
+                self._stamps,
+            )
+        os.close(stop_read)
+        batch.parts.append(_Part(pid, fd, chunks, claims, stop_write))
+        return True
+
+    def _restart(self, batches: list[_Batch]) -> None:
+        """Stop the renderers after their page; the pages left to new dispatchers.
+
+        The dispatcher of a flush was forked before this process made the
+        feeds: every memory page this process has written since is held twice
+        while that dispatcher lives (~20 MB at 1,000 posts). Forked now, a
+        new one shares this process's memory as it is; the old ones end
+        before it starts (a few milliseconds: their renderers' current page).
+        """
+        parts = [(batch, part) for batch in batches for part in batch.parts]
+        for batch in batches:
+            batch.parts = []
+        for _, part in parts:
+            _stop(part)
+        for batch, part in parts:
+            self._collect(batch, part)
+        for batch in batches:
+            self._resume(batch)
+
+    def _resume(self, batch: _Batch) -> None:
+        """A dispatcher for the batch's pages no renderer took."""
+        done = batch.done
+        left = [
+            i
+            for i in range(len(batch.jobs))
+            if i not in done.results and i not in done.failed and i not in batch.lost
+        ]
+        if left:
+            chunks = [
+                [left[k] for k in share]
+                for share in _chunks(len(left), batch.processes, batch.least)
+            ]
+            # Not started: its pages are rendered here by ``_take``.
+            self._start(batch, chunks)
+
+    def _collect(self, batch: _Batch, part: _Part) -> None:
+        """A dispatcher's report, added to the batch's."""
+        report = _read_report(part.pid, part.fd)
+        if report is None:
+            logger.warning("fastbuild: a page dispatcher failed")
+            if self._tokens is not None:
+                # It may have held tokens: the others must never wait for them.
+                os.write(self._tokens[1], b"t" * batch.processes)
+            return
+        for number, done in report.items():
+            if done is None:
+                logger.warning(
+                    "fastbuild: a page renderer failed; rendering its %d pages here",
+                    len(part.chunks[number]),
+                )
+                batch.lost.update(part.chunks[number])
+            else:
+                batch.done.add(done)
 
     def join_if_writes(self, paths: Iterable[str]) -> None:
         """Join first when a page being rendered is about to be written over."""
@@ -366,33 +484,33 @@ class FastWriter(Writer):
         """Wait for every flushed page: logs, problems, failures and stamps here."""
         batches, self._batches = self._batches, []
         self._pending = set()
-        reports: list[list[_Done | None] | None] = []
         try:
+            self._restart(batches)
             if batches and self._tokens is not None:
                 os.write(self._tokens[1], b"t")  # this process waits now
             for batch in batches:
-                report = _read_report(batch)
-                if report is None and self._tokens is not None:
-                    # A dispatcher that died may have held tokens: the others
-                    # must never wait for them.
-                    os.write(self._tokens[1], b"t" * batch.processes)
-                reports.append(report)
+                parts, batch.parts = batch.parts, []
+                for part in parts:
+                    self._collect(batch, part)
         finally:
             self._release()
-        for batch, report in zip(batches, reports, strict=True):
-            self._take(batch, report)
+        for batch in batches:
+            self._take(batch)
 
     def abandon(self) -> None:
         """The build failed: wait for the renderers, take nothing from them."""
         batches, self._batches = self._batches, []
         self._pending = set()
         for batch in batches:
-            os.close(batch.fd)  # its report goes nowhere
+            for part in batch.parts:
+                _stop(part)
+                os.close(part.fd)  # its report goes nowhere
         if self._tokens is not None:
             os.write(self._tokens[1], b"t")
         for batch in batches:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(batch.pid, 0)
+            for part in batch.parts:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(part.pid, 0)
         self._release()
 
     def _release(self) -> None:
@@ -405,41 +523,35 @@ class FastWriter(Writer):
             gc.unfreeze()
             self._frozen = False
 
-    def _take(self, batch: _Batch, report: list[_Done | None] | None) -> None:
-        """One batch's results, in page order; failed chunks rendered here."""
-        jobs = batch.jobs
-        if report is None:
+    def _take(self, batch: _Batch) -> None:
+        """One batch's results, in page order; pages no child rendered, here."""
+        jobs, done = batch.jobs, batch.done
+        missing = sum(
+            1
+            for i in range(len(jobs))
+            if i not in done.results and i not in done.failed and i not in batch.lost
+        )
+        if missing:
             logger.warning(
                 "fastbuild: a page dispatcher failed; rendering its %d pages here",
-                len(jobs),
+                missing,
             )
-        for index, share in enumerate(batch.chunks):
-            done = report[index] if report is not None else None
-            if done is None:
-                if report is not None:
-                    logger.warning(
-                        "fastbuild: a page renderer failed; rendering its %d pages "
-                        "here",
-                        len(share),
-                    )
-                for i in share:
-                    self._record(jobs[i], _render_job(jobs[i], self._stamps))
+        for _page, name, level, message in sorted(done.records, key=_first):
+            logging.getLogger(name).log(level, "%s", message)
+        if done.problems:
+            problems = sorted(done.problems, key=_first)
+            problem_log(self.settings).extend(problem for _, problem in problems)
+        for i, job in enumerate(jobs):
+            result = done.results.get(i)
+            if result is not None:
+                self._record(job, result)
                 continue
-            for name, level, message in done.records:
-                logging.getLogger(name).log(level, "%s", message)
-            if done.problems:
-                problem_log(self.settings).extend(done.problems)
-            for i in share:
-                if i in done.failed:
-                    logger.debug(
-                        "fastbuild: %s failed in a child: %s",
-                        jobs[i].rel,
-                        done.failed[i],
-                    )
-                    # Raises here, with the real traceback.
-                    self._record(jobs[i], _render_job(jobs[i], self._stamps))
-                else:
-                    self._record(jobs[i], done.results.get(i, (None, None)))
+            if i in done.failed:
+                logger.debug(
+                    "fastbuild: %s failed in a child: %s", job.rel, done.failed[i]
+                )
+            # Raises here, with the real traceback, if it fails again.
+            self._record(job, _render_job(job, self._stamps))
         self._count(batch.warm + len(jobs), batch.processes)
 
     def _warm_up(self, jobs: list[_Job]) -> list[_Job]:
@@ -508,24 +620,74 @@ def _last_per_path(jobs: list[_Job]) -> list[_Job]:
     return [job for job in jobs if by_path[job.path] is job]
 
 
-def _read_report(batch: _Batch) -> list[_Done | None] | None:
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
+def _claim_pipe(numbers: Iterable[int]) -> int:
+    """A pipe holding chunk numbers, closed for writing: its read end.
+
+    A 4-byte read takes one number, atomically between processes; an empty
+    pipe reads as its end. At most a few hundred chunks: within the pipe's
+    buffer (a full one raises here rather than blocking).
+    """
+    data = b"".join(struct.pack("i", n) for n in numbers)
+    read_fd, write_fd = os.pipe()
+    try:
+        os.set_blocking(write_fd, False)
+        if os.write(write_fd, data) != len(data):
+            raise BlockingIOError("chunk numbers beyond the pipe's buffer")
+    except OSError:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    return read_fd
+
+
+def _claim(claims: int) -> int | None:
+    """The next chunk number no renderer took; None when none is left."""
+    data = os.read(claims, 4)
+    return struct.unpack("i", data)[0] if len(data) == 4 else None
+
+
+def _stop(part: _Part) -> None:
+    """No renderer of ``part`` takes another chunk or starts another page."""
+    if part.claims is not None:
+        with contextlib.suppress(OSError):
+            while os.read(part.claims, 1 << 16):
+                pass  # the chunks left: nobody's now
+        os.close(part.claims)
+        part.claims = None
+    if part.stop is not None:
+        with contextlib.suppress(OSError):
+            os.write(part.stop, b"s")
+        os.close(part.stop)
+        part.stop = None
+
+
+def _stopped(stop: int | None) -> bool:
+    return stop is not None and bool(select.select([stop], [], [], 0)[0])
+
+
+def _read_report(pid: int, fd: int) -> _Report | None:
     """A dispatcher's report, read whole; None if it failed."""
     data = bytearray()
     try:
-        while block := os.read(batch.fd, 1 << 16):
+        while block := os.read(fd, 1 << 16):
             data += block
     finally:
-        os.close(batch.fd)
-    _, status = os.waitpid(batch.pid, 0)
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
     report = _child_answer(data, status)
-    if not isinstance(report, list) or len(report) != len(batch.chunks):
-        return None
-    return report
+    return report if isinstance(report, dict) else None
 
 
 def _dispatch(
     jobs: list[_Job],
     chunks: list[list[int]],
+    claims: int,
+    stop: int,
     out_fd: int,
     tokens: tuple[int, int],
     settings: dict[str, Any],
@@ -534,36 +696,44 @@ def _dispatch(
     """A forked dispatcher: forks a renderer per chunk and token; never returns.
 
     It waits in ``select`` and touches nothing, so the memory it shares with
-    the build stays shared with its renderers too.
+    the build stays shared with its renderers too. It takes chunks from
+    ``claims`` until none is left there.
     """
     code = 1
     try:
         gc.disable()
         token_read, token_write = tokens
-        done: dict[int, _Done | None] = {}
+        done: _Report = {}
         running: dict[int, tuple[int, int, bytearray]] = {}  # pipe -> pid, chunk, data
-        started = 0
-        while started < len(chunks) or running:
+        claiming = True
+        while claiming or running:
             watch = list(running)
-            if started < len(chunks):
-                watch.append(token_read)
+            if claiming:
+                watch += (token_read, stop)
             ready, _, _ = select.select(watch, [], [])
             for fd in ready:
+                if fd == stop:
+                    claiming = False  # ``join`` took the chunks left
+                    continue
                 if fd == token_read:
                     try:
                         if not os.read(token_read, 1):
                             continue
                     except BlockingIOError:
                         continue  # another dispatcher took it
+                    number = _claim(claims)
+                    if number is None:
+                        os.write(token_write, b"t")  # for another dispatcher
+                        claiming = False
+                        continue
                     read_fd, write_fd = os.pipe()
                     pid = os.fork()
                     if pid == 0:  # the renderer: render, report, leave without cleanup
                         os.close(read_fd)
                         os.close(out_fd)
-                        _child(jobs, chunks[started], write_fd, settings, stamps)
+                        _child(jobs, chunks[number], write_fd, settings, stamps, stop)
                     os.close(write_fd)
-                    running[read_fd] = (pid, started, bytearray())
-                    started += 1
+                    running[read_fd] = (pid, number, bytearray())
                     continue
                 pid, index, data = running[fd]
                 block = os.read(fd, 1 << 16)
@@ -576,11 +746,9 @@ def _dispatch(
                 done[index] = _unpickle_done(data, status)
                 # The renderer's token, whatever became of the renderer.
                 os.write(token_write, b"t")
-        data = pickle.dumps(
-            [done.get(i) for i in range(len(chunks))], protocol=pickle.HIGHEST_PROTOCOL
-        )
+        report = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(out_fd, "wb") as fh:
-            fh.write(data)
+            fh.write(report)
         code = 0
     finally:
         os._exit(code)
@@ -633,10 +801,13 @@ class _ChildLog(logging.Handler):
     def __init__(self, done: _Done) -> None:
         super().__init__(logging.DEBUG)
         self.done = done
+        self.page = -1
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name != "sitekit.problems":
-            self.done.records.append((record.name, record.levelno, record.getMessage()))
+            self.done.records.append(
+                (self.page, record.name, record.levelno, record.getMessage())
+            )
 
 
 def _child(
@@ -645,8 +816,12 @@ def _child(
     write_fd: int,
     settings: dict[str, Any],
     stamps: PageStamps | None,
+    stop: int | None,
 ) -> None:
-    """A forked renderer: never returns, never runs the parent's exit handlers."""
+    """A forked renderer: never returns, never runs the parent's exit handlers.
+
+    Asked to stop (``join``), it reports the pages it rendered so far.
+    """
     code = 1
     try:
         # The collector stays on: the build's objects are frozen, so it
@@ -657,16 +832,20 @@ def _child(
         level = root.getEffectiveLevel()
         for handler in list(root.handlers):
             root.removeHandler(handler)
-        root.addHandler(_ChildLog(done))
+        handler = _ChildLog(done)
+        root.addHandler(handler)
         root.setLevel(level)
         log = problem_log(settings)
-        before = len(log.problems)
         for i in share:
+            if _stopped(stop):
+                break
+            handler.page = i
+            before = len(log.problems)
             try:
                 done.results[i] = _render_job(jobs[i], stamps)
             except Exception:
                 done.failed[i] = traceback.format_exc()
-        done.problems = log.problems[before:]
+            done.problems.extend((i, problem) for problem in log.problems[before:])
         data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_fd, "wb") as fh:
             fh.write(data)
