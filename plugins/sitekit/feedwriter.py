@@ -11,12 +11,12 @@ writes them. The extensions are small classes with feedgen's extension hooks
 (``extend_ns``, ``extend_atom``, ``extend_rss``), registered on every entry.
 
 There are two writers of one description. feedgen (``feed_bytes`` here) is
-the reference and writes the few site-wide feeds (all posts, categories,
-newest comments, reading lists). A build also writes a pair per discussion,
-a thousand on a large site, where feedgen costs three to five times as much
-as writing text; those go through ``sitekit.leanfeed``, a text writer tested
-against this one (the same feed in feedparser and in an XML parse, hostile
-text included). The feeds plugin picks the writer per feed (``FeedJob.writer``).
+the reference, and writes the reading lists' feed. Where feedgen costs three
+to five times as much as writing text, a build writes with
+``sitekit.leanfeed``, a text writer tested against this one (the same feed
+in feedparser and in an XML parse, hostile text included): every feed of the
+feeds plugin, a pair per discussion (a thousand on a large site), the posts'
+and the newest comments' (``FeedJob.writer``).
 """
 
 from __future__ import annotations

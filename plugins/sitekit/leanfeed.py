@@ -1,10 +1,10 @@
-"""The lean feed writer: Atom and RSS as text, for the thousand discussion feeds.
+"""The lean feed writer: Atom and RSS as text, for every feed of the feeds plugin.
 
 A build writes an Atom and an RSS file for every discussion (per post), a
 thousand pairs on a large site, and feedgen's element tree per entry makes a
 pair three to five times as slow as writing text. This module writes the
-same two documents as ``sitekit.feedwriter`` (feedgen, the writer of record,
-which writes the few site-wide feeds) with string joins: element for element
+same two documents as ``sitekit.feedwriter`` (feedgen, the writer of record)
+with string joins: element for element
 in feedgen's order and pretty-printed layout, every value made XML-safe and
 escaped exactly once. It takes the same ``FeedSpec`` and ``FeedItem``s and
 must give the same feed: tests/unit/sitekit/test_feedwriter_differential.py
