@@ -766,6 +766,9 @@ class _SavePlan:
     new: dict[str, Any]  # else: append these to the log
 
 
+#: Memo arguments at least this long are hashed once per run (``_arg_digest``).
+_LONG_ARG = 1024
+
 #: At most this many new entries, and no compaction: saved in this process.
 _SMALL_SAVE = 64
 
@@ -924,6 +927,8 @@ class CacheRegistry:
         self.caches: dict[str, ContentCache] = {}
         self.ledgers: dict[str, OutputLedger] = {}
         self._memo_version: str | None = None
+        #: Digests of long memo arguments this run, by id (see ``_arg_digest``).
+        self._args: dict[int, tuple[str, bytes]] = {}
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (CacheRegistry, ())
@@ -982,6 +987,7 @@ class CacheRegistry:
         for cache in self.caches.values():
             cache.new_run()
         self.ledgers.clear()
+        self._args.clear()
 
     def remove_orphans(self) -> int:
         """Files of every ledger that this build no longer makes (see OutputLedger)."""
@@ -1006,8 +1012,7 @@ class CacheRegistry:
 
     def memo_call(self, name: str, fn: Callable[..., T], args: tuple[str, ...]) -> T:
         cache = self.open(name, self.memo_version())
-        data = b"\0".join(a.encode("utf-8", "surrogatepass") for a in args)
-        key = cache.key(name, data)
+        key = cache.key(name, b"".join(map(self._arg_digest, args)))
         value = cache.get(key, _MISSING)
         if value is _MISSING:
             cache.misses += 1
@@ -1016,6 +1021,21 @@ class CacheRegistry:
         else:
             cache.hits += 1
         return _fresh(value)  # type: ignore[no-any-return]
+
+    def _arg_digest(self, text: str) -> bytes:
+        """SHA-256 of an argument's UTF-8, once per run for a long one.
+
+        Two pull-quote functions are asked about each post's HTML (kilobytes):
+        it was encoded and hashed for each. Kept by identity, with the string,
+        so that its id stays its own.
+        """
+        if len(text) < _LONG_ARG:
+            return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        got = self._args.get(id(text))
+        if got is None or got[0] is not text:
+            data = text.encode("utf-8", "surrogatepass")
+            got = self._args[id(text)] = (text, hashlib.sha256(data).digest())
+        return got[1]
 
     def take_new(self) -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
         """Entries computed since the last call, by cache (a worker sends them home)."""

@@ -536,3 +536,28 @@ def test_a_log_of_big_records_is_compacted_by_its_bytes(tmp_path: Path) -> None:
     assert 0 in sizes[1:]  # compacted at least once after the first save
     assert max(sizes) <= 2 * base + sc._LOG_BYTES + 400_100
     assert sc.ContentCache("big", "v1", tmp_path).get("page") == bytes([7]) * 400_000
+
+
+def test_text_memo_keys_long_arguments_by_their_text(tmp_path: Path) -> None:
+    """A long argument is hashed once per run, yet keyed by its text alone."""
+    calls: list[tuple[str, str]] = []
+
+    @sc.text_memo
+    def pair(a: str, b: str) -> str:
+        calls.append((a, b))
+        return a[:3] + b[:3]
+
+    long = "ä" * sc._LONG_ARG
+    other = long[:-1] + "ö"  # as long, one letter apart
+    settings = {sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)}
+    token = sc.ACTIVE.set(sc.registry_for(settings))
+    try:
+        assert pair(long, "x") == "äääx"
+        assert pair("".join(list(long)), "x") == "äääx"  # equal text, another object
+        assert len(calls) == 1
+        assert pair(other, "x") == "äääx" and len(calls) == 2
+        assert pair("x", long) == "xäää" and len(calls) == 3  # order counts
+        assert pair(long, "y") == "äääy" and len(calls) == 4
+        assert pair(long, "x") == "äääx" and len(calls) == 4
+    finally:
+        sc.ACTIVE.reset(token)
