@@ -12,12 +12,14 @@ and whose other inputs are unchanged, renders to the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from pelican.contents import Content, Static
+from sitekit.cache import text_sha256
 
 from .fingerprint import pickled_digest
 
@@ -112,6 +114,31 @@ def install(attributes: Iterable[str]) -> None:
     Content._fastbuild_tracked = True
 
 
+def quick_static_links() -> None:
+    """A post whose text never says "static" or "attach" links no static file.
+
+    Pelican runs its intra-site link pattern over every post's text in every
+    build (``get_static_links``), looking for ``{static}`` and ``{attach}``
+    links: about 5 % of a rebuild's work at 1,000 posts. A match's kind is
+    text of the post, whatever ``INTRASITE_LINK_REGEX`` says, so without
+    either word there is none; a substring test finds that out far faster.
+    Any other post goes through Pelican's own method. Idempotent.
+    """
+    if getattr(Content, "_fastbuild_static_links", False):
+        return
+    original = Content.get_static_links
+
+    @functools.wraps(original)
+    def get_static_links(self: Any) -> set[str]:
+        text = getattr(self, "_content", None)
+        if type(text) is str and "static" not in text and "attach" not in text:
+            return set()
+        return original(self)  # type: ignore[no-any-return]
+
+    Content.get_static_links = get_static_links
+    Content._fastbuild_static_links = True
+
+
 def memoize_urls() -> None:
     """``url`` and ``save_as`` computed once per post and build, while ``URLS`` is set.
 
@@ -176,8 +203,9 @@ def text_digest(obj: Any) -> bytes:
     """
     text = str(getattr(obj, "__dict__", {}).get("_content", ""))
     # SHA-256: the CPU computes it three times as fast as BLAKE2b (every
-    # post's text, megabytes, is hashed in every build).
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
+    # post's text, megabytes, is hashed in every build), and the pull-quote
+    # memos hashed this very text already (``text_sha256`` keeps it).
+    return text_sha256(text)[:16]
 
 
 def read_digest(

@@ -1065,6 +1065,19 @@ def _fresh(value: Any) -> Any:
 ACTIVE: ContextVar[CacheRegistry | None] = ContextVar("diskurs_caches", default=None)
 
 
+def text_sha256(text: str) -> bytes:
+    """SHA-256 of a text's UTF-8 (surrogates passed through).
+
+    While a build runs, a long text is hashed once (``_arg_digest``): a
+    post's HTML is asked for by the pull-quote memos and again by the page
+    stamps (every post's text, megabytes, on every rebuild).
+    """
+    registry = ACTIVE.get()
+    if registry is None:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return registry._arg_digest(text)
+
+
 def text_memo(fn: Callable[..., T]) -> Callable[..., T]:
     """Remember a pure function of strings across builds, by its arguments' text.
 

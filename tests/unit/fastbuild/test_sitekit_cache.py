@@ -561,3 +561,27 @@ def test_text_memo_keys_long_arguments_by_their_text(tmp_path: Path) -> None:
         assert pair(long, "x") == "äääx" and len(calls) == 4
     finally:
         sc.ACTIVE.reset(token)
+
+
+def test_text_sha256_is_the_texts_digest_and_kept_while_a_build_runs(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    long = "Grüße \u2013 " * sc._LONG_ARG + "\udcff"  # a lone surrogate passes
+    short = "kurz"
+
+    def plain(text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+    assert sc.text_sha256(long) == plain(long)  # no build running
+    registry = sc.registry_for({sc.ENABLED_KEY: True, "CACHE_PATH": str(tmp_path)})
+    token = sc.ACTIVE.set(registry)
+    try:
+        for text in (long, short, long):
+            assert sc.text_sha256(text) == plain(text)
+        assert list(registry._args) == [id(long)]  # the long one, kept
+        registry.new_run()
+        assert not registry._args
+    finally:
+        sc.ACTIVE.reset(token)
