@@ -169,7 +169,7 @@ def check_comment(
             f"the body has {len(body)} characters, more than {MAX_BODY}",
             "shorten the comment or split it in two",
         )
-    elif not body.strip() and not removed:
+    elif not removed and (not body or body.isspace()):  # ``strip()`` copies it
         fail("body", "the body is empty", "write the comment's text")
 
     website = text("website")

@@ -214,8 +214,10 @@ def _read_simple(text: str) -> YamlMap | YamlList | None:
     text, no duplicate key (the parser names it). Anything else the parser
     reads (and refuses) as before; the unit tests compare both on such files.
     """
-    if not text.endswith("\n") or not text.replace("\n", "").isprintable():
+    if not text.endswith("\n"):
         return None
+    # Each line is tested printable where it is read (every line up to the
+    # last with text is, or the text is refused): no copy of the whole text.
     lines = text.split("\n")
     end = len(lines)
     while end and not lines[end - 1]:
@@ -242,6 +244,7 @@ def _simple_mapping(
     """The mapping whose keys stand at column ``col`` from line ``i`` (see above)."""
     found: YamlMap | None = None
     value: str | None
+    match = _SIMPLE_LINE.fullmatch
     while i < end:
         line = lines[i]
         if found is not None and col:
@@ -249,7 +252,9 @@ def _simple_mapping(
                 break  # the next list item
             if not line.startswith("  "):
                 return None, i
-        m = _SIMPLE_LINE.fullmatch(line[col:] if col else line)
+        if not line.isprintable():
+            return None, i
+        m = match(line, col)  # from column col on, without a copy of the rest
         if m is None:
             return None, i
         key, quoted, plain, block = m.groups()
@@ -275,21 +280,21 @@ def _simple_mapping(
             if indent <= col or indent == len(first):
                 return None, i
             pad = " " * indent
-            body: list[str] = []
+            start = i
             while i < len(lines):
                 line = lines[i]
                 if line.startswith(pad):
-                    if not line.strip(" "):
+                    if line[-1] == " " and not line.strip(" "):
                         return None, i  # spaces only: the parser decides
-                    body.append(line[indent:])
+                    if not line.isprintable():
+                        return None, i
                 elif line:
                     break
-                else:
-                    body.append("")
                 i += 1
-            while body and not body[-1]:
-                body.pop()
-            value = "\n".join(body) + "\n"
+            stop = i
+            while stop > start and not lines[stop - 1]:
+                stop -= 1  # trailing empty lines: one line break ends the text
+            value = "\n".join([ln[indent:] for ln in lines[start:stop]]) + "\n"
         found[key] = value
     return found, i
 

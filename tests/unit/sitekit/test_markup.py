@@ -98,6 +98,14 @@ def test_random_markdown_renders_as_markdown_it_does(seed: int) -> None:
     assert fast_share(texts) > 0.1  # both paths are exercised
 
 
+def test_runs_of_emphasis_marks_are_found_as_the_pattern_finds_them() -> None:
+    rng = random.Random(6)  # noqa: S311 - reproducible test input
+    pieces = ["*", "_", "**", "a", " ", "ä", "!", "\n"]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(0, 12))) for _ in range(20000)]
+    for text in texts + random_markdown(2000, 6):
+        assert markup._runs(text) == [m.span() for m in markup._RUN.finditer(text)]
+
+
 def test_the_slow_source_test_finds_exactly_the_slow_substrings() -> None:
     """``_slow_source`` tests a pair only where one of its characters is: the
     same answer as a substring test of each."""
@@ -238,6 +246,18 @@ def test_the_characters_removed_are_those_xml_cannot_carry() -> None:
     assert {c for c in range(0x110000) if not is_xml_text(chr(c))} == {
         *NOT_XML,
     }
+
+
+def test_printable_text_holds_nothing_to_remove() -> None:
+    """``_printable_lines`` (the scan that spares the regular expressions) is
+    False for text with any character ``NOT_XML`` or ``strip_controls`` removes."""
+    every = "".join(map(chr, range(0x110000)))
+    for c in range(0x110000):
+        ch = chr(c)
+        if markup.NOT_XML.match(ch) or markup._CONTROL.match(ch):
+            assert not markup._printable_lines(f"a\n{ch}b"), hex(c)
+    assert markup._printable_lines("Zeile 1\n\nZeile „2“ 🙂\n")
+    assert strip_controls(every) == markup._CONTROL.sub("", every)
 
 
 def test_sanitized_html_is_xml_text_for_the_corpus_and_every_such_character() -> None:
