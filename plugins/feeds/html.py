@@ -114,8 +114,10 @@ def absolute_html(html: str, base_url: str) -> str:
         )
         for el in root.xpath("//*[@srcset]"):  # lxml leaves srcset alone
             el.set("srcset", _absolute_srcset(el.get("srcset", ""), base_url))
-    # A character reference (``&#1;``) the parser decoded may be no XML.
-    return xml_text(_inner(root))
+    # A character reference (``&#1;``) the parser decoded may be no XML; the
+    # text is XML-safe, and so is what the parser makes of it without one.
+    out = _inner(root)
+    return xml_text(out) if "&#" in html else out
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> str:

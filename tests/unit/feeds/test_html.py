@@ -45,6 +45,8 @@ def test_text_before_the_first_tag_and_entities_survive() -> None:
         "vorher &amp; <b>fett</b> nachher"
     )
     assert absolute_html("", BASE) == "" and absolute_html("\x00", BASE) == ""
+    # A reference the parser decodes into what XML cannot carry is removed.
+    assert absolute_html("<p>a&#1;b&#x2;c&#65;</p>", BASE) == "<p>abcA</p>"
 
 
 def test_unparseable_urls_are_dropped() -> None:
