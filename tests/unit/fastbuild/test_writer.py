@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import fastbuild.writer
 import pytest
 from fastbuild.reader import RUNTIME_KEY
 from fastbuild.writer import FastWriter, _chunks, _Job
@@ -342,3 +343,22 @@ def test_a_later_flush_hands_the_pages_left_to_renderers_forked_then(
     got = phases(tmp_path, range(301), log)
     assert got["next-generator"] - {300}, "renderers forked at the second flush"
     assert got["flushed"] & set(range(1, 300)), "renderers forked at the first"
+
+
+def test_pages_left_at_the_join_render_here_when_no_dispatcher_can_be_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer, _ = make_writer(tmp_path)
+    log = tmp_path / "renders.log"
+    PHASE[0] = "flushed"
+    queue_phased(writer, range(300), log)
+    writer.flush()
+    wait_for_a_child_page(tmp_path)
+    monkeypatch.setattr(fastbuild.writer, "fork_piped", lambda: None)
+    PHASE[0] = "joined"
+    with caplog.at_level(logging.WARNING, logger="fastbuild.writer"):
+        writer.join()
+    got = phases(tmp_path, range(300), log)
+    assert got["joined"], "the pages left were rendered here"
+    assert "a page dispatcher failed; rendering its" in caplog.text
+    assert writer._tokens is None and not writer._batches
