@@ -35,6 +35,7 @@ from sitekit.cache import (
 )
 from sitekit.contentlists import ARTICLE_LISTS, contents_of
 
+from . import tracking
 from .fingerprint import Fingerprinter
 from .pool import Pool
 from .reader import render_file
@@ -242,6 +243,7 @@ class Runtime:
         """At ``initialized``: read the settings, guard Pelican's reader cache."""
         self.settings = settings
         self.config = FastBuildSettings.from_settings(settings)
+        tracking.quick_static_links()
         self.code = build_code_version(settings.get("PLUGINS") or ())
         self.precompute = tuple(_resolve(name) for name in self.config.precompute)
         self.keys = self._key_functions(settings)

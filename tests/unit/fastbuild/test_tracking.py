@@ -171,3 +171,33 @@ def test_small_values_digest_by_type_and_text() -> None:
     from markupsafe import Markup
 
     assert tracking.small_digest(Markup("a")) != tracking.small_digest("a")
+
+
+STATIC_TEXTS = [
+    "<p>Nichts verlinkt.</p>",
+    '<p><a href="{static}/images/a.png">Bild</a></p>',
+    '<img src="{attach}b%20c.jpg">',
+    '<a href="|static|/extra/x.pdf">x</a> und <a href="{filename}/posts/y.md">y</a>',
+    "<p>Ein statisches Wort: static, attach, {static} ohne Link.</p>",
+    '<a href="{static}">leer</a><a href="{attach}../up.png">hoch</a>',
+    '<a href="[static]/z.png">eigene Syntax</a>',
+]
+
+
+@pytest.mark.parametrize("regex", [None, r"\[(?P<what>[a-z]+)\]"])
+def test_static_links_are_pelicans_own(regex: str | None) -> None:
+    """Posts that never say "static" or "attach" skip Pelican's pattern; the
+    links found are always the ones Pelican finds, whatever the link syntax."""
+    tracking.quick_static_links()
+    tracking.quick_static_links()  # once only
+    quick = Article.get_static_links
+    pelicans = quick.__wrapped__  # type: ignore[attr-defined]
+    assert pelicans is not quick and "__wrapped__" not in vars(pelicans)
+    found = []
+    for text in STATIC_TEXTS:
+        post = article(text)
+        if regex is not None:
+            post.settings = dict(post.settings, INTRASITE_LINK_REGEX=regex)
+        found.append(post.get_static_links())
+        assert found[-1] == pelicans(post), text
+    assert found[0] == set() and any(found)
