@@ -7,8 +7,9 @@ over half a million. markupsafe builds each result through ``Markup``'s Python
 body, an avatar) asks for its ``__html__`` and copies it: 0.4 us for a string,
 1.2 us for Markup. Here a plain string is escaped by markupsafe's own
 function and wrapped without the Python layer, Markup is returned as it is
-(it is immutable, and equal to its copy), and every other value goes to
-markupsafe: the same text for every value, in about a third of the time.
+(it is immutable, and equal to its copy), an int is written as it is (its
+digits need no escaping), and every other value goes to markupsafe: the same
+text for every value, in about a third of the time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def escape(value: Any, /) -> Markup:
         return _new_str(Markup, _escape_inner(value))
     if kind is Markup:
         return value
+    if kind is int:
+        # Digits and a minus sign: nothing to escape (a depth, a count, a year).
+        return _new_str(Markup, str(value))
     return markupsafe.escape(value)
 
 
