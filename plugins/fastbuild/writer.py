@@ -35,7 +35,7 @@ import struct
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress
 from typing import Any
 
 from pelican.utils import sanitised_join
@@ -92,8 +92,6 @@ class _Job:
             return self.localcontext.get(key)
         return self.shared.get(key)
 
-
-_ABSENT = object()
 
 #: What a render reports: the page's stamp and its reads, digested (None:
 #: a read we cannot name, never skip the page).
@@ -204,7 +202,8 @@ class FastWriter(Writer):
         self._pending: set[str] = set()  # paths the batches will write
         self._tokens: tuple[int, int] | None = None
         self._frozen = False
-        self._shared: dict[str, Any] | None = None  # see ``_split``
+        # The context copy deferred pages share, its keys and values (``_split``).
+        self._shared: tuple[dict[str, Any], list[str], list[Any]] | None = None
 
     # -- Pelican's hooks -----------------------------------------------------
     def write_file(
@@ -317,18 +316,21 @@ class FastWriter(Writer):
         the shared one's keys and values starts a new shared copy.
         """
         keys = list(localcontext)
+        values = list(localcontext.values())
         for _attempt in range(2):
-            shared = self._shared
-            if (
-                shared is not None
-                and len(keys) >= len(shared)
-                and keys[: len(shared)] == list(shared)
-            ):
-                values = map(localcontext.__getitem__, keys)
-                theirs = map(shared.get, keys, repeat(_ABSENT))
-                own = compress(keys, map(operator.is_not, values, theirs))
-                return shared, {key: localcontext[key] for key in own}
-            self._shared = context.copy()
+            if self._shared is not None:
+                shared, shared_keys, shared_values = self._shared
+                n = len(shared_keys)
+                if keys[:n] == shared_keys:
+                    # Compared by identity, in C: the values this page changed.
+                    changed = compress(
+                        keys, map(operator.is_not, values, shared_values)
+                    )
+                    own = {key: localcontext[key] for key in changed}
+                    own.update(zip(keys[n:], values[n:], strict=True))
+                    return shared, own
+            copy = context.copy()
+            self._shared = (copy, list(copy), list(copy.values()))
         return None, localcontext
 
     def _record_rendered(self) -> None:

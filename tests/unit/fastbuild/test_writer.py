@@ -362,3 +362,41 @@ def test_pages_left_at_the_join_render_here_when_no_dispatcher_can_be_forked(
     assert got["joined"], "the pages left were rendered here"
     assert "a page dispatcher failed; rendering its" in caplog.text
     assert writer._tokens is None and not writer._batches
+
+
+def test_a_deferred_page_keeps_its_own_values_and_a_shared_context(
+    tmp_path: Path,
+) -> None:
+    """Pelican's per-page copy of the context is made again, same keys, same
+    order, same objects, from one copy that the deferred pages share."""
+    writer, _ = make_writer(tmp_path)
+    context: dict[str, Any] = {f"SETTING_{i}": object() for i in range(50)}
+    context["articles"] = [1, 2]
+    shared_copies = []
+    for n in range(4):
+        if n == 2:
+            context["SETTING_7"] = object()  # a value changed meanwhile
+        if n == 3:
+            del context["SETTING_9"]  # and a key was taken away
+        local = context.copy()
+        local["localsiteurl"] = None
+        local["output_file"] = f"p/{n}.html"
+        local["articles"] = [n]  # Pelican's keyword arguments override in place
+        local["article"] = SimpleNamespace(lang="de")
+        shared, own = writer._split(context, local)
+        job = _Job("path", "rel", None, own, context, None, shared=shared)
+        rebuilt = job.local()
+        assert list(rebuilt) == list(local)
+        assert all(rebuilt[key] is local[key] for key in local)
+        assert set(own) - {"SETTING_7"} == {
+            "localsiteurl",
+            "output_file",
+            "articles",
+            "article",
+        }
+        assert ("SETTING_7" in own) == (n == 2)
+        assert job.get("article") is local["article"]
+        assert job.get("SETTING_3") is context["SETTING_3"]
+        shared_copies.append(shared)
+    assert shared_copies[0] is shared_copies[1] is shared_copies[2]
+    assert shared_copies[3] is not shared_copies[2], "a new copy: other keys"
