@@ -929,6 +929,7 @@ class CacheRegistry:
         self._memo_version: str | None = None
         #: Digests of long memo arguments this run, by id (see ``_arg_digest``).
         self._args: dict[int, tuple[str, bytes]] = {}
+        self._pid = os.getpid()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (CacheRegistry, ())
@@ -1027,15 +1028,19 @@ class CacheRegistry:
 
         Two pull-quote functions are asked about each post's HTML (kilobytes):
         it was encoded and hashed for each. Kept by identity, with the string,
-        so that its id stays its own.
+        so that its id stays its own; kept only by the process that made the
+        registry (a forked worker would keep every text it was given alive),
+        though its children look up what it kept.
         """
         if len(text) < _LONG_ARG:
             return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
         got = self._args.get(id(text))
-        if got is None or got[0] is not text:
-            data = text.encode("utf-8", "surrogatepass")
-            got = self._args[id(text)] = (text, hashlib.sha256(data).digest())
-        return got[1]
+        if got is not None and got[0] is text:
+            return got[1]
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        if os.getpid() == self._pid:
+            self._args[id(text)] = (text, digest)
+        return digest
 
     def take_new(self) -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
         """Entries computed since the last call, by cache (a worker sends them home)."""

@@ -583,5 +583,13 @@ def test_text_sha256_is_the_texts_digest_and_kept_while_a_build_runs(
         assert list(registry._args) == [id(long)]  # the long one, kept
         registry.new_run()
         assert not registry._args
+        registry._pid = -1  # as in a forked worker: nothing kept alive there
+        assert sc.text_sha256(long) == plain(long)
+        assert not registry._args
+        registry._pid = os.getpid()
+        assert sc.text_sha256(long) == plain(long)
+        registry._pid = -1  # ... though it looks up what its parent kept
+        assert sc.text_sha256(long) == plain(long)
+        assert list(registry._args) == [id(long)]
     finally:
         sc.ACTIVE.reset(token)
