@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
 from sitekit.cache import text_memo
-from sitekit.feedwriter import xml_text
+from sitekit.feedwriter import is_xml_text, xml_text
 from sitekit.markup import (
     ALLOWED_TAGS,
     LINK_REL,
@@ -108,6 +108,8 @@ def absolute_html(html: str, base_url: str) -> str:
     if not html.strip():
         return ""
     root = _fragment(html)
+    if "&#" in html:
+        _xml_safe_attributes(root)
     if _may_link(root):  # else there is no link: the parse is written back
         root.make_links_absolute(
             base_url, resolve_base_href=False, handle_failures="discard"
@@ -118,6 +120,22 @@ def absolute_html(html: str, base_url: str) -> str:
     # text is XML-safe, and so is what the parser makes of it without one.
     out = _inner(root)
     return xml_text(out) if "&#" in html else out
+
+
+def _xml_safe_attributes(root: lxml.html.HtmlElement) -> None:
+    """Attribute values XML can carry, before any is rewritten.
+
+    A character reference (``src=" &#14; x"``) decodes into a character XML
+    cannot carry, and lxml refuses to set an attribute to a value holding
+    one: the link rewrite stopped the whole build on such a post. The values
+    get what ``xml_text`` does to the finished text anyway.
+    """
+    from lxml import etree
+
+    for element in root.iter(etree.Element):
+        for name, value in element.attrib.items():
+            if not is_xml_text(value):
+                element.attrib[name] = xml_text(value)
 
 
 def _absolute_srcset(srcset: str, base_url: str) -> str:

@@ -462,3 +462,29 @@ def test_no_feeds_when_the_plugin_is_off(tmp_path: Path) -> None:
     assert not (site.output / "feeds" / "comments").exists()
     article = site.page("2017/social-media-im-silo/")
     assert not article.find("link", href=re.compile(r"comments/.+\.atom\.xml"))
+
+
+def test_a_post_with_a_control_character_reference_in_a_link_builds(
+    tmp_path: Path,
+) -> None:
+    """A character reference XML cannot carry, in an attribute the feeds make
+    absolute, once stopped the build (lxml refuses such a value)."""
+    content = copy_content(tmp_path)
+    post = content / "posts" / "redaktionsplan-ohne-stress.md"
+    post.write_text(
+        post.read_text(encoding="utf-8")
+        + '\n\n<p><a href="/archiv/&#1;" title="Steuer&#14;zeichen">Archiv</a></p>\n',
+        encoding="utf-8",
+    )
+    site = build_site(tmp_path, content=content)
+    assert site.returncode == 0, site.log[-3000:]
+    data = site.path("feeds/all.atom.xml").read_bytes()
+    etree.fromstring(data)  # well-formed XML
+    entry = next(
+        e
+        for e in feedparser.parse(data).entries
+        if "redaktionsplan-ohne-stress" in e.link
+    )
+    html = entry.content[0].value
+    assert 'href="http' in html and "/archiv/" in html
+    assert 'title="Steuerzeichen"' in html
