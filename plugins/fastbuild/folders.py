@@ -4,10 +4,12 @@ Pretty URLs give every post a folder of its own (``2019/slug/index.html``),
 and Pelican makes each page's folder in the main process just before it hands
 the page over: 1,681 ``mkdir`` calls at 1,000 posts, 0.8 s measured in a cold
 build (the file system's journal makes each one take 0.1-0.5 ms here) while
-the other core idles. A child makes the folders of the pages Pelican is sure
-to write while Pelican queues them; its own ``makedirs(exist_ok=True)`` then
-finds them made. Nothing depends on the child: a folder it has not made yet
-is made by Pelican as before, and a failed fork only means no help.
+the other core idles. A child makes the posts' folders as soon as the posts
+are read, while the comment threads are attached (made while Pelican queued
+the pages, the child's and Pelican's ``mkdir`` calls contended for the same
+folders and took as long as before); Pelican's ``makedirs(exist_ok=True)``
+then finds them made. Nothing depends on the child: a folder it has not
+made yet is made by Pelican as before, and a failed fork only means no help.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _save_as(item: Any) -> str:
 
 
 def planned_folders(generator: Any) -> list[str]:
-    """Folders of the post, tag, category and author pages, in write order."""
+    """Folders of the post pages, and of the tag, category and author pages
+    once the generator has them, in write order."""
     items: list[Any] = []
     for name in _POSTS:
         items.extend(getattr(generator, name, ()) or ())

@@ -93,12 +93,20 @@ def on_static_generator_init(generator: Any) -> None:
 
 
 def on_article_generator_pretaxonomy(generator: Any) -> None:
-    """Posts read and ordered: the pool does the threads needed last first."""
+    """Posts read and ordered: the pool does the threads needed last first,
+    and a first build's post folders are made meanwhile, long before Pelican
+    writes into them (made as it writes, the child's and Pelican's ``mkdir``
+    calls contended for the same folders)."""
     runtime = _runtime(generator.settings)
     if runtime is not None:
         # Posts are read: their URLs no longer change (see tracking.memoize_urls).
         tracking.URLS.set({})
         runtime.prioritize_threads(generator)
+        if runtime.parallel_write:
+            assert runtime.config is not None
+            runtime.folders.start(
+                planned_folders(generator), at_least=runtime.config.min_files
+            )
 
 
 def on_page_generator_init(generator: Any) -> None:
@@ -127,15 +135,9 @@ def on_all_generators_finalized(generators: Sequence[Any]) -> None:
     # other core was idle for that long), finished before they render.
     runtime.saving = save_caches(runtime.settings, in_child=True, wait=False)
     if runtime.parallel_write:
-        folders = FolderMaker()
-        for generator in generators:
-            if isinstance(generator, ArticlesGenerator):
-                folders.start(
-                    planned_folders(generator), at_least=runtime.config.min_files
-                )
         writing = [g for g in generators if hasattr(g, "generate_output")]
         for generator in writing:
-            _flush_after(generator, folders, last=generator is writing[-1])
+            _flush_after(generator, runtime.folders, last=generator is writing[-1])
 
 
 def _by_identity(items: Any) -> bool:

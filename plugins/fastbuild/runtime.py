@@ -37,6 +37,7 @@ from sitekit.contentlists import ARTICLE_LISTS, contents_of
 
 from . import tracking
 from .fingerprint import Fingerprinter
+from .folders import FolderMaker
 from .pool import Pool
 from .reader import render_file
 from .settings import WHERE_KEYS, FastBuildSettings
@@ -198,6 +199,8 @@ class Runtime:
         self.markdown: Any = None
         #: The collector is paused while a rebuild reads (see ``pause_collector``).
         self.gc_paused = False
+        #: The child making a first build's output folders (``folders``).
+        self.folders = FolderMaker()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Runtime, ())
