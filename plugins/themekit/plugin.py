@@ -155,10 +155,9 @@ def _plural_label(
     key = (singular, plural, n, lang, escaped)
     text = memo.get(key)
     if text is None:
-        text = translations.ngettext(singular, plural, n, lang)
-        if escaped:
-            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
-        memo[key] = text
+        text = memo[key] = _plural_form(
+            translations, singular, plural, n, lang, escaped
+        )
     return text
 
 
@@ -175,11 +174,22 @@ def _counted_label(
     key = (singular, plural, n, lang, escaped)
     text = memo.get(key)
     if text is None:
-        form = translations.ngettext(singular, plural, n, lang)
-        if escaped:
-            form = Markup(form)  # noqa: S704 - our own catalog, as Jinja does
+        form = _plural_form(translations, singular, plural, n, lang, escaped)
         text = memo[key] = form % {"num": n}
     return text
+
+
+def _plural_form(
+    translations: i18n.Translations,
+    singular: str,
+    plural: str,
+    n: int,
+    lang: str,
+    escaped: bool,
+) -> str:
+    """The catalog's plural form for ``n``; Markup where the page escapes."""
+    text = translations.ngettext(singular, plural, n, lang)
+    return Markup(text) if escaped else text  # noqa: S704 - our own catalog
 
 
 def _lang_of(ctx: Context) -> str:
