@@ -17,7 +17,6 @@ build that failed halfway never makes the next one wait for itself.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
@@ -57,8 +56,7 @@ def take(pelican: Any, cache_path: str, *, wait: float = WAIT_SECONDS) -> bool:
 
 
 def _locked(file: IO[bytes], folder: str, wait: float) -> bool:
-    with contextlib.suppress(BlockingIOError):
-        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if _try_lock(file):
         return True
     logger.warning(
         "fastbuild: another build is using the cache folder %s; waiting for it "
@@ -68,8 +66,7 @@ def _locked(file: IO[bytes], folder: str, wait: float) -> bool:
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
-        with contextlib.suppress(BlockingIOError):
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _try_lock(file):
             return True
     logger.warning(
         "fastbuild: the cache folder %s was still in use after %.0f s; "
@@ -78,6 +75,14 @@ def _locked(file: IO[bytes], folder: str, wait: float) -> bool:
         wait,
     )
     return False
+
+
+def _try_lock(file: IO[bytes]) -> bool:
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def give_back(pelican: Any) -> None:
