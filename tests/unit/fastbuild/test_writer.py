@@ -292,6 +292,17 @@ def wait_for_a_child_page(tmp_path: Path) -> None:
         time.sleep(0.01)
 
 
+def flushed_and_rendering(tmp_path: Path) -> tuple[FastWriter, Path]:
+    """A writer whose 300 flushed pages renderers have begun (phase "flushed")."""
+    writer, _ = make_writer(tmp_path)
+    log = tmp_path / "renders.log"
+    PHASE[0] = "flushed"
+    queue_phased(writer, range(300), log)
+    writer.flush()
+    wait_for_a_child_page(tmp_path)
+    return writer, log
+
+
 def phases(tmp_path: Path, pages: range, log: Path) -> dict[str, set[int]]:
     renders = [int(line) for line in log.read_text(encoding="utf-8").split()]
     assert sorted(renders) == list(pages), "every page rendered once"
@@ -307,12 +318,7 @@ def test_join_hands_the_pages_left_to_renderers_forked_then(tmp_path: Path) -> N
     """The dispatcher of the flush shares memory as it was before the feeds;
     the pages no renderer has reached yet are rendered by processes forked at
     the join, which share this process's memory as it is."""
-    writer, _ = make_writer(tmp_path)
-    log = tmp_path / "renders.log"
-    PHASE[0] = "flushed"
-    queue_phased(writer, range(300), log)
-    writer.flush()
-    wait_for_a_child_page(tmp_path)
+    writer, log = flushed_and_rendering(tmp_path)
     PHASE[0] = "joined"  # what the feeds changed meanwhile
     writer.join()
     got = phases(tmp_path, range(300), log)
@@ -324,12 +330,7 @@ def test_join_hands_the_pages_left_to_renderers_forked_then(tmp_path: Path) -> N
 def test_a_later_flush_hands_the_pages_left_to_renderers_forked_then(
     tmp_path: Path,
 ) -> None:
-    writer, _ = make_writer(tmp_path)
-    log = tmp_path / "renders.log"
-    PHASE[0] = "flushed"
-    queue_phased(writer, range(300), log)
-    writer.flush()
-    wait_for_a_child_page(tmp_path)
+    writer, log = flushed_and_rendering(tmp_path)
     PHASE[0] = "next-generator"
     queue_phased(writer, range(300, 301), log)  # a small generator's page
     writer.flush()
@@ -348,12 +349,7 @@ def test_a_later_flush_hands_the_pages_left_to_renderers_forked_then(
 def test_pages_left_at_the_join_render_here_when_no_dispatcher_can_be_forked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    writer, _ = make_writer(tmp_path)
-    log = tmp_path / "renders.log"
-    PHASE[0] = "flushed"
-    queue_phased(writer, range(300), log)
-    writer.flush()
-    wait_for_a_child_page(tmp_path)
+    writer, log = flushed_and_rendering(tmp_path)
     monkeypatch.setattr(fastbuild.writer, "fork_piped", lambda: None)
     PHASE[0] = "joined"
     with caplog.at_level(logging.WARNING, logger="fastbuild.writer"):
