@@ -9,18 +9,20 @@ macro recursion and nothing is kept once the page is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from html import unescape
-from operator import attrgetter
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import DateTimeFormat, tokenize_pattern
 from markupsafe import Markup
-from sitekit.i18n import DATETIME_PATTERNS, isodate, localdatetime
+from sitekit.i18n import (
+    DATETIME_PATTERNS,
+    PatternFormatter,
+    isodate,
+    localdatetime,
+)
 from sitekit.markup import render_markdown
 
 from .avatar import avatar_svg
@@ -87,109 +89,18 @@ def _fold(line: str) -> str:
 
 # -- dates ----------------------------------------------------------------------
 
-#: Pattern fields that show the day (the others show the time of day).
-_DATE_FIELDS = frozenset("dMLy")
-#: Pattern fields whose text depends on one part of the time only, by that part.
-_PART: dict[str, Callable[[datetime], object]] = {
-    "d": attrgetter("day"),
-    "M": attrgetter("month"),
-    "L": attrgetter("month"),
-    "y": attrgetter("year"),
-    "H": attrgetter("hour"),
-    "h": attrgetter("hour"),
-    "K": attrgetter("hour"),
-    "k": attrgetter("hour"),
-    "m": attrgetter("minute"),
-    "s": attrgetter("second"),
-    "a": lambda moment: moment.hour >= 12,
-}
 
-
-class DateFormatter:
-    """``sitekit.i18n.localdatetime`` for one language, parsed once.
-
-    Babel parses the pattern and formats each field on every call (~30 us);
-    here the pattern is parsed once and each field's text is asked of Babel
-    once per value of the part it shows (the month's name once per month), so
-    a thread's dates cost a few dictionary lookups each and read exactly as
-    Babel writes them. A pattern with other fields goes to Babel every time.
-    When the fields of the day all come before those of the time (both of
-    ours), the text is the day's text and the time's, each kept once per day
-    and per time of day: two lookups a comment, not one per field.
-    """
+class DateFormatter(PatternFormatter):
+    """``sitekit.i18n.localdatetime`` for one language, parsed once (see
+    ``sitekit.i18n.PatternFormatter``): a thread's dates cost a few dictionary
+    lookups each and read exactly as Babel writes them."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = lang
-        pattern = DATETIME_PATTERNS.get(lang.replace("-", "_").split("_")[0].lower())
-        self.fields: list[tuple[str, Callable[[datetime], object]] | str] = []
-        self.memo: dict[tuple[str, object], str] = {}
-        #: Where the time's fields start, when the day's all come before them.
-        self.split: int | None = None
-        self.days: dict[tuple[int, int, int], str] = {}
-        self.times: dict[tuple[int, int, int], str] = {}
-        try:
-            self.locale: Locale | None = Locale.parse(lang.replace("-", "_"))
-        except (UnknownLocaleError, ValueError):
-            self.locale = None
-        if pattern is None or self.locale is None:
-            self.fields = []
-            return
-        for _kind, value in tokenize_pattern(pattern):
-            if isinstance(value, str):  # kind "chars": literal text
-                self.fields.append(value)
-                continue
-            char, num = value
-            part = _PART.get(char)
-            if part is None:
-                self.fields = []
-                return
-            self.fields.append((char * num, part))
-        kinds = [f[0][0] in _DATE_FIELDS for f in self.fields if not isinstance(f, str)]
-        if kinds and kinds == sorted(kinds, reverse=True):  # days, then times
-            self.split = next(
-                (
-                    i
-                    for i, f in enumerate(self.fields)
-                    if not isinstance(f, str) and f[0][0] not in _DATE_FIELDS
-                ),
-                len(self.fields),
-            )
-
-    def __call__(self, moment: datetime) -> str:
-        if not self.fields or self.locale is None:
-            return localdatetime(moment, self.lang)
-        split = self.split
-        if split is None:
-            return self._text(self.fields, moment)
-        day = (moment.year, moment.month, moment.day)
-        head = self.days.get(day)
-        if head is None:
-            head = self.days[day] = self._text(self.fields[:split], moment)
-        time = (moment.hour, moment.minute, moment.second)
-        tail = self.times.get(time)
-        if tail is None:
-            tail = self.times[time] = self._text(self.fields[split:], moment)
-        return head + tail
-
-    def _text(
-        self,
-        fields: list[tuple[str, Callable[[datetime], object]] | str],
-        moment: datetime,
-    ) -> str:
-        locale = self.locale
-        assert locale is not None  # without one, __call__ asks Babel itself
-        out: list[str] = []
-        for item in fields:
-            if isinstance(item, str):
-                out.append(item)
-                continue
-            name, part = item
-            key = (name, part(moment))
-            text = self.memo.get(key)
-            if text is None:
-                text = self.memo[key] = DateTimeFormat(moment, locale)[name]
-            out.append(text)
-        return "".join(out)
+        super().__init__(
+            lang,
+            DATETIME_PATTERNS.get(lang.replace("-", "_").split("_")[0].lower()),
+            lambda moment: localdatetime(moment, lang),
+        )
 
 
 @lru_cache(maxsize=16)
