@@ -423,6 +423,16 @@ class FastWriter(Writer):
         batch.parts.append(_Part(pid, fd, chunks, claims, stop_write))
         return True
 
+    def refresh(self) -> None:
+        """Hand the pages left to a dispatcher forked now (see ``_restart``).
+
+        For a generator that writes much of this process's memory while the
+        pages render (the feeds): called every so often, it keeps the
+        dispatcher's copy of what was written since small.
+        """
+        if self._batches:
+            self._restart(self._batches)
+
     def _restart(self, batches: list[_Batch]) -> None:
         """Stop the renderers after their page; the pages left to new dispatchers.
 

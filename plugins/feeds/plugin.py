@@ -23,7 +23,8 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ from .site import ContentLike, FeedJob, FeedSite, write_job
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAMES = ("feeds.plugin", "feeds")
+#: How often the page writer may refresh its renderers while feeds are made
+#: (see ``fastbuild.writer.FastWriter.refresh``; each costs this process a
+#: renderer's current page, a few milliseconds).
+REFRESH_SECONDS = 0.4
 
 
 def _enabled(settings: dict[str, Any]) -> bool:
@@ -209,15 +214,22 @@ class FeedsGenerator:
             *category_feeds(site, self.posts, self.settings, items),
         ]
 
-    def _make(self, ledger: OutputLedger) -> _Outcome:
+    def _make(
+        self, ledger: OutputLedger, refresh: Callable[[], None] | None = None
+    ) -> _Outcome:
         """Write every feed that changed; unchanged feeds are not written again
-        (a gone post's feeds are removed by fastbuild)."""
+        (a gone post's feeds are removed by fastbuild). ``refresh`` (the page
+        writer's) is called every ``REFRESH_SECONDS`` while feeds are written."""
         site = FeedSite.from_settings(
             self.settings, self.output_path, (p.date for p in self.posts)
         )
         outcome = _Outcome(base_url=site.base_url)
         written: set[str] = set()
+        due = time.monotonic() + REFRESH_SECONDS
         for job in self.jobs(site):
+            if refresh is not None and time.monotonic() >= due:
+                refresh()
+                due = time.monotonic() + REFRESH_SECONDS
             clash = written.intersection(job.paths)
             if clash:
                 outcome.clashes.append(", ".join(sorted(clash)))
@@ -240,7 +252,7 @@ class FeedsGenerator:
         if outcome is None:
             if child is not None:
                 logger.debug("Feeds: the child making them failed; made here")
-            outcome = self._make(ledger)
+            outcome = self._make(ledger, getattr(writer, "refresh", None))
         else:
             # What the child's ledger and caches learnt, kept here.
             ledger.visited.update(outcome.visited)

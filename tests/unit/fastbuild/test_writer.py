@@ -346,6 +346,27 @@ def test_a_later_flush_hands_the_pages_left_to_renderers_forked_then(
     assert got["flushed"] & set(range(1, 300)), "renderers forked at the first"
 
 
+def test_a_refresh_hands_the_pages_left_to_renderers_forked_then(
+    tmp_path: Path,
+) -> None:
+    """What the feeds call every so often while the pages render."""
+    writer, log = flushed_and_rendering(tmp_path)
+    PHASE[0] = "refreshed"  # what the feeds wrote since the flush
+    writer.refresh()
+    renders = len(log.read_text(encoding="utf-8").split())
+    end = time.monotonic() + 20
+    while len(log.read_text(encoding="utf-8").split()) < renders + 2:
+        assert time.monotonic() < end, "no renderer went on after the refresh"
+        time.sleep(0.01)
+    PHASE[0] = "joined"
+    writer.join()
+    got = phases(tmp_path, range(300), log)  # each page once
+    assert got["refreshed"], "renderers forked at the refresh"
+    assert got["flushed"] & set(range(1, 300)), "renderers forked at the flush"
+    writer.refresh()  # nothing pending: nothing happens
+    assert not writer._batches
+
+
 def test_pages_left_at_the_join_render_here_when_no_dispatcher_can_be_forked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
