@@ -144,6 +144,7 @@ def _label(
 
 def _plural_label(
     memo: dict[tuple[Any, ...], str],
+    counted: bool,
     translations: i18n.Translations,
     singular: str,
     plural: str,
@@ -151,45 +152,18 @@ def _plural_label(
     lang: str,
     escaped: bool,
 ) -> str:
-    """``_label`` for a count: the plural form for ``n``."""
+    """``_label`` for a count: the plural form for ``n`` (``counted``: with
+    ``n`` filled in, the whole text of a count, made once)."""
     key = (singular, plural, n, lang, escaped)
     text = memo.get(key)
     if text is None:
-        text = memo[key] = _plural_form(
-            translations, singular, plural, n, lang, escaped
-        )
+        text = translations.ngettext(singular, plural, n, lang)
+        if escaped:
+            text = Markup(text)  # noqa: S704 - our own catalog, as Jinja does
+        if counted:
+            text = text % {"num": n}
+        memo[key] = text
     return text
-
-
-def _counted_label(
-    memo: dict[tuple[Any, ...], str],
-    translations: i18n.Translations,
-    singular: str,
-    plural: str,
-    n: int,
-    lang: str,
-    escaped: bool,
-) -> str:
-    """``_plural_label`` with ``n`` filled in: the text of a count, made once."""
-    key = (singular, plural, n, lang, escaped)
-    text = memo.get(key)
-    if text is None:
-        form = _plural_form(translations, singular, plural, n, lang, escaped)
-        text = memo[key] = form % {"num": n}
-    return text
-
-
-def _plural_form(
-    translations: i18n.Translations,
-    singular: str,
-    plural: str,
-    n: int,
-    lang: str,
-    escaped: bool,
-) -> str:
-    """The catalog's plural form for ``n``; Markup where the page escapes."""
-    text = translations.ngettext(singular, plural, n, lang)
-    return Markup(text) if escaped else text  # noqa: S704 - our own catalog
 
 
 def _lang_of(ctx: Context) -> str:
@@ -223,8 +197,8 @@ def install_jinja(env: Any, state: BuildState, settings: dict[str, Any]) -> None
     # One memo per environment each, bound with partial like content_url's:
     # a page's stamp must not depend on which labels earlier pages asked for.
     label = functools.partial(_label, {})
-    plural_label = functools.partial(_plural_label, {})
-    counted = functools.partial(_counted_label, {})
+    plural_label = functools.partial(_plural_label, {}, False)
+    counted = functools.partial(_plural_label, {}, True)
 
     @pass_context
     def gettext(ctx: Context, message: str, **variables: Any) -> str:
