@@ -303,6 +303,15 @@ def flushed_and_rendering(tmp_path: Path) -> tuple[FastWriter, Path]:
     return writer, log
 
 
+def two_more_pages(log: Path, after: str) -> None:
+    """Until renderers have rendered two more pages than now."""
+    renders = len(log.read_text(encoding="utf-8").split())
+    end = time.monotonic() + 20
+    while len(log.read_text(encoding="utf-8").split()) < renders + 2:
+        assert time.monotonic() < end, f"no renderer went on after {after}"
+        time.sleep(0.01)
+
+
 def phases(tmp_path: Path, pages: range, log: Path) -> dict[str, set[int]]:
     renders = [int(line) for line in log.read_text(encoding="utf-8").split()]
     assert sorted(renders) == list(pages), "every page rendered once"
@@ -334,11 +343,7 @@ def test_a_later_flush_hands_the_pages_left_to_renderers_forked_then(
     PHASE[0] = "next-generator"
     queue_phased(writer, range(300, 301), log)  # a small generator's page
     writer.flush()
-    renders = len(log.read_text(encoding="utf-8").split())
-    end = time.monotonic() + 20
-    while len(log.read_text(encoding="utf-8").split()) < renders + 2:
-        assert time.monotonic() < end, "no renderer went on after the flush"
-        time.sleep(0.01)
+    two_more_pages(log, after="the flush")
     PHASE[0] = "joined"
     writer.join()
     got = phases(tmp_path, range(301), log)
@@ -353,11 +358,7 @@ def test_a_refresh_hands_the_pages_left_to_renderers_forked_then(
     writer, log = flushed_and_rendering(tmp_path)
     PHASE[0] = "refreshed"  # what the feeds wrote since the flush
     writer.refresh()
-    renders = len(log.read_text(encoding="utf-8").split())
-    end = time.monotonic() + 20
-    while len(log.read_text(encoding="utf-8").split()) < renders + 2:
-        assert time.monotonic() < end, "no renderer went on after the refresh"
-        time.sleep(0.01)
+    two_more_pages(log, after="the refresh")
     PHASE[0] = "joined"
     writer.join()
     got = phases(tmp_path, range(300), log)  # each page once
