@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sitekit import leanfeed
 from sitekit.cache import value_digest
 from sitekit.feedwriter import FeedItem, FeedSpec, FeedWriter, domain_of, tag_uri
+from sitekit.filedates import is_file_time
 
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8000"
 
@@ -110,23 +111,6 @@ class FeedSite:
     def comment_id(self, thread_slug: str, comment_id: str, date: datetime) -> str:
         """Stable entry id of a comment: thread and comment id."""
         return tag_uri(self.domain, date, f"comment/{thread_slug}/{comment_id}")
-
-
-def is_file_time(content: ContentLike, value: datetime) -> bool:
-    """Whether a date is only the source file's mtime (``DEFAULT_DATE = "fs"``).
-
-    Such dates change with every checkout; ids and feed dates must not. Pelican
-    reads the mtime as local wall-clock time and then puts it in TIMEZONE.
-    """
-    source = getattr(content, "source_path", None)
-    try:
-        mtime = os.stat(source).st_mtime if source else None
-    except OSError:
-        return False
-    if mtime is None:
-        return False
-    wall = value.replace(tzinfo=None) - datetime.fromtimestamp(mtime)  # noqa: DTZ006
-    return abs(wall.total_seconds()) < 1
 
 
 def feed_path(pattern: str | None, **values: str) -> str | None:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from pelican import signals
 
 from sitekit import i18n
+from sitekit.filedates import note_file_dates
 from themekit import head
 from themekit.escape import Template as FastEscapeTemplate
 from themekit.prose import focusable_code
@@ -333,6 +334,9 @@ def register() -> None:
     # generator_init: every generator (including other plugins') renders with an
     # environment of its own; each must know _(), ngettext and our filters.
     signals.generator_init.connect(on_generator_init)
+    # content_object_init: a modified time the file system made up is no date
+    # the page may show (DEFAULT_DATE = "fs"; see sitekit.filedates).
+    signals.content_object_init.connect(note_file_dates)
     # content_written: the sitemap lists what was really written, by any plugin.
     signals.content_written.connect(on_content_written)
     # finalized: all pages exist; write the files that describe or style them.

@@ -16,6 +16,7 @@ import struct
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from sitekit.filedates import DATE_IS_FILE_TIME
 from sitekit.i18n import isodate
 from themekit.head import absolute_url, translation_links, url_of_output
 
@@ -68,7 +69,14 @@ class SiteMap:
 
 
 def _changed(content: Any) -> dt.datetime | None:
-    return getattr(content, "modified", None) or getattr(content, "date", None)
+    """When the content last changed, as its author dated it (a date that is
+    only the file's mtime says nothing: see ``sitekit.filedates``)."""
+    modified = getattr(content, "modified", None)
+    if modified:
+        return modified
+    if getattr(content, DATE_IS_FILE_TIME, False):
+        return None
+    return getattr(content, "date", None)
 
 
 def newest(articles: Iterable[Any]) -> dt.datetime | None:
