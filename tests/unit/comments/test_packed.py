@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import tracemalloc
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -107,10 +108,10 @@ def test_a_page_unpacks_its_thread_once_and_few_are_kept(unpacks: list[str]) -> 
 
 def test_a_packed_thread_loads_only_what_a_cache_may_hold() -> None:
     """Its bytes come from the cache file: a tampered one cannot run code."""
-    evil = ThreadData(folder._PACK(pickle.dumps((os.getcwd, {}))), "k", 1, 1, None)
+    evil = ThreadData(folder._pack(pickle.dumps((os.getcwd, {}))), "k", 1, 1, None)
     with pytest.raises(CacheFormatError):
         evil.unpack()
-    odd = ThreadData(folder._PACK(pickle.dumps(("no thread", {}))), "k", 1, 1, None)
+    odd = ThreadData(folder._pack(pickle.dumps(("no thread", {}))), "k", 1, 1, None)
     with pytest.raises(ValueError, match="packed thread"):
         odd.unpack()
     garbled = ThreadData(b"not compressed at all", "k", 1, 1, None)
@@ -223,3 +224,19 @@ def test_a_thread_dated_in_the_sites_zone_unpacks() -> None:
     thread, _ = build_thread(zoned)
     back, _, _ = ThreadData.pack(thread, html, "k").unpack()
     assert back == thread and back.comments[0].date.tzinfo is berlin
+
+
+def test_a_packed_thread_holds_no_more_memory_than_its_bytes() -> None:
+    """The compressor's worst-case buffer is not kept behind the packed bytes
+    (it was: 37 MB held for 9 MB of packed threads at 1,000 posts)."""
+    raw = pickle.dumps([f"Ein Kommentar, Nummer {i}" for i in range(2000)])
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        packed = folder._pack(raw)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(packed) < len(raw) / 4
+    assert held < len(packed) + 1024
+    assert folder._UNPACK(packed) == raw
