@@ -25,7 +25,7 @@ from .fingerprint import IdentityList
 from .folders import FolderMaker, planned_folders
 from .reader import RUNTIME_KEY, PooledMarkdownReader
 from .runtime import Runtime
-from .templates import compile_theme, share_compiled, template_names
+from .templates import compile_theme, template_names
 from .writer import FastWriter
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def on_article_generator_init(generator: Any) -> None:
     """Queue every post the moment its generator exists, before it reads any."""
     runtime = _runtime(generator.settings)
     if runtime is not None:
+        runtime.article_env = generator.env
         runtime.lean_cache_saves(generator)
         runtime.queue_markdown(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
         runtime.queue_comments()
@@ -91,14 +92,9 @@ def on_static_generator_init(generator: Any) -> None:
     runtime = _runtime(generator.settings)
     if runtime is not None and runtime.pool is not None:
         runtime.pool.start()
-        # The other core reads posts now: this one compiles the theme.
-        compile_theme(generator.env, template_names(generator.settings))
-
-
-def on_generator_init(generator: Any) -> None:
-    """Every generator's environment takes the templates another compiled."""
-    if _runtime(generator.settings) is not None:
-        share_compiled(generator.env)
+        if runtime.article_env is not None:
+            # The other core reads posts now: this one compiles the theme.
+            compile_theme(runtime.article_env, template_names(generator.settings))
 
 
 def on_article_generator_pretaxonomy(generator: Any) -> None:
@@ -275,7 +271,6 @@ def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.get_generators.connect(on_run)
     signals.readers_init.connect(on_readers_init)
-    signals.generator_init.connect(on_generator_init)
     signals.article_generator_init.connect(on_article_generator_init)
     signals.article_generator_pretaxonomy.connect(on_article_generator_pretaxonomy)
     signals.page_generator_init.connect(on_page_generator_init)

@@ -201,6 +201,8 @@ class Runtime:
         self.gc_paused = False
         #: The child making a first build's output folders (``folders``).
         self.folders = FolderMaker()
+        #: The post pages' Jinja environment (``templates.compile_theme``).
+        self.article_env: Any = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Runtime, ())
@@ -623,6 +625,7 @@ class Runtime:
         self._restore_collector()
         self.end_pool()
         self.finish_saving()
+        self.article_env = None
         ACTIVE.set(None)
         directory = self.cache_dir()
         if directory is None:

@@ -1,56 +1,19 @@
-"""The theme's templates compiled once per process, while the posts are read.
+"""The theme's templates compiled while a worker reads the posts.
 
-Pelican gives every generator a Jinja environment of its own, and Jinja
-compiles a template in an environment the first time a page asks for it
-there: ~6 ms a template, 25 of them before the first post page is rendered
-(0.15 s of a cold build at 1,000 posts, with the other core idle meanwhile:
-the posts are read by then), and again for the pages and the reading lists.
-
-``SHARED`` hands the code one environment compiled to the others (Jinja's
-bytecode cache: a template whose source changed is compiled again), and
-``compile_theme`` compiles the theme's templates into one environment early,
-while a worker reads posts on the other core.
+Jinja compiles a template the first time a page asks for it: 25 templates,
+~6 ms each, before the first post page was rendered (0.15-0.24 s of a cold
+build at 1,000 posts, with the other core idle then: the posts were read).
+``compile_theme`` compiles them into the post pages' environment while the
+pool's worker reads posts on the other core. The other generators' environments
+take the code from Jinja's bytecode cache (``Runtime._cache_templates``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Iterable
 from typing import Any
-
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
-
-logger = logging.getLogger(__name__)
-
-
-class SharedBytecode(BytecodeCache):
-    """Compiled templates kept in this process, for every environment in it."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)  # checks the source's checksum
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-    def clear(self) -> None:
-        self._code.clear()
-
-
-SHARED = SharedBytecode()
-
-
-def share_compiled(env: Any) -> None:
-    """Let ``env`` take templates compiled in other environments, and give its own."""
-    if getattr(env, "bytecode_cache", None) is None:
-        env.bytecode_cache = SHARED
 
 
 def template_names(settings: dict[str, Any]) -> list[str]:
@@ -70,7 +33,7 @@ def template_names(settings: dict[str, Any]) -> list[str]:
 
 
 def compile_theme(env: Any, names: Iterable[str]) -> int:
-    """Compile ``names`` into ``env`` (and ``SHARED``); how many compiled.
+    """Compile ``names`` into ``env``; how many compiled.
 
     A template that does not compile is left alone: Pelican reports it, with
     its name and line, where a page asks for it.
