@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from pelican.paginator import Paginator
 from pelican.utils import sanitised_join
 
 logger = logging.getLogger(__name__)
@@ -34,17 +36,16 @@ def _save_as(item: Any) -> str:
 
 
 def planned_folders(generator: Any) -> list[str]:
-    """Folders of the post pages, and of the tag, category and author pages
-    once the generator has them, in write order."""
-    items: list[Any] = []
-    for name in _POSTS:
-        items.extend(getattr(generator, name, ()) or ())
-    items.extend(getattr(generator, "tags", {}) or {})
-    for name in ("categories", "authors"):
-        items.extend(pair[0] for pair in getattr(generator, name, ()) or ())
+    """Folders of the pages Pelican will write for the generator's posts, in
+    write order: the posts', then the lists' (the direct templates, tags,
+    categories and authors, every page of each). Asked when the posts are read,
+    before Pelican sorts them into tags: it does so from the same posts."""
+    files = [
+        _save_as(item) for name in _POSTS for item in getattr(generator, name, ()) or ()
+    ]
+    files.extend(_list_pages(generator))
     out: dict[str, None] = {}
-    for item in items:
-        save_as = _save_as(item)
+    for save_as in files:
         if not save_as:
             continue
         try:
@@ -53,6 +54,59 @@ def planned_folders(generator: Any) -> list[str]:
             continue  # Pelican refuses it too
         out[os.path.dirname(path)] = None
     return list(out)
+
+
+def _list_pages(generator: Any) -> Iterator[str]:
+    """The files of the lists of posts Pelican writes, as its generator does.
+
+    Only published posts are listed (not translations, hidden posts or
+    drafts), each list in pages as ``PAGINATED_TEMPLATES`` says.
+    """
+    settings = getattr(generator, "settings", None)
+    if not isinstance(settings, dict):
+        return
+    posts = list(getattr(generator, "articles", ()) or ())
+    for template in settings.get("DIRECT_TEMPLATES") or ():
+        save_as = settings.get(f"{template.upper()}_SAVE_AS", f"{template}.html")
+        url = settings.get(f"{template.upper()}_URL", f"{template}.html")
+        if save_as:
+            yield from _pages(settings, template, save_as, url, len(posts))
+    tags: Counter[Any] = Counter()
+    categories: Counter[Any] = Counter()
+    authors: Counter[Any] = Counter()
+    for post in posts:
+        if hasattr(post, "category"):
+            categories[post.category] += 1
+        tags.update(getattr(post, "tags", None) or ())
+        authors.update(getattr(post, "authors", None) or ())
+    for template, wrappers in (
+        ("tag", tags),
+        ("category", categories),
+        ("author", authors),
+    ):
+        for wrapper, count in wrappers.items():
+            save_as = _save_as(wrapper)
+            if save_as:
+                url = getattr(wrapper, "url", "")
+                yield from _pages(settings, template, save_as, url, count)
+
+
+def _pages(
+    settings: dict[str, Any], template: str, save_as: str, url: Any, count: int
+) -> Iterator[str]:
+    """The files of one list of ``count`` posts (Pelican's writer: paginated
+    when the template is in ``PAGINATED_TEMPLATES``)."""
+    paginated = settings.get("PAGINATED_TEMPLATES") or {}
+    if template not in paginated:
+        yield save_as
+        return
+    per_page = paginated[template] or settings.get("DEFAULT_PAGINATION")
+    try:
+        paginator = Paginator(save_as, url, [None] * count, settings, per_page)
+        for number in paginator.page_range:
+            yield paginator.page(number).save_as
+    except Exception as err:  # a pattern Pelican reports itself when it writes
+        logger.debug("fastbuild: no folders planned for %s (%s)", save_as, err)
 
 
 class FolderMaker:

@@ -52,6 +52,10 @@ def assert_same_tree(got: Path, want: Path, step: str) -> None:
     )
 
 
+def folders(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir())
+
+
 def stamps(root: Path) -> dict[str, int]:
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*.html")
@@ -102,6 +106,8 @@ def test_parallel_build_is_byte_identical_to_serial_and_to_no_fastbuild(
     assert stats["pages_deferred"] >= len(parallel.html_files()) // 2, stats
     assert_same_tree(parallel.output, serial.output, "parallel vs serial")
     assert_same_tree(serial.output, plain.output, "fastbuild vs no fastbuild")
+    # The folders made ahead (fastbuild.folders) are those Pelican writes into.
+    assert folders(parallel.output) == folders(plain.output)
 
 
 def test_quick_rebuild_equals_full_build_after_each_change(tmp_path: Path) -> None:

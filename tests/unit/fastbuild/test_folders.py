@@ -7,38 +7,82 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from fastbuild.folders import FolderMaker, planned_folders
+from pelican.paginator import PaginationRule
 
 
 @dataclass(frozen=True)
 class Item:
-    """A post or a tag, category or author wrapper: all Pelican reads is save_as."""
+    """A post or a tag, category or author wrapper: what Pelican reads of them."""
 
     save_as: str
+    url: str = ""
+    tags: tuple[Item, ...] = ()
+    category: Item | None = None
+    authors: tuple[Item, ...] = ()
+
+
+SETTINGS = {
+    "DIRECT_TEMPLATES": ["index", "archives", "search"],
+    "INDEX_SAVE_AS": "index.html",
+    "ARCHIVES_SAVE_AS": "archiv/index.html",
+    "SEARCH_SAVE_AS": "",  # not written
+    "PAGINATED_TEMPLATES": {"index": None, "tag": 2, "category": None},
+    "DEFAULT_PAGINATION": 3,
+    "DEFAULT_ORPHANS": 0,
+    "PAGINATION_PATTERNS": [
+        PaginationRule(1, "{url}", "{save_as}"),
+        PaginationRule(
+            2, "{base_name}/seite/{number}/", "{base_name}/seite/{number}/index.html"
+        ),
+    ],
+}
 
 
 def _generator(output: Path, posts: int) -> SimpleNamespace:
-    item = Item
+    a, b = (
+        Item("schlagwort/a/index.html", "schlagwort/a/"),
+        Item("schlagwort/b/index.html"),
+    )
+    x = Item("kategorie/x/index.html", "kategorie/x/")
+    nobody = Item("")  # AUTHOR_SAVE_AS = "": Pelican writes none
     return SimpleNamespace(
         output_path=str(output),
-        articles=[item(f"2020/post-{i}/index.html") for i in range(posts)],
-        translations=[item("en/2020/post-0/index.html"), item("")],
-        tags={item("schlagwort/a/index.html"): [], item("schlagwort/b/index.html"): []},
-        categories=[(item("kategorie/x/index.html"), [])],
-        authors=[(item(""), [])],  # AUTHOR_SAVE_AS = "": Pelican writes none
+        settings=SETTINGS,
+        articles=[
+            Item(
+                f"2020/post-{i}/index.html",
+                tags=(a, b) if i < 3 else (a,),
+                category=x,
+                authors=(nobody,),
+            )
+            for i in range(posts)
+        ],
+        # Translations are not listed: their tag would have a page of its own.
+        translations=[
+            Item("en/2020/post-0/index.html", tags=(Item("tag/en/index.html"),)),
+            Item(""),
+        ],
     )
 
 
 def test_planned_folders_are_those_of_the_pages_pelican_writes(tmp_path: Path) -> None:
-    folders = planned_folders(_generator(tmp_path, 3))
+    folders = planned_folders(_generator(tmp_path, 4))
     rel = [str(Path(f).relative_to(tmp_path)) for f in folders]
     assert rel == [
         "2020/post-0",
         "2020/post-1",
         "2020/post-2",
+        "2020/post-3",
         "en/2020/post-0",
-        "schlagwort/a",
-        "schlagwort/b",
+        ".",  # the index's first page
+        "seite/2",  # 4 posts, 3 a page
+        "archiv",  # not paginated
+        "schlagwort/a",  # 4 posts, 2 a page
+        "schlagwort/a/seite/2",
+        "schlagwort/b",  # 3 posts: 2 pages
+        "schlagwort/b/seite/2",
         "kategorie/x",
+        "kategorie/x/seite/2",
     ]
 
 
