@@ -16,13 +16,14 @@ ratio to the baseline of each scenario and the target from issue 6.
 Runs alternate (ours, plain, plain, ours, ...) after one warm-up each, so load
 from other processes falls on both sides; medians are reported. A run's
 previous output is moved aside, not deleted, and everything moved aside is
-deleted when the bench ends (about 2.6 GB meanwhile at 1,000 posts) (``--delete-between`` deletes it before each run
-instead): on an ext4 without a journal, as on the machines this was measured
-on, every new file's inode search steps over the inodes freed in the last
-minute, and a build right after deleting 5,000 files paid ~2 s of CPU in the
-kernel for the bench's own clean-up, ours and plain Pelican's alike. Everything is
-built from a snapshot of the working tree taken at the start, so an edit made
-meanwhile cannot change the code halfway through.
+deleted when the bench ends (about 2.6 GB meanwhile at 1,000 posts;
+``--delete-between`` deletes it before each run instead): on an ext4 without
+a journal, as on the machines this was measured on, every new file's inode
+search steps over the inodes freed in the last minute, and a build right
+after deleting 5,000 files paid ~2 s of CPU in the kernel for the bench's own
+clean-up, ours and plain Pelican's alike. Everything is built from a snapshot
+of the working tree taken at the start, so an edit made meanwhile cannot
+change the code halfway through.
 """
 
 from __future__ import annotations
@@ -161,8 +162,11 @@ class Bench:
             shutil.rmtree(path, ignore_errors=True)
         elif path.exists():
             self.aside.mkdir(exist_ok=True)
-            self._moved += 1
-            path.rename(self.aside / f"{name}.{self._moved}")
+            target = self.aside / name
+            while target.exists():  # a --workdir a stopped bench left
+                self._moved += 1
+                target = self.aside / f"{name}.{self._moved}"
+            path.rename(target)
         return path
 
     def clear_aside(self) -> None:
